@@ -1,0 +1,125 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { findRoute, ROUTES, type Route } from '../../lib/core/api/routes/index.ts';
+import { HttpError, ValidationError } from './errors.ts';
+import { logger, metrics } from './powertools.ts';
+import { parseOrThrow } from './validation.ts';
+
+/** A parsed, validated API request handed to an operation. */
+export interface ApiRequest {
+  readonly operationId: string;
+  readonly route: Route;
+  /** Path parameters, URL-decoded. */
+  readonly params: Record<string, string>;
+  /** Query string, validated by the route's `query` schema when it has one. */
+  readonly query: Record<string, string | undefined>;
+  /** JSON body, validated by the route's `body` schema when it has one. */
+  readonly body: unknown;
+  readonly headers: Record<string, string | undefined>;
+  /** The caller's identity from the request context (IAM user/role ARN), for the audit trail. */
+  readonly caller: string;
+  readonly requestId: string;
+}
+
+/** What an operation returns; the status defaults to the route's `successStatus`. */
+export interface ApiResult {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export type Operation = (request: ApiRequest) => Promise<ApiResult>;
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+function respond(status: number, body: unknown, headers?: Record<string, string>): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { ...JSON_HEADERS, ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** The caller as API Gateway saw it: the IAM principal ARN when signed, else the source IP. */
+export function callerOf(event: APIGatewayProxyEvent): string {
+  const id = event.requestContext?.identity;
+  return id?.userArn ?? id?.caller ?? (id?.sourceIp ? `anonymous@${id.sourceIp}` : 'anonymous');
+}
+
+function parseBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ValidationError([{ field: 'body', message: `is not valid JSON (${(error as Error).message})` }]);
+  }
+}
+
+function routeOf(event: APIGatewayProxyEvent): { route: Route; params: Record<string, string> } | undefined {
+  // API Gateway gives the resource template (`/executions/{execution_id}`); prefer it, fall back to the raw path.
+  const byResource = ROUTES.find((r) => r.method === event.httpMethod && r.path === event.resource);
+  if (byResource) {
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(event.pathParameters ?? {}))
+      if (v !== undefined) params[k] = decodeURIComponent(v);
+    return { route: byResource, params };
+  }
+  return findRoute(event.httpMethod, event.path);
+}
+
+/** Answers a thrown error: intended 4xx as they are, anything else as a logged, generic 500. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof HttpError) {
+    return respond(error.statusCode, {
+      error: { code: error.code, message: error.message, ...error.details, request_id: requestId },
+    });
+  }
+  logger.error('Unhandled error', error as Error);
+  return respond(500, { error: { code: 'internal_error', message: 'Internal error', request_id: requestId } });
+}
+
+/**
+ * Builds an API Gateway (REST, proxy) handler that serves the operations of one function. Routing, JSON parsing,
+ * schema validation of body and query, error mapping and the Powertools middlewares are done here once.
+ */
+export function apiHandler(
+  operations: Record<string, Operation>,
+): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event, context) => {
+      const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+      try {
+        const match = routeOf(event);
+        const operation = match && operations[match.route.operationId];
+        if (!match || !operation) {
+          throw new HttpError(404, `No route for ${event.httpMethod} ${event.path}`, 'route_not_found');
+        }
+        const { route, params } = match;
+        const rawQuery = { ...(event.queryStringParameters ?? {}) };
+        const query = route.query ? parseOrThrow(route.query, rawQuery, 'query') : rawQuery;
+        const rawBody = parseBody(event);
+        const body = route.body ? parseOrThrow(route.body, rawBody, 'body') : rawBody;
+        const headers: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+        const result = await operation({
+          operationId: route.operationId,
+          route,
+          params,
+          query: query as Record<string, string | undefined>,
+          body,
+          headers,
+          caller: callerOf(event),
+          requestId,
+        });
+        const status = result.status ?? route.successStatus;
+        return respond(status, status === 204 ? undefined : result.body, result.headers);
+      } catch (error) {
+        return errorResponse(error, requestId);
+      }
+    });
+}

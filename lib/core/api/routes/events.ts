@@ -1,0 +1,43 @@
+import type { Route } from '../route.ts';
+
+const f = 'api-events';
+
+/** Events (seed: "Event Management"). */
+export const EVENT_ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/events',
+    operationId: 'processEvent',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Process an event: store, route to waiting steps, publish',
+    successStatus: 202,
+  },
+  {
+    method: 'GET',
+    path: '/events',
+    operationId: 'listEvents',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List events',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/events/{event_id}',
+    operationId: 'getEvent',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Get event details',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/correlations/{correlation_id}/events',
+    operationId: 'listCorrelationEvents',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List events by correlation id',
+    successStatus: 200,
+  },
+];

@@ -1,0 +1,88 @@
+import type { Route } from '../route.ts';
+
+const f = 'api-services';
+
+/** Service registry, status and alerts (seed: "Service Discovery"; 002: status for dashboards). */
+export const SERVICE_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/services',
+    operationId: 'listServices',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List registered services',
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/services',
+    operationId: 'registerService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Register a service',
+    successStatus: 201,
+  },
+  {
+    method: 'GET',
+    path: '/services/status',
+    operationId: 'listServiceStatus',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Status of every service, for dashboards',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/services/{service_id}',
+    operationId: 'getService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Get service details',
+    successStatus: 200,
+  },
+  {
+    method: 'PUT',
+    path: '/services/{service_id}',
+    operationId: 'updateService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Update a service',
+    successStatus: 200,
+  },
+  {
+    method: 'DELETE',
+    path: '/services/{service_id}',
+    operationId: 'deregisterService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Deregister (retire) a service',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/services/{service_id}/health',
+    operationId: 'getServiceHealth',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Latest result per check and the rolled-up status',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/alerts',
+    operationId: 'listAlerts',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List alerts (open and history)',
+    successStatus: 200,
+  },
+  {
+    method: 'PUT',
+    path: '/alerts/{alert_id}/acknowledge',
+    operationId: 'acknowledgeAlert',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Acknowledge an alert',
+    successStatus: 200,
+  },
+];

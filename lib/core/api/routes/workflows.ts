@@ -1,0 +1,88 @@
+import type { Route } from '../route.ts';
+
+const f = 'api-workflows';
+
+/** Workflow definitions and versions (seed: "Workflow Definition Management"). */
+export const WORKFLOW_ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/workflows',
+    operationId: 'createWorkflow',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Create a workflow definition',
+    successStatus: 201,
+  },
+  {
+    method: 'GET',
+    path: '/workflows',
+    operationId: 'listWorkflows',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List workflow definitions',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/workflows/{workflow_id}',
+    operationId: 'getWorkflow',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Get a workflow definition',
+    successStatus: 200,
+  },
+  {
+    method: 'PUT',
+    path: '/workflows/{workflow_id}',
+    operationId: 'updateWorkflow',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Update a workflow definition (a new version)',
+    successStatus: 200,
+  },
+  {
+    method: 'DELETE',
+    path: '/workflows/{workflow_id}',
+    operationId: 'deleteWorkflow',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Delete a workflow definition',
+    successStatus: 204,
+  },
+  {
+    method: 'POST',
+    path: '/workflows/{workflow_id}/versions',
+    operationId: 'createWorkflowVersion',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Create a new workflow version',
+    successStatus: 201,
+  },
+  {
+    method: 'GET',
+    path: '/workflows/{workflow_id}/versions',
+    operationId: 'listWorkflowVersions',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List workflow versions',
+    successStatus: 200,
+  },
+  {
+    method: 'POST',
+    path: '/workflows/{workflow_id}/validate',
+    operationId: 'validateWorkflow',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Validate a workflow definition',
+    successStatus: 200,
+  },
+  {
+    method: 'GET',
+    path: '/workflows/{workflow_id}/steps',
+    operationId: 'listWorkflowSteps',
+    functionId: f,
+    auth: 'iam',
+    summary: 'List the steps of a workflow',
+    successStatus: 200,
+  },
+];

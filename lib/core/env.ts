@@ -1,0 +1,31 @@
+/**
+ * Environment variable names shared by the stacks (which set them), the handlers (which read them once at cold start)
+ * and local mode (which reads them from the synthesized template).
+ */
+export const ENV = {
+  registryTable: 'REGISTRY_TABLE_NAME',
+  historyTable: 'HISTORY_TABLE_NAME',
+  eventBus: 'EVENT_BUS_NAME',
+  /** Prefix of every state machine this deployment owns (deployed and API-created). */
+  stateMachinePrefix: 'STATE_MACHINE_PREFIX',
+  /** Role that API-created state machines run with. */
+  stateMachineRoleArn: 'STATE_MACHINE_ROLE_ARN',
+  stepRunnerArn: 'STEP_RUNNER_ARN',
+  waiterArn: 'WAITER_ARN',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Comma-separated ECS cluster ARNs the supervision handlers may act on. */
+  ecsClusters: 'ECS_CLUSTER_ARNS',
+  /** Comma-separated Cloud Map namespace ids the discovery handler scans. */
+  cloudMapNamespaces: 'CLOUDMAP_NAMESPACE_IDS',
+  /** Name of the restarter function the prober invokes asynchronously. */
+  restarterFunction: 'RESTARTER_FUNCTION_NAME',
+  /** Comma-separated ARNs of the custom-check Lambdas the prober may invoke. */
+  customCheckFunctions: 'CUSTOM_CHECK_FUNCTION_ARNS',
+  tier: 'STEWARD_TIER',
+  /** Deployment name (`steward-dev`): resource prefix, metric dimension. */
+  deployment: 'STEWARD_DEPLOYMENT',
+  /** Days of history before TTL expires an item. */
+  historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

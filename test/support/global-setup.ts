@@ -1,0 +1,17 @@
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+
+/**
+ * Starts one in-memory DynamoDB (dynalite) for the whole test run. Test files create their own uniquely named
+ * tables on it (test/support/tables.ts), so files never share state.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${port}`;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'steward-test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'steward-test';
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
