@@ -1,0 +1,105 @@
+// Shared helpers of Steward's sample services: plain Node HTTP, no dependencies.
+// Each sample listens on 127.0.0.1:$PORT, answers JSON, and offers `/health` plus a local-only control
+// endpoint (`/__control/*`) that the end-to-end tests use to make it fail on purpose.
+import { createServer } from 'node:http';
+
+/** Reads a request body as JSON (undefined when empty or not JSON). */
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Matches `/tasks/{task_id}/prepare` against a concrete path. */
+function match(pattern, path) {
+  const want = pattern.split('/').filter(Boolean);
+  const got = path.split('/').filter(Boolean);
+  if (want.length !== got.length) return undefined;
+  const params = {};
+  for (let i = 0; i < want.length; i++) {
+    if (want[i].startsWith('{')) params[want[i].slice(1, -1)] = decodeURIComponent(got[i]);
+    else if (want[i] !== got[i]) return undefined;
+  }
+  return params;
+}
+
+/**
+ * Starts a sample service. `routes` is a list of `[method, pattern, handler]`; a handler gets
+ * `{ params, body, query, headers }` and returns `{ status, body }` (or a promise of it).
+ */
+export function serve(name, routes, options = {}) {
+  const port = Number(process.env.PORT ?? options.port ?? 0);
+  const startedAt = Date.now();
+  const state = {
+    healthy: true,
+    /** path → remaining forced failures (status 500), set through /__control/fail. */
+    failures: new Map(),
+    calls: [],
+  };
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const body = await readJson(req);
+    const send = (status, payload) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    if (url.pathname === '/health') {
+      const healthy = state.healthy && (options.healthy ? options.healthy(Date.now() - startedAt) : true);
+      return send(healthy ? 200 : 503, { status: healthy ? 'ok' : 'unhealthy', service: name, pid: process.pid });
+    }
+    if (url.pathname === '/__control/health' && req.method === 'POST') {
+      state.healthy = body?.healthy !== false;
+      return send(200, { healthy: state.healthy });
+    }
+    if (url.pathname === '/__control/fail' && req.method === 'POST') {
+      if (typeof body?.path !== 'string') return send(400, { error: { field: 'path', message: 'is required' } });
+      state.failures.set(body.path, Number(body.times ?? 1));
+      return send(200, { path: body.path, times: state.failures.get(body.path) });
+    }
+    if (url.pathname === '/__control/calls') return send(200, { calls: state.calls });
+    const remaining = state.failures.get(url.pathname) ?? 0;
+    state.calls.push({ method: req.method, path: url.pathname, body, at: new Date().toISOString() });
+    if (state.calls.length > 500) state.calls.shift();
+    if (remaining > 0) {
+      state.failures.set(url.pathname, remaining - 1);
+      return send(500, { error: 'injected failure', service: name, path: url.pathname });
+    }
+    for (const [method, pattern, handler] of routes) {
+      if (method !== '*' && method !== req.method) continue;
+      const params = match(pattern, url.pathname);
+      if (!params) continue;
+      try {
+        const out = await handler({
+          params,
+          body,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          path: url.pathname,
+          method: req.method,
+        });
+        return send(out.status ?? 200, out.body);
+      } catch (error) {
+        return send(500, { error: String(error?.message ?? error) });
+      }
+    }
+    return send(404, { error: `no route ${req.method} ${url.pathname}`, service: name });
+  });
+  server.listen(port, '127.0.0.1', () => {
+    console.log(`${name} listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return server;
+}
+
+/** Finds a value in a request: top-level body field, then `body.context`, then the query string. */
+export function pick(request, key) {
+  return request.body?.[key] ?? request.body?.context?.[key] ?? request.query?.[key];
+}
