@@ -1,0 +1,392 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../../lib/core/env.ts';
+import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
+import { EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
+import { ddb } from '../clients/dynamodb.ts';
+import { optionalEnv, requireEnv } from '../config.ts';
+
+/**
+ * Execution records (history table). Keys:
+ * - pk `EXEC#<id>`, sk `META`
+ * - gsi1 `WFEXEC#<workflow_id>` / `<started_at>#<id>`   (by workflow, newest last)
+ * - gsi2 `CORR#<correlation_id>` / `EXEC#<started_at>#<id>` (by correlation id)
+ * - gsi3 `EXECSTATUS#<status>` / `<updated_at>#<id>`     (by status; the reconciler finds quiet runs here)
+ *
+ * `status` changes only through {@link transitionExecution} (conditional on the current status); every write adds 1
+ * to `seq`, so readers can detect concurrent changes.
+ */
+const TABLE = requireEnv(ENV.historyTable);
+const RETENTION_DAYS = Number(optionalEnv(ENV.historyRetentionDays, '30'));
+
+/** Where a sub-workflow run reports back to. */
+export interface ParentRef {
+  execution_id: string;
+  step: string;
+  task_token: string;
+}
+
+/** An execution record as stored. */
+export interface ExecutionRecord {
+  execution_id: string;
+  workflow_id: string;
+  workflow_name: string;
+  workflow_version: string;
+  state_machine_arn: string;
+  execution_type: 'standard' | 'express';
+  sfn_execution_arn?: string;
+  correlation_id: string;
+  status: ExecutionStatus;
+  context: Record<string, unknown>;
+  current_step?: string;
+  started_at: string;
+  updated_at: string;
+  completed_at?: string;
+  result?: unknown;
+  error_details?: { error?: string; cause?: string; step?: string };
+  idempotency_key?: string;
+  request_hash: string;
+  pause_token?: string;
+  pause_requested_by?: string;
+  cancel_reason?: string;
+  cancelled_by?: string;
+  parent?: ParentRef;
+  /** +1 on every write (optimistic locking). */
+  seq: number;
+  /** Epoch ms of the last Step Functions fact applied (facts are applied in time order). */
+  fact_at?: number;
+  /** True while the run holds a slot of its workflow's concurrency limit. */
+  holds_slot?: boolean;
+  /** Enqueue time of a run waiting for a concurrency slot. */
+  queued_at?: number;
+  expires_at: number;
+}
+
+const key = (id: string): { pk: string; sk: string } => ({ pk: `EXEC#${id}`, sk: 'META' });
+const statusKeys = (status: ExecutionStatus, updatedAt: string, id: string): Record<string, string> => ({
+  gsi3pk: `EXECSTATUS#${status}`,
+  gsi3sk: `${updatedAt}#${id}`,
+});
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/** Epoch seconds at which history written now expires. */
+export function historyExpiry(now = Date.now()): number {
+  return Math.floor(now / 1000) + RETENTION_DAYS * 86_400;
+}
+
+/** Reads an execution (strongly consistent: lifecycle decisions follow it). */
+export async function getExecution(id: string): Promise<ExecutionRecord | undefined> {
+  const out = await ddb.send(new GetCommand({ TableName: TABLE, Key: key(id), ConsistentRead: true }));
+  return out.Item as ExecutionRecord | undefined;
+}
+
+/** Fields a new record is created with; the repository adds keys, seq and expiry. */
+export type NewExecution = Omit<ExecutionRecord, 'seq' | 'expires_at' | 'updated_at'>;
+
+/** Creates a record unless one with this id exists; returns false (nothing written) when it does. */
+export async function createExecution(record: NewExecution): Promise<boolean> {
+  const item = {
+    ...record,
+    ...key(record.execution_id),
+    updated_at: record.started_at,
+    seq: 1,
+    expires_at: historyExpiry(),
+    gsi1pk: `WFEXEC#${record.workflow_id}`,
+    gsi1sk: `${record.started_at}#${record.execution_id}`,
+    gsi2pk: `CORR#${record.correlation_id}`,
+    gsi2sk: `EXEC#${record.started_at}#${record.execution_id}`,
+    ...statusKeys(record.status, record.started_at, record.execution_id),
+  };
+  try {
+    await ddb.send(new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Attribute changes of an update: values to set, attributes to remove. */
+export interface Patch {
+  set?: Record<string, unknown>;
+  remove?: string[];
+}
+
+/** The outcome of a conditional write: the new record, or the current one (absent when there is none). */
+export type WriteResult = { ok: true; record: ExecutionRecord } | { ok: false; current?: ExecutionRecord };
+
+interface Update {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+function buildUpdate(patch: Patch, now: string): Update {
+  const names: Record<string, string> = { '#seq': 'seq', '#updated_at': 'updated_at' };
+  const values: Record<string, unknown> = { ':one': 1, ':now': now };
+  const sets = ['#updated_at = :now'];
+  let i = 0;
+  for (const [attr, value] of Object.entries(patch.set ?? {})) {
+    if (value === undefined) continue;
+    names[`#a${i}`] = attr;
+    values[`:v${i}`] = value;
+    sets.push(`#a${i} = :v${i}`);
+    i++;
+  }
+  const removes = (patch.remove ?? []).map((attr, j) => {
+    names[`#r${j}`] = attr;
+    return `#r${j}`;
+  });
+  const expression = `SET ${sets.join(', ')} ADD #seq :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+  return { expression, names, values };
+}
+
+async function conditionalUpdate(
+  id: string,
+  patch: Patch,
+  condition: string,
+  conditionNames: Record<string, string>,
+  conditionValues: Record<string, unknown>,
+): Promise<WriteResult> {
+  const update = buildUpdate(patch, new Date().toISOString());
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: key(id),
+        UpdateExpression: update.expression,
+        ConditionExpression: `attribute_exists(pk) AND (${condition})`,
+        ExpressionAttributeNames: { ...update.names, ...conditionNames },
+        ExpressionAttributeValues: { ...update.values, ...conditionValues },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { ok: true, record: out.Attributes as ExecutionRecord };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { ok: false, current: await getExecution(id) };
+  }
+}
+
+/**
+ * The ONLY way an execution's status changes: applies `patch` and sets `to` if the status is one of `from`
+ * (and, for facts from Step Functions, if no later fact was applied already).
+ */
+export async function transitionExecution(
+  id: string,
+  from: readonly ExecutionStatus[],
+  to: ExecutionStatus,
+  patch: Patch = {},
+  options: { factAt?: number } = {},
+): Promise<WriteResult> {
+  const now = new Date().toISOString();
+  const set: Record<string, unknown> = { ...patch.set, status: to, ...statusKeys(to, now, id) };
+  const values: Record<string, unknown> = {};
+  const froms = from.map((s, i) => {
+    values[`:from${i}`] = s;
+    return `:from${i}`;
+  });
+  let condition = `#st IN (${froms.join(', ')})`;
+  if (options.factAt !== undefined) {
+    set.fact_at = options.factAt;
+    values[':fact'] = options.factAt;
+    condition += ' AND (attribute_not_exists(fact_at) OR fact_at <= :fact)';
+  }
+  return conditionalUpdate(id, { set, remove: patch.remove }, condition, { '#st': 'status' }, values);
+}
+
+/** Updates non-status attributes when the record's `seq` is still `expectedSeq` (optimistic locking). */
+export async function patchExecution(id: string, expectedSeq: number, patch: Patch): Promise<WriteResult> {
+  if (patch.set && 'status' in patch.set)
+    throw new Error('patchExecution cannot change status: use transitionExecution');
+  return conditionalUpdate(id, patch, '#seq = :expected', {}, { ':expected': expectedSeq });
+}
+
+/**
+ * The step runner's pause/cancel check, one conditional write: records that `step` starts IF the run is Running.
+ * When it is not, returns the current record so the caller throws Steward.Paused or Steward.Cancelled.
+ */
+export async function markStepStarted(id: string, step: string): Promise<WriteResult> {
+  const now = new Date().toISOString();
+  return conditionalUpdate(
+    id,
+    { set: { current_step: step, gsi3sk: `${now}#${id}` } },
+    '#st = :running',
+    { '#st': 'status' },
+    { ':running': 'running' },
+  );
+}
+
+/** Stores the task token of a parked (paused) run IF it is still paused; false → the caller releases the token. */
+export async function storePauseToken(id: string, token: string): Promise<boolean> {
+  const out = await conditionalUpdate(
+    id,
+    { set: { pause_token: token } },
+    '#st = :paused',
+    { '#st': 'status' },
+    { ':paused': 'paused' },
+  );
+  return out.ok;
+}
+
+/** Filters of an execution listing (all optional; time bounds apply to `started_at`, ISO 8601). */
+export interface ExecutionFilter {
+  workflow_id?: string;
+  status?: ExecutionStatus;
+  correlation_id?: string;
+  from?: string;
+  to?: string;
+}
+
+/** One page of records and the key to continue from. */
+export interface Page<T> {
+  items: T[];
+  lastKey?: Record<string, unknown>;
+}
+
+function filterExpression(
+  filter: ExecutionFilter,
+  skip: Set<keyof ExecutionFilter>,
+): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const add = (field: keyof ExecutionFilter, attr: string, op: string): void => {
+    const v = filter[field];
+    if (v === undefined || skip.has(field)) return;
+    names[`#f_${field}`] = attr;
+    values[`:f_${field}`] = v;
+    parts.push(`#f_${field} ${op} :f_${field}`);
+  };
+  add('workflow_id', 'workflow_id', '=');
+  add('status', 'status', '=');
+  add('correlation_id', 'correlation_id', '=');
+  add('from', 'started_at', '>=');
+  add('to', 'started_at', '<=');
+  if (!parts.length) return {};
+  return { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+}
+
+/** Runs a query over one index partition, newest first. */
+async function queryIndex(
+  index: 'gsi1' | 'gsi2' | 'gsi3',
+  partition: string,
+  range: { lo?: string; hi?: string },
+  filter: ExecutionFilter,
+  skip: Set<keyof ExecutionFilter>,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<Page<ExecutionRecord>> {
+  const f = filterExpression(filter, skip);
+  const names: Record<string, string> = { '#pk': `${index}pk`, ...f.ExpressionAttributeNames };
+  const values: Record<string, unknown> = { ':pk': partition, ...f.ExpressionAttributeValues };
+  let keyCondition = '#pk = :pk';
+  if (range.lo !== undefined && range.hi !== undefined) {
+    names['#sk'] = `${index}sk`;
+    values[':lo'] = range.lo;
+    values[':hi'] = range.hi;
+    keyCondition += ' AND #sk BETWEEN :lo AND :hi';
+  }
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      FilterExpression: f.FilterExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []) as ExecutionRecord[], lastKey: out.LastEvaluatedKey };
+}
+
+const HIGH = '\uffff';
+
+/**
+ * Lists executions, newest first, choosing the index from the filter: by workflow (gsi1, time range in the key),
+ * by correlation id (gsi2), by status (gsi3); remaining filters are applied as filter expressions. With no
+ * workflow, correlation or status filter the caller pages through the status partitions ({@link STATUS_PARTITIONS}).
+ */
+export async function listExecutions(
+  filter: ExecutionFilter,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<Page<ExecutionRecord>> {
+  const range = { lo: filter.from ?? '', hi: `${filter.to ?? HIGH}${HIGH}` };
+  if (filter.workflow_id) {
+    return queryIndex(
+      'gsi1',
+      `WFEXEC#${filter.workflow_id}`,
+      range,
+      filter,
+      new Set(['workflow_id', 'from', 'to']),
+      limit,
+      startKey,
+    );
+  }
+  if (filter.correlation_id) {
+    const r = { lo: `EXEC#${range.lo}`, hi: `EXEC#${range.hi}` };
+    return queryIndex(
+      'gsi2',
+      `CORR#${filter.correlation_id}`,
+      r,
+      filter,
+      new Set(['correlation_id', 'from', 'to']),
+      limit,
+      startKey,
+    );
+  }
+  const status = filter.status ?? 'running';
+  return queryIndex('gsi3', `EXECSTATUS#${status}`, {}, filter, new Set(['status']), limit, startKey);
+}
+
+/** The status partitions an unfiltered listing pages through, in order. */
+export const STATUS_PARTITIONS: readonly ExecutionStatus[] = EXECUTION_STATUSES;
+
+/** Executions in `status` whose last write is older than `before` (ISO), oldest first: the reconciler's query. */
+export async function listQuiet(
+  status: ExecutionStatus,
+  before: string,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<Page<ExecutionRecord>> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
+      ExpressionAttributeValues: { ':pk': `EXECSTATUS#${status}`, ':before': before },
+      ScanIndexForward: true,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []) as ExecutionRecord[], lastKey: out.LastEvaluatedKey };
+}
+
+/** Whether a workflow has a run that is created, running or paused (pages through its runs, newest first). */
+export async function hasActiveExecution(workflowId: string): Promise<boolean> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: '#st IN (:c, :r, :p)',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':pk': `WFEXEC#${workflowId}`, ':c': 'created', ':r': 'running', ':p': 'paused' },
+        ScanIndexForward: false,
+        Limit: 200,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    if (out.Items?.length) return true;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return false;
+}
