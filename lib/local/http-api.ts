@@ -1,0 +1,258 @@
+/**
+ * Steward's local HTTP server: the REST API (each request becomes the API Gateway REST proxy event the deployed
+ * API would send, handed to the same Lambda handler through local Lambda), `/openapi.json`, the status page at `/`
+ * and the local-only `/local/*` JSON endpoints that the status page uses for what the REST API does not cover.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { matchPath } from '../core/api/routes/index.ts';
+import type { LocalApiRoute } from './wiring.ts';
+
+/** The IAM principal every local request is signed as (what `requestContext.identity.userArn` carries). */
+export const LOCAL_CALLER_ARN = 'arn:aws:iam::000000000000:user/local';
+
+/** The outcome of a synchronous Lambda invocation, as the local Lambda service reports it. */
+export type InvokeOutcome =
+  | { ok: true; payload: unknown }
+  | { ok: false; errorType: string; errorMessage: string; trace?: string[] };
+
+/** Synchronous invocation of a local function by name. */
+export type Invoke = (functionName: string, payload: unknown) => Promise<InvokeOutcome>;
+
+/** A local-only JSON endpoint: gets the query string, returns the body (or throws a {@link LocalHttpError}). */
+export type LocalEndpoint = (query: URLSearchParams, body: unknown) => Promise<unknown> | unknown;
+
+/** A 4xx from a `/local/*` endpoint. */
+export class LocalHttpError extends Error {
+  override readonly name = 'LocalHttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpApiOptions {
+  port: number;
+  host?: string;
+  routes: readonly LocalApiRoute[];
+  invoke: Invoke;
+  /** The OpenAPI document served at `/openapi.json`. */
+  openapi: () => unknown;
+  /** `/local/<name>` endpoints. */
+  local: Record<string, LocalEndpoint>;
+  /** Directory of the status page's static files. */
+  staticDir: string;
+}
+
+export interface HttpApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new LocalHttpError(413, 'request body is larger than 10 MB', 'body');
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+/** Builds the API Gateway REST proxy event for a request that matched `route`. */
+export function proxyEvent(
+  route: LocalApiRoute,
+  params: Record<string, string>,
+  req: { method: string; url: URL; headers: IncomingMessage['headers']; body: string | undefined; sourceIp: string },
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    headers[k] = values.join(',');
+    multiValueHeaders[k] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of req.url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const requestId = randomUUID();
+  const hasQuery = Object.keys(query).length > 0;
+  const hasParams = Object.keys(params).length > 0;
+  return {
+    resource: route.path,
+    path: req.url.pathname,
+    httpMethod: req.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    // API Gateway passes path parameters still URL-encoded; the handler base decodes them.
+    pathParameters: hasParams
+      ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, encodeURIComponent(v)]))
+      : null,
+    stageVariables: null,
+    body: req.body ?? null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: undefined,
+      protocol: 'HTTP/1.1',
+      httpMethod: req.method,
+      path: `/local${req.url.pathname}`,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.operationId,
+      resourcePath: route.path,
+      identity: {
+        accessKey: null,
+        accountId: '000000000000',
+        apiKey: null,
+        apiKeyId: null,
+        caller: 'local',
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.sourceIp,
+        user: 'local',
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        userArn: LOCAL_CALLER_ARN,
+      },
+    },
+  };
+}
+
+/** Finds the route of a request; literal segments win over parameters, as in the shared route table. */
+function findLocalRoute(routes: readonly LocalApiRoute[], method: string, path: string) {
+  let best: { route: LocalApiRoute; params: Record<string, string>; literals: number } | undefined;
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    const literals = route.path.split('/').filter((s) => s && !s.startsWith('{')).length;
+    if (!best || literals > best.literals) best = { route, params, literals };
+  }
+  return best;
+}
+
+async function serveStatic(res: ServerResponse, dir: string, pathname: string): Promise<boolean> {
+  const file = pathname === '/' ? 'index.html' : pathname.replace(/^\/status\//, '');
+  const resolved = normalize(join(dir, file));
+  if (!resolved.startsWith(normalize(dir)) || !(extname(resolved) in STATIC_TYPES)) return false;
+  try {
+    const content = await readFile(resolved);
+    res.writeHead(200, { 'content-type': STATIC_TYPES[extname(resolved)]!, 'cache-control': 'no-store' });
+    res.end(content);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function handle(options: HttpApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const method = req.method ?? 'GET';
+  const body = await readBody(req);
+  if (method === 'GET' && url.pathname === '/openapi.json') return send(res, 200, options.openapi());
+  if (url.pathname.startsWith('/local/')) {
+    const endpoint = options.local[url.pathname.slice('/local/'.length)];
+    if (!endpoint)
+      return send(res, 404, { error: { code: 'not_found', message: `no local endpoint ${url.pathname}` } });
+    let parsed: unknown;
+    try {
+      parsed = body === undefined ? undefined : JSON.parse(body);
+    } catch {
+      throw new LocalHttpError(400, 'is not valid JSON', 'body');
+    }
+    return send(res, 200, await endpoint(url.searchParams, parsed));
+  }
+  if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/status/'))) {
+    if (await serveStatic(res, options.staticDir, url.pathname)) return;
+  }
+  const match = findLocalRoute(options.routes, method, url.pathname);
+  if (!match) {
+    return send(res, 404, { error: { code: 'route_not_found', message: `No route for ${method} ${url.pathname}` } });
+  }
+  const event = proxyEvent(match.route, match.params, {
+    method,
+    url,
+    headers: req.headers,
+    body,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  });
+  const outcome = await options.invoke(match.route.functionName, event);
+  if (!outcome.ok) {
+    // What API Gateway answers when the integration fails: a 502 with no detail for the caller.
+    console.error(`steward local: ${match.route.operationId} failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+    return send(res, 502, { message: 'Internal server error', request_id: event.requestContext.requestId });
+  }
+  const result = outcome.payload as { statusCode?: number; headers?: Record<string, string>; body?: string };
+  if (typeof result?.statusCode !== 'number') {
+    return send(res, 502, { message: 'Malformed Lambda proxy response', request_id: event.requestContext.requestId });
+  }
+  res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
+  res.end(result.body ?? '');
+}
+
+/** Starts the HTTP server on 127.0.0.1; rejects (nothing left listening) when the port is taken. */
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const server = createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      if (error instanceof LocalHttpError) {
+        return send(res, error.status, { error: { code: 'bad_request', message: error.message, field: error.field } });
+      }
+      console.error('steward local: request failed', error);
+      if (!res.headersSent) send(res, 500, { error: { code: 'internal_error', message: 'Internal error' } });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type HttpApi,
+  type Invoke,
+  LOCAL_CALLER_ARN,
+  LocalHttpError,
+  startHttpApi,
+} from '../../../lib/local/http-api.ts';
+
+const routes = [
+  { method: 'GET', path: '/services/status', operationId: 'listServiceStatus', functionName: 'svc' },
+  { method: 'GET', path: '/services/{service_id}', operationId: 'getService', functionName: 'svc' },
+  { method: 'POST', path: '/events', operationId: 'processEvent', functionName: 'events' },
+];
+
+describe('local HTTP API', () => {
+  let api: HttpApi;
+  const calls: Array<{ name: string; event: APIGatewayProxyEvent }> = [];
+  const invoke: Invoke = async (name, payload) => {
+    const event = payload as APIGatewayProxyEvent;
+    calls.push({ name, event });
+    if (event.path === '/services/boom') return { ok: false, errorType: 'Error', errorMessage: 'boom' };
+    return { ok: true, payload: { statusCode: 201, headers: { 'x-op': event.resource }, body: '{"ok":true}' } };
+  };
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'steward-static-'));
+    await writeFile(join(dir, 'index.html'), '<h1>Steward</h1>');
+    api = await startHttpApi({
+      port: 0,
+      routes,
+      invoke,
+      openapi: () => ({ openapi: '3.0.3' }),
+      staticDir: dir,
+      local: {
+        echo: (query, body) => {
+          if (query.get('fail')) throw new LocalHttpError(400, 'must not be set', 'fail');
+          return { body };
+        },
+      },
+    });
+  });
+  afterAll(() => api.close());
+
+  it('sends the API Gateway REST proxy event of the matched route, literal segments first', async () => {
+    const response = await fetch(`${api.url}/services/status?limit=5`, { headers: { 'x-test': '1' } });
+
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-op')).toBe('/services/status');
+    const { name, event } = calls.at(-1)!;
+    expect(name).toBe('svc');
+    expect(event).toMatchObject({
+      resource: '/services/status',
+      path: '/services/status',
+      httpMethod: 'GET',
+      queryStringParameters: { limit: '5' },
+      pathParameters: null,
+      body: null,
+      requestContext: { identity: { userArn: LOCAL_CALLER_ARN }, stage: 'local' },
+    });
+    expect(event.headers['x-test']).toBe('1');
+    expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('passes path parameters URL-encoded and the body as text', async () => {
+    await fetch(`${api.url}/services/a%20b`);
+    expect(calls.at(-1)!.event.pathParameters).toEqual({ service_id: 'a%20b' });
+
+    await fetch(`${api.url}/events`, { method: 'POST', body: '{"type":"x"}' });
+    expect(calls.at(-1)!.event.body).toBe('{"type":"x"}');
+  });
+
+  it('answers 404 JSON for an unknown route and 502 when the function fails', async () => {
+    const missing = await fetch(`${api.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'route_not_found' } });
+
+    const failed = await fetch(`${api.url}/services/boom`);
+    expect(failed.status).toBe(502);
+  });
+
+  it('serves the status page, /openapi.json and /local endpoints with 4xx naming the field', async () => {
+    expect(await (await fetch(`${api.url}/`)).text()).toBe('<h1>Steward</h1>');
+    expect(await (await fetch(`${api.url}/openapi.json`)).json()).toEqual({ openapi: '3.0.3' });
+    expect(await (await fetch(`${api.url}/local/echo`, { method: 'POST', body: '{"a":1}' })).json()).toEqual({
+      body: { a: 1 },
+    });
+
+    const bad = await fetch(`${api.url}/local/echo`, { method: 'POST', body: '{' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { field: 'body' } });
+    const refused = await fetch(`${api.url}/local/echo?fail=1`);
+    expect(await refused.json()).toMatchObject({ error: { field: 'fail' } });
+    expect((await fetch(`${api.url}/status/../../etc/passwd`)).status).toBe(404);
+  });
+
+  it('refuses to start on a port in use', async () => {
+    const port = Number(new URL(api.url).port);
+    await expect(
+      startHttpApi({ port, routes, invoke, openapi: () => ({}), staticDir: '/', local: {} }),
+    ).rejects.toThrow(/EADDRINUSE/);
+  });
+});
