@@ -390,3 +390,12 @@ export async function hasActiveExecution(workflowId: string): Promise<boolean> {
   } while (startKey);
   return false;
 }
+
+/**
+ * Clears the record's `holds_slot` flag if set: true for exactly one caller, who then gives the slot back. Keeps the
+ * running count right however many paths (status handler, cancel, failed start) see the run end.
+ */
+export async function clearHeldSlot(id: string): Promise<boolean> {
+  const out = await conditionalUpdate(id, { remove: ['holds_slot'] }, 'holds_slot = :t', {}, { ':t': true });
+  return out.ok;
+}

@@ -1,4 +1,5 @@
 import type { Route } from '../route.ts';
+import { createWorkflowBody, deleteWorkflowQuery, newVersionBody, workflowPageQuery } from '../schemas/workflows.ts';
 
 const f = 'api-workflows';
 
@@ -8,6 +9,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/workflows',
     operationId: 'createWorkflow',
+    body: createWorkflowBody,
     functionId: f,
     auth: 'iam',
     summary: 'Create a workflow definition',
@@ -17,6 +19,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/workflows',
     operationId: 'listWorkflows',
+    query: workflowPageQuery,
     functionId: f,
     auth: 'iam',
     summary: 'List workflow definitions',
@@ -35,6 +38,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'PUT',
     path: '/workflows/{workflow_id}',
     operationId: 'updateWorkflow',
+    body: newVersionBody,
     functionId: f,
     auth: 'iam',
     summary: 'Update a workflow definition (a new version)',
@@ -44,6 +48,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'DELETE',
     path: '/workflows/{workflow_id}',
     operationId: 'deleteWorkflow',
+    query: deleteWorkflowQuery,
     functionId: f,
     auth: 'iam',
     summary: 'Delete a workflow definition',
@@ -53,6 +58,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/workflows/{workflow_id}/versions',
     operationId: 'createWorkflowVersion',
+    body: newVersionBody,
     functionId: f,
     auth: 'iam',
     summary: 'Create a new workflow version',
@@ -62,6 +68,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/workflows/{workflow_id}/versions',
     operationId: 'listWorkflowVersions',
+    query: workflowPageQuery,
     functionId: f,
     auth: 'iam',
     summary: 'List workflow versions',
