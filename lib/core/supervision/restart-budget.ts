@@ -1,0 +1,118 @@
+/**
+ * Restart budget and backoff of one service (pure, clock injected). The budget is a count of restarts in a
+ * sliding window ("max 10 restarts per 5 minutes"); between restarts the delay grows (exponential by default,
+ * linear or fixed) up to a cap, and starts again from the base once the service has been healthy for
+ * `reset_after_seconds` — Kubernetes' CrashLoopBackOff. A spent budget marks the service `failed`: no more
+ * restarts until a manual reset or (if configured) a healthy period.
+ */
+import type { EffectiveRestartPolicy } from './defaults.ts';
+
+/** Stored restart state of a service (registry item `SVC#<id>` / `RESTARTS`). */
+export interface RestartState {
+  /** Restart times (epoch ms) still inside the window. */
+  restarts: number[];
+  /** Restarts since the service was last healthy for the reset period: the backoff exponent. */
+  attempt: number;
+  last_restart_at?: number;
+  /** Failures before this time do not count (grace after a (re)start). */
+  grace_until?: number;
+  /** Budget spent: no restarts until reset. */
+  failed: boolean;
+  failed_at?: number;
+  /** Since when the service is continuously healthy, if it is. */
+  healthy_since?: number;
+}
+
+/** A service with no restarts yet. */
+export function initialRestartState(): RestartState {
+  return { restarts: [], attempt: 0, failed: false };
+}
+
+/** Delay (ms) required after the `attempt`-th consecutive restart (attempt ≥ 1) before the next one. */
+export function backoffDelayMs(policy: EffectiveRestartPolicy, attempt: number): number {
+  if (attempt <= 0) return 0;
+  const base = policy.base_delay_seconds * 1_000;
+  const cap = policy.max_delay_seconds * 1_000;
+  const n = attempt - 1;
+  const raw =
+    policy.backoff === 'exponential'
+      ? base * 2 ** Math.min(n, 40)
+      : policy.backoff === 'linear'
+        ? base * (n + 1)
+        : base;
+  return Math.min(raw, cap);
+}
+
+/** What to do about an unhealthy service now. */
+export type RestartDecision =
+  | { kind: 'restart'; state: RestartState }
+  | { kind: 'wait'; until: number; reason: 'backoff' | 'grace' }
+  | { kind: 'exhausted'; state: RestartState }
+  | { kind: 'held'; reason: 'failed' | 'disabled' | 'maintenance' };
+
+/** Decides on a restart for an unhealthy service at `now`; `state` is what the registry holds. */
+export function decideRestart(
+  state: RestartState,
+  policy: EffectiveRestartPolicy,
+  now: number,
+  options: { inMaintenance?: boolean } = {},
+): RestartDecision {
+  if (options.inMaintenance) return { kind: 'held', reason: 'maintenance' };
+  if (policy.action === 'none') return { kind: 'held', reason: 'disabled' };
+  if (state.failed) return { kind: 'held', reason: 'failed' };
+  if (state.grace_until !== undefined && now < state.grace_until)
+    return { kind: 'wait', until: state.grace_until, reason: 'grace' };
+  const windowStart = now - policy.window_seconds * 1_000;
+  const recent = state.restarts.filter((t) => t > windowStart);
+  if (recent.length >= policy.max_restarts) {
+    return {
+      kind: 'exhausted',
+      state: { ...state, restarts: recent, failed: true, failed_at: now, healthy_since: undefined },
+    };
+  }
+  if (state.last_restart_at !== undefined) {
+    const until = state.last_restart_at + backoffDelayMs(policy, state.attempt);
+    if (now < until) return { kind: 'wait', until, reason: 'backoff' };
+  }
+  return {
+    kind: 'restart',
+    state: {
+      ...state,
+      restarts: [...recent, now],
+      attempt: state.attempt + 1,
+      last_restart_at: now,
+      grace_until: now + policy.grace_seconds * 1_000,
+      healthy_since: undefined,
+    },
+  };
+}
+
+/**
+ * Applies a health observation: a healthy period of `reset_after_seconds` resets the backoff and, when the policy
+ * says so, returns a `failed` service to service. Returns the same object when nothing changes.
+ */
+export function observeHealth(
+  state: RestartState,
+  policy: EffectiveRestartPolicy,
+  healthy: boolean,
+  now: number,
+): RestartState {
+  if (!healthy) return state.healthy_since === undefined ? state : { ...state, healthy_since: undefined };
+  const since = state.healthy_since ?? now;
+  const settled = now - since >= policy.reset_after_seconds * 1_000;
+  const next: RestartState = { ...state, healthy_since: since };
+  if (settled && state.attempt > 0) next.attempt = 0;
+  if (settled && state.failed && policy.failed_recovery === 'healthy_period') {
+    next.failed = false;
+    next.failed_at = undefined;
+    next.restarts = [];
+  }
+  const same =
+    next.healthy_since === state.healthy_since && next.attempt === state.attempt && next.failed === state.failed;
+  return same ? state : next;
+}
+
+/** A manual reset: budget, backoff and `failed` cleared. */
+export function resetRestartState(state: RestartState): RestartState {
+  return { ...state, restarts: [], attempt: 0, failed: false, failed_at: undefined };
+}
