@@ -61,6 +61,8 @@ export interface CompileContext {
   /** Names of steps with a compensation (items of the compensation Map in the worst case). */
   compensable: string[];
   needsCompensationFlow: boolean;
+  /** A top-level Parallel/Map catches the compensation signal, so the decode state is needed. */
+  needsCompensationDecode: boolean;
   parallelCount: number;
   parallelism: ListParallelism[];
   substitutions: Set<string>;

@@ -195,7 +195,12 @@ export const COMPENSATE_SIGNAL_CATCH: AslCatcher = {
  * The shared compensation flow (top level): read the completed steps' compensations from history (newest first),
  * run them one at a time, then fail with the original error.
  */
-export function addCompensationFlow(scope: Scope): void {
+export function addCompensationFlow(scope: Scope, withDecode: boolean): void {
+  if (withDecode) addDecode(scope);
+  addSteps(scope);
+}
+
+function addDecode(scope: Scope): void {
   addState(scope, COMPENSATE_DECODE, {
     Type: 'Pass',
     Comment: 'A step inside a Parallel or Map asked for compensation; its original error is the signal Cause.',
@@ -203,6 +208,9 @@ export function addCompensationFlow(scope: Scope): void {
     ResultPath: '$.steward',
     Next: COMPENSATE_ENTRY,
   });
+}
+
+function addSteps(scope: Scope): void {
   const itemScope: Scope = { states: {}, inMap: false, topLevel: false };
   addState(itemScope, 'compensate.step', {
     Type: 'Task',

@@ -56,6 +56,7 @@ export function compileStep(
       const start = ctx.compileList(step.steps, undefined, inner, `${path}.steps`);
       const innerNames = new Set(Object.keys(inner.states));
       const compensates = [...ctx.handlers].some(([n, h]) => h.action === 'compensate' && innerNames.has(n));
+      if (compensates && scope.topLevel) ctx.needsCompensationDecode = true;
       return addState(scope, step.name, {
         Type: 'Map',
         ItemsPath: templateToJsonPath(step.items)!,

@@ -47,6 +47,7 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
     outerRetries: new Map(),
     compensable: located.filter((l) => l.step.compensation !== undefined).map((l) => l.step.name),
     needsCompensationFlow: false,
+    needsCompensationDecode: false,
     parallelCount: 0,
     parallelism: [],
     substitutions: new Set(),
@@ -54,7 +55,7 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
   };
   const top: Scope = { states: {}, inMap: false, topLevel: true };
   const start = compileList(ctx, workflow.definition.steps, undefined, top, 'definition.steps');
-  if (ctx.needsCompensationFlow) addCompensationFlow(top);
+  if (ctx.needsCompensationFlow) addCompensationFlow(top, ctx.needsCompensationDecode);
   const timeout =
     options.stateMachineTimeoutSeconds ??
     (workflow.timeout !== undefined ? Math.ceil(workflow.timeout / 1000) : ctx.express ? 300 : undefined);
@@ -106,6 +107,7 @@ function parallel(
   });
   const inside = new Set(branches.flatMap((b) => stateNames(b.States)));
   const compensates = [...ctx.handlers].some(([n, h]) => h.action === 'compensate' && inside.has(n));
+  if (compensates && scope.topLevel) ctx.needsCompensationDecode = true;
   const state: AslParallelState = {
     Type: 'Parallel',
     Branches: branches,

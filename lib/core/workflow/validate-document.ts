@@ -122,7 +122,8 @@ function checkAction(
           ctx.problems.push({ path: `${p}.step.retry_policy.${rp.field}`, message: rp.message });
         }
       }
-      if (fb.compensation) checkRequest(fb.compensation, `${p}.step.compensation`, scope, ctx, { self: fb.name });
+      // The fallback's result lands at `$.steps.<handled step>`, so its compensation reads that step's output.
+      if (fb.compensation) checkRequest(fb.compensation, `${p}.step.compensation`, scope, ctx, { self: h.step });
       checkRequest(fb, `${p}.step`, scope, ctx);
       if (stepType !== undefined && stepType !== 'service_call' && stepType !== 'sub_workflow') {
         ctx.problems.push({
