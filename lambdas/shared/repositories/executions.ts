@@ -114,9 +114,20 @@ export interface Patch {
 }
 
 /** The outcome of a conditional write: the new record, or the current one (absent when there is none). */
-export type WriteResult = { ok: true; record: ExecutionRecord } | { ok: false; current?: ExecutionRecord };
+export type WriteResult =
+  | { ok: true; record: ExecutionRecord; previous: ExecutionRecord }
+  | { ok: false; current?: ExecutionRecord };
+
+/** The record after a successful update (the write returns the old one, which callers need: e.g. a pause token). */
+function applyPatch(previous: ExecutionRecord, patch: Patch, now: string): ExecutionRecord {
+  const next: Record<string, unknown> = { ...previous, updated_at: now, seq: (previous.seq ?? 0) + 1 };
+  for (const [attr, value] of Object.entries(patch.set ?? {})) if (value !== undefined) next[attr] = value;
+  for (const attr of patch.remove ?? []) delete next[attr];
+  return next as unknown as ExecutionRecord;
+}
 
 interface Update {
+  now: string;
   expression: string;
   names: Record<string, string>;
   values: Record<string, unknown>;
@@ -139,7 +150,7 @@ function buildUpdate(patch: Patch, now: string): Update {
     return `#r${j}`;
   });
   const expression = `SET ${sets.join(', ')} ADD #seq :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-  return { expression, names, values };
+  return { now, expression, names, values };
 }
 
 async function conditionalUpdate(
@@ -159,10 +170,11 @@ async function conditionalUpdate(
         ConditionExpression: `attribute_exists(pk) AND (${condition})`,
         ExpressionAttributeNames: { ...update.names, ...conditionNames },
         ExpressionAttributeValues: { ...update.values, ...conditionValues },
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return { ok: true, record: out.Attributes as ExecutionRecord };
+    const previous = out.Attributes as ExecutionRecord;
+    return { ok: true, record: applyPatch(previous, patch, update.now), previous };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     return { ok: false, current: await getExecution(id) };
@@ -397,5 +409,17 @@ export async function hasActiveExecution(workflowId: string): Promise<boolean> {
  */
 export async function clearHeldSlot(id: string): Promise<boolean> {
   const out = await conditionalUpdate(id, { remove: ['holds_slot'] }, 'holds_slot = :t', {}, { ':t': true });
+  return out.ok;
+}
+
+/** Sets `flag` to now unless it is set: true for exactly one caller (publishing `workflow.started` once). */
+export async function claimOnce(id: string, flag: string): Promise<boolean> {
+  const out = await conditionalUpdate(
+    id,
+    { set: { [flag]: new Date().toISOString() } },
+    'attribute_not_exists(#flag)',
+    { '#flag': flag },
+    {},
+  );
   return out.ok;
 }

@@ -1,0 +1,42 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import type { SfnStatus } from '../../lib/core/execution/status.ts';
+import { logger } from '../shared/powertools.ts';
+import { applyFact } from './lifecycle.ts';
+
+/** Detail of Step Functions' "Step Functions Execution Status Change" event (default bus). */
+interface StatusChangeDetail {
+  executionArn: string;
+  stateMachineArn?: string;
+  name: string;
+  status: SfnStatus;
+  startDate?: number | null;
+  stopDate?: number | null;
+  redriveDate?: number | null;
+  output?: string | null;
+  error?: string | null;
+  cause?: string | null;
+}
+
+/**
+ * Turns Step Functions status changes into execution records and `workflow.*` events. The execution name is the
+ * Steward execution id. Errors propagate so EventBridge retries the delivery (the DLQ keeps what never applies).
+ */
+export const handler = async (
+  event: EventBridgeEvent<'Step Functions Execution Status Change', StatusChangeDetail>,
+): Promise<void> => {
+  const d = event.detail;
+  if (!d?.name || !d.status) {
+    logger.warn('Ignoring a status change without a name or status', { id: event.id });
+    return;
+  }
+  const terminal = d.status !== 'RUNNING' && d.status !== 'PENDING_REDRIVE';
+  const at = (terminal ? d.stopDate : (d.redriveDate ?? d.startDate)) ?? Date.parse(event.time);
+  await applyFact(d.name, {
+    status: d.status,
+    at: Number.isFinite(at) ? at : Date.now(),
+    executionArn: d.executionArn,
+    output: d.output ?? undefined,
+    error: d.error ?? undefined,
+    cause: d.cause ?? undefined,
+  });
+};

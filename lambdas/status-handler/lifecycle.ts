@@ -1,0 +1,177 @@
+import { GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { failedStepFromHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
+import { eventForStatus, factEffect, type ObservedFact } from '../../lib/core/execution/status.ts';
+import { sfn } from '../shared/clients/sfn.ts';
+import { publish, stewardEvent } from '../shared/events.ts';
+import { logger } from '../shared/powertools.ts';
+import {
+  claimOnce,
+  type ExecutionRecord,
+  getExecution,
+  type Patch,
+  transitionExecution,
+} from '../shared/repositories/executions.ts';
+import { freeSlot } from '../shared/start-execution.ts';
+
+/**
+ * Applies facts observed from Step Functions to execution records (status-change events, DescribeExecution) and
+ * does what a run's end implies: the `workflow.*` event, the parent's task token, the concurrency slot.
+ */
+
+/** A fact with what Step Functions said alongside it. */
+export interface Fact extends ObservedFact {
+  executionArn?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** The `workflow.*` event of a record. */
+export function workflowEvent(type: string, record: ExecutionRecord, extra: Record<string, unknown> = {}) {
+  return stewardEvent(
+    type,
+    {
+      execution_id: record.execution_id,
+      workflow_id: record.workflow_id,
+      workflow_type: record.workflow_name,
+      workflow_version: record.workflow_version,
+      status: record.status,
+      context: record.context,
+      ...extra,
+    },
+    record.correlation_id,
+  );
+}
+
+const parseOutput = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
+
+async function failedStep(record: ExecutionRecord, executionArn: string | undefined): Promise<string | undefined> {
+  if (!executionArn) return record.current_step;
+  try {
+    const events: SfnHistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      events.push(...((page.events ?? []) as SfnHistoryEvent[]));
+      nextToken = page.nextToken;
+    } while (nextToken && events.length < 5000);
+    return failedStepFromHistory(events) ?? record.current_step;
+  } catch (error) {
+    logger.warn('History unavailable; using the current step', { executionArn, error: error as Error });
+    return record.current_step;
+  }
+}
+
+async function patchFor(record: ExecutionRecord, fact: Fact, to: string): Promise<Patch> {
+  const at = new Date(fact.at).toISOString();
+  switch (to) {
+    case 'completed':
+      return { set: { result: parseOutput(fact.output), completed_at: at }, remove: ['pause_token'] };
+    case 'failed':
+      return {
+        set: {
+          error_details: { error: fact.error, cause: fact.cause, step: await failedStep(record, fact.executionArn) },
+          completed_at: at,
+        },
+        remove: ['pause_token'],
+      };
+    case 'cancelled':
+      return {
+        set: { completed_at: at, cancel_reason: record.cancel_reason ?? fact.cause ?? 'aborted in Step Functions' },
+        remove: ['pause_token'],
+      };
+    default:
+      return { set: { sfn_execution_arn: fact.executionArn ?? record.sfn_execution_arn }, remove: ['error_details'] };
+  }
+}
+
+/** Applies a fact to the record of `executionId` (time-ordered, terminal never changes); returns the new record. */
+export async function applyFact(executionId: string, fact: Fact): Promise<ExecutionRecord | undefined> {
+  for (let tries = 0; tries < 5; tries++) {
+    const record = await getExecution(executionId);
+    if (!record) {
+      logger.warn('Status change for an execution Steward has no record of', { executionId });
+      return undefined;
+    }
+    const effect = factEffect(record.status, fact, record.fact_at);
+    if (!effect.apply) {
+      if (fact.status === 'RUNNING') await announceStart(record);
+      return record;
+    }
+    const patch = await patchFor(record, fact, effect.to);
+    const out = await transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
+    if (!out.ok) continue; // changed under us: read again and decide again
+    if (effect.to === 'running') await announceStart(out.record);
+    else await afterEnd(out.record);
+    return out.record;
+  }
+  throw new Error(`Execution ${executionId} kept changing while a status fact was applied`);
+}
+
+/** Publishes `workflow.started` once per run, whichever path saw it running first. */
+async function announceStart(record: ExecutionRecord): Promise<void> {
+  if (record.status !== 'running' && record.status !== 'paused') return;
+  if (!(await claimOnce(record.execution_id, 'started_event_at'))) return;
+  await publish([workflowEvent('workflow.started', record, { initiated_by: record.parent?.execution_id ?? 'api' })]);
+}
+
+const tokenGone = (error: unknown): boolean =>
+  ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((error as Error)?.name);
+
+/**
+ * What the end of a run implies, done by whoever made the terminal (or failed) transition: its event, the answer to
+ * a parent's task token (sub-workflows), and its concurrency slot.
+ */
+export async function afterEnd(record: ExecutionRecord, options: { publishEvent?: boolean } = {}): Promise<void> {
+  const type = eventForStatus(record.status);
+  if (type && options.publishEvent !== false) {
+    await publish([
+      workflowEvent(type, record, {
+        result: record.result,
+        error_details: record.error_details,
+        cancel_reason: record.cancel_reason,
+      }),
+    ]);
+  }
+  if (record.parent) {
+    try {
+      if (record.status === 'completed') {
+        await sfn.send(
+          new SendTaskSuccessCommand({
+            taskToken: record.parent.task_token,
+            output: JSON.stringify({
+              status: 'completed',
+              output: { execution_id: record.execution_id, result: record.result ?? null },
+            }),
+          }),
+        );
+      } else {
+        await sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: record.parent.task_token,
+            error:
+              record.status === 'cancelled'
+                ? 'Steward.Cancelled'
+                : (record.error_details?.error ?? 'Steward.SubWorkflowFailed'),
+            cause:
+              `Sub-workflow ${record.execution_id} ${record.status}: ${record.error_details?.cause ?? record.cancel_reason ?? ''}`.slice(
+                0,
+                32_000,
+              ),
+          }),
+        );
+      }
+    } catch (error) {
+      if (!tokenGone(error)) throw error;
+      logger.warn('Parent task token already closed', { execution_id: record.execution_id });
+    }
+  }
+  await freeSlot(record);
+}
