@@ -1,0 +1,94 @@
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { prefixAck } from './access.ts';
+
+/** Properties of a {@link StateMachineRuntimeRole}. */
+export interface StateMachineRuntimeRoleProps {
+  readonly stepRunner: lambda.IFunction;
+  readonly waiter: lambda.IFunction;
+  /** Prefix of the deployment's state machines (sub-workflow starts are limited to it). */
+  readonly stateMachinePrefix: string;
+}
+
+/**
+ * The role state machines created over the API run with: assumable by Step Functions only, may invoke only the step
+ * runner and the waiter, start sub-workflows of this deployment, deliver logs and traces. The `api-workflows`
+ * function may pass this role and no other.
+ */
+export class StateMachineRuntimeRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: StateMachineRuntimeRoleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'Steward: role of state machines created through the API',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.stepRunner.functionArn, props.waiter.functionArn],
+      }),
+    );
+    const smArn = (resource: string): string =>
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName: `${props.stateMachinePrefix}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [smArn('stateMachine')] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [smArn('execution')],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+          }),
+        ],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.role).acknowledge(
+      prefixAck('stateMachine', props.stateMachinePrefix, 'sub-workflows are started by name within this deployment'),
+      prefixAck('execution', props.stateMachinePrefix, 'sub-workflow executions are named at run time'),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudWatch Logs delivery and X-Ray actions support no resource-level permissions (Resource must be *).',
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { bodyJsonSchema, modelName } from '../api/schemas.ts';
+import type { Route } from '../core/api/route.ts';
+import type { TierConfig } from '../core/tiers.ts';
+
+/** Properties of a {@link StewardApi}. */
+export interface StewardApiProps {
+  /** The route table (lib/core/api/routes). */
+  readonly routes: readonly Route[];
+  /** The function serving each `functionId` of the routes. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly tier: TierConfig;
+  /** API name (the deployment name). */
+  readonly apiName: string;
+  /**
+   * Creates the account-level CloudWatch role API Gateway needs for execution logs.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+}
+
+// API Gateway answers invalid bodies itself; this keeps its answer in Steward's error shape, naming the field.
+const BAD_BODY_TEMPLATE =
+  '{"error":{"code":"validation_failed","message":"Request body does not match the schema",' +
+  '"problems":$context.error.validationErrorString,"request_id":"$context.requestId"}}';
+const BAD_PARAMS_TEMPLATE =
+  '{"error":{"code":"validation_failed","message":"$context.error.messageString","request_id":"$context.requestId"}}';
+
+/**
+ * Steward's REST API, generated from the route table: IAM authorization on every route but `/health/*`, Lambda
+ * proxy integrations, request models from the routes' zod body schemas, one validator (body + parameters),
+ * throttling and JSON access logs per tier, X-Ray tracing.
+ */
+export class StewardApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogs: logs.LogGroup;
+  /** Methods by operation id. */
+  readonly methods: Readonly<Record<string, apigw.Method>>;
+
+  constructor(scope: Construct, id: string, props: StewardApiProps) {
+    super(scope, id);
+    const missing = [...new Set(props.routes.map((r) => r.functionId))].filter((f) => !props.functions[f]);
+    if (missing.length > 0) {
+      throw new Error(
+        `StewardApi: no function given for ${missing.join(', ')}: pass each route's functionId in 'functions'`,
+      );
+    }
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.tier.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.tier.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: props.apiName,
+      description: 'Steward: workflows and supervised services',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        throttlingRateLimit: props.tier.apiThrottle.rateLimit,
+        throttlingBurstLimit: props.tier.apiThrottle.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+    });
+    this.api.addGatewayResponse('BadBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': BAD_BODY_TEMPLATE },
+    });
+    this.api.addGatewayResponse('BadParameters', {
+      type: apigw.ResponseType.BAD_REQUEST_PARAMETERS,
+      statusCode: '400',
+      templates: { 'application/json': BAD_PARAMS_TEMPLATE },
+    });
+    const validator = this.api.addRequestValidator('BodyAndParams', {
+      requestValidatorName: 'body-and-parameters',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const integrations = new Map<string, apigw.LambdaIntegration>();
+    const methods: Record<string, apigw.Method> = {};
+    for (const route of props.routes) {
+      const fn = props.functions[route.functionId]!;
+      let integration = integrations.get(route.functionId);
+      if (!integration) {
+        integration = new apigw.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false });
+        integrations.set(route.functionId, integration);
+      }
+      const schema = bodyJsonSchema(route);
+      const model = schema
+        ? this.api.addModel(modelName(route), {
+            modelName: modelName(route),
+            contentType: 'application/json',
+            schema: schema as apigw.JsonSchema,
+          })
+        : undefined;
+      const params = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+      const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
+        operationName: route.operationId,
+        authorizationType: route.auth === 'iam' ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+        requestValidator: validator,
+        requestModels: model ? { 'application/json': model } : undefined,
+        requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
+      });
+      methods[route.operationId] = method;
+      if (route.auth === 'none') {
+        Validations.of(method).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.path} is a health route: load balancers and uptime checks call it unsigned; it reveals no data.`,
+          },
+          { id: 'AwsSolutions-COG4', reason: `${route.path} is a health route, deliberately unauthenticated.` },
+        );
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: 'IAM (SigV4) authorization: callers are AWS principals, not Cognito users.',
+        });
+      }
+    }
+    this.methods = methods;
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'IAM-authorized regional API; a WAF web ACL is left to the operator (association documented), it is not free.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway uses for execution logs: the AWS managed policy is the documented one.',
+      },
+    );
+  }
+}
