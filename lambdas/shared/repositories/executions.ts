@@ -203,7 +203,7 @@ export async function transitionExecution(
   if (options.factAt !== undefined) {
     set.fact_at = options.factAt;
     values[':fact'] = options.factAt;
-    condition += ' AND (attribute_not_exists(fact_at) OR fact_at <= :fact)';
+    condition += ' AND (attribute_not_exists(fact_at) OR fact_at < :fact)';
   }
   return conditionalUpdate(id, { set, remove: patch.remove }, condition, { '#st': 'status' }, values);
 }

@@ -79,8 +79,8 @@ export type FactEffect =
  */
 export function factEffect(current: ExecutionStatus, fact: ObservedFact, lastFactAt?: number): FactEffect {
   if (isTerminal(current)) return { apply: false, reason: `the execution is already ${current}` };
-  if (lastFactAt !== undefined && fact.at < lastFactAt) {
-    return { apply: false, reason: 'an older fact than the one already applied' };
+  if (lastFactAt !== undefined && fact.at <= lastFactAt) {
+    return { apply: false, reason: 'not newer than the fact already applied' };
   }
   switch (fact.status) {
     case 'RUNNING':

@@ -1,0 +1,177 @@
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { mergeHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
+import type { ExecutionStatus } from '../../lib/core/execution/status.ts';
+import { sfn } from '../shared/clients/sfn.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import type { ApiRequest, ApiResult } from '../shared/http.ts';
+import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
+import { listAudit } from '../shared/repositories/audit.ts';
+import {
+  type ExecutionFilter,
+  listExecutions as listRecords,
+  STATUS_PARTITIONS,
+} from '../shared/repositories/executions.ts';
+import {
+  getExecutionStep,
+  getStepById,
+  listExecutionAttempts,
+  listExecutionSteps,
+  listStepAttempts,
+  listSteps as listStepRecords,
+} from '../shared/repositories/step-queries.ts';
+import { loadExecution, requireStandard } from './commands.ts';
+import { executionView, pageBody, pageOf, stepParam } from './view.ts';
+
+/** GET /executions/{id} */
+export async function getExecution(request: ApiRequest): Promise<ApiResult> {
+  return { body: executionView(await loadExecution(request)) };
+}
+
+/**
+ * GET /executions: by workflow, correlation id or status through their indexes. With none of these the listing
+ * walks the status partitions in turn; the token remembers the partition and the key within it.
+ */
+export async function listExecutions(request: ApiRequest): Promise<ApiResult> {
+  const q = request.query as ExecutionFilter & { limit?: string; next_token?: string };
+  const filter: ExecutionFilter = {
+    workflow_id: q.workflow_id,
+    status: q.status,
+    correlation_id: q.correlation_id,
+    from: q.from,
+    to: q.to,
+  };
+  const limit = parseLimit(q.limit);
+  if (filter.workflow_id || filter.correlation_id || filter.status) {
+    const page = await listRecords(filter, limit, decodeNextToken(q.next_token));
+    return { body: pageBody('executions', page.items.map(executionView), page.lastKey) };
+  }
+  const token = decodeNextToken(q.next_token) as { p?: number; k?: Record<string, unknown> } | undefined;
+  let partition = typeof token?.p === 'number' && token.p >= 0 ? token.p : 0;
+  let startKey = token?.k;
+  const items: ReturnType<typeof executionView>[] = [];
+  while (partition < STATUS_PARTITIONS.length && items.length < limit) {
+    const status = STATUS_PARTITIONS[partition] as ExecutionStatus;
+    const page = await listRecords({ ...filter, status }, limit - items.length, startKey);
+    items.push(...page.items.map(executionView));
+    startKey = page.lastKey;
+    if (!startKey) partition++;
+  }
+  const next =
+    partition < STATUS_PARTITIONS.length ? { p: partition, ...(startKey ? { k: startKey } : {}) } : undefined;
+  return { body: { executions: items, count: items.length, next_token: encodeNextToken(next) ?? null } };
+}
+
+/** GET /executions/{id}/state: status, current step, per-step states, context and step outputs. */
+export async function getExecutionState(request: ApiRequest): Promise<ApiResult> {
+  const record = await loadExecution(request);
+  const steps = await listExecutionSteps(record.execution_id);
+  const outputs: Record<string, unknown> = {};
+  for (const s of steps) if (s.status === 'completed' || s.status === 'failed_continued') outputs[s.step] = s.output;
+  return {
+    body: {
+      execution_id: record.execution_id,
+      status: record.status,
+      current_step: record.current_step ?? null,
+      context: record.context,
+      steps: steps.map((s) => ({
+        step: s.step,
+        step_id: s.step_id,
+        status: s.status,
+        attempts: s.attempts ?? 0,
+        started_at: s.started_at,
+        completed_at: s.completed_at,
+      })),
+      outputs,
+      result: record.result,
+      error_details: record.error_details,
+      updated_at: record.updated_at,
+    },
+  };
+}
+
+/**
+ * GET /executions/{id}/history: Step Functions' history, mapped, merged with Steward's step attempts. Each page
+ * holds up to `limit` entries of each source; the token carries both positions.
+ */
+export async function getExecutionHistory(request: ApiRequest): Promise<ApiResult> {
+  const record = await loadExecution(request);
+  requireStandard(record, 'history');
+  const limit = parseLimit(request.query.limit);
+  const token = decodeNextToken(request.query.next_token) as { s?: string; a?: number; sd?: boolean } | undefined;
+  let sfnEvents: SfnHistoryEvent[] = [];
+  let sfnNext: string | undefined;
+  const sfnDone = token?.sd === true || !record.sfn_execution_arn;
+  if (!sfnDone && record.sfn_execution_arn) {
+    const out = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: record.sfn_execution_arn,
+        maxResults: limit,
+        nextToken: token?.s,
+      }),
+    );
+    sfnEvents = (out.events ?? []) as SfnHistoryEvent[];
+    sfnNext = out.nextToken;
+  }
+  const offset = typeof token?.a === 'number' && token.a >= 0 ? token.a : 0;
+  const attempts = await listExecutionAttempts(record.execution_id);
+  const slice = attempts.slice(offset, offset + limit);
+  const moreAttempts = offset + limit < attempts.length;
+  const next =
+    sfnNext || moreAttempts ? { ...(sfnNext ? { s: sfnNext } : { sd: true }), a: offset + slice.length } : undefined;
+  return {
+    body: {
+      execution_id: record.execution_id,
+      entries: mergeHistory(sfnEvents, slice),
+      next_token: encodeNextToken(next) ?? null,
+    },
+  };
+}
+
+/** GET /executions/{id}/steps */
+export async function listStepsOfExecution(request: ApiRequest): Promise<ApiResult> {
+  const record = await loadExecution(request);
+  const steps = await listExecutionSteps(record.execution_id);
+  return { body: { execution_id: record.execution_id, steps, count: steps.length } };
+}
+
+/** GET /executions/{id}/steps/{step}/retries: the step's attempts, in order. */
+export async function listStepRetries(request: ApiRequest): Promise<ApiResult> {
+  const record = await loadExecution(request);
+  const step = stepParam(request.params);
+  const [item, attempts] = await Promise.all([
+    getExecutionStep(record.execution_id, step),
+    listStepAttempts(record.execution_id, step),
+  ]);
+  if (!item && !attempts.length) throw new NotFoundError(`Step of execution ${record.execution_id}`, step);
+  return {
+    body: { execution_id: record.execution_id, step, status: item?.status ?? null, attempts, count: attempts.length },
+  };
+}
+
+/** GET /steps */
+export async function listSteps(request: ApiRequest): Promise<ApiResult> {
+  const { limit, startKey } = pageOf(request.query);
+  const q = request.query;
+  const page = await listStepRecords(
+    { workflow_id: q.workflow_id, status: q.status, from: q.from, to: q.to },
+    limit,
+    startKey,
+  );
+  return { body: pageBody('steps', page.items, page.lastKey) };
+}
+
+/** GET /steps/{step_id} */
+export async function getStep(request: ApiRequest): Promise<ApiResult> {
+  const id = stepParam(request.params);
+  const step = await getStepById(id);
+  if (!step) throw new NotFoundError('Step', id);
+  return { body: step };
+}
+
+/** GET /audit */
+export async function listAuditRecords(request: ApiRequest): Promise<ApiResult> {
+  const { limit, startKey } = pageOf(request.query);
+  const q = request.query;
+  const page = await listAudit({ target: q.target, from: q.from, to: q.to }, limit, startKey);
+  return { body: pageBody('records', page.items, page.lastKey) };
+}
