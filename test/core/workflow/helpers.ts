@@ -2,10 +2,16 @@
  * Helpers for the workflow tests: example files, minimal documents, and ASL structural checks.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import validator from 'asl-validator';
 import type { AslState, AslStateMachine, WorkflowDocument, WorkflowStep } from '../../../lib/core/workflow/index.ts';
 import { retrierProblems, validateWorkflow } from '../../../lib/core/workflow/index.ts';
+
+/** asl-validator (CommonJS, untyped). */
+const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator: string) => string;
+};
 
 /** The examples folder. */
 export const EXAMPLES_DIR = join(import.meta.dirname, '../../../statemachines');
@@ -26,7 +32,13 @@ export function loadExample(file: string): WorkflowDocument {
 
 /** A service_call step. */
 export function call(name: string, extra: Partial<WorkflowStep> = {}): WorkflowStep {
-  return { name, step_type: 'service_call', service: 'inventory', endpoint: `/items/${name}`, ...extra } as WorkflowStep;
+  return {
+    name,
+    step_type: 'service_call',
+    service: 'inventory',
+    endpoint: `/items/${name}`,
+    ...extra,
+  } as WorkflowStep;
 }
 
 /** A workflow with the given steps (and optional extra fields). */
@@ -36,7 +48,7 @@ export function workflowOf(steps: unknown[], extra: Record<string, unknown> = {}
 
 /** asl-validator errors (it mutates its input, so it gets a copy) plus Steward's own Retry checks. */
 export function aslProblems(asl: AslStateMachine): string[] {
-  const result = validator(structuredClone(asl) as never);
+  const result = validator(structuredClone(asl));
   const out = result.isValid ? [] : [result.errorsText('\n')];
   const visit = (states: Record<string, AslState>): void => {
     for (const [name, s] of Object.entries(states)) {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: workflow templates are `${…}` strings on purpose.
 import { describe, expect, it } from 'vitest';
 import { type Problem, retryPolicyProblems, validateWorkflow } from '../../../lib/core/workflow/index.ts';
 import { call, exampleFiles, loadExample, workflowOf } from './helpers.ts';
@@ -45,7 +46,11 @@ describe('validateWorkflow', () => {
     },
     {
       name: 'cycle',
-      doc: workflowOf([call('a', { depends_on: ['c'] }), call('b', { depends_on: ['a'] }), call('c', { depends_on: ['b'] })]),
+      doc: workflowOf([
+        call('a', { depends_on: ['c'] }),
+        call('b', { depends_on: ['a'] }),
+        call('c', { depends_on: ['b'] }),
+      ]),
       path: 'definition.steps[0].depends_on',
       message: /cycle: a → b → c → a/,
     },
@@ -69,7 +74,11 @@ describe('validateWorkflow', () => {
     },
     {
       name: 'template reading a step that is not an ancestor',
-      doc: workflowOf([call('a'), call('b', { depends_on: ['a'] }), call('c', { depends_on: ['a'], body: { x: '${steps.b.output.id}' } } as never)]),
+      doc: workflowOf([
+        call('a'),
+        call('b', { depends_on: ['a'] }),
+        call('c', { depends_on: ['a'], body: { x: '${steps.b.output.id}' } } as never),
+      ]),
       path: 'definition.steps[2].body.x',
       message: /reads "b", which is not guaranteed to have finished/,
     },
@@ -99,7 +108,9 @@ describe('validateWorkflow', () => {
     },
     {
       name: 'error handler for a missing step',
-      doc: workflowOf([call('a')], { definition: { error_handlers: [{ step: 'b', on_error: { action: 'continue' } }] } }),
+      doc: workflowOf([call('a')], {
+        definition: { error_handlers: [{ step: 'b', on_error: { action: 'continue' } }] },
+      }),
       path: 'definition.error_handlers[0].step',
       message: /no step named "b"/,
     },
@@ -124,7 +135,9 @@ describe('validateWorkflow', () => {
     },
     {
       name: 'compensate with nothing to compensate',
-      doc: workflowOf([call('a')], { definition: { error_handlers: [{ step: 'a', on_error: { action: 'compensate' } }] } }),
+      doc: workflowOf([call('a')], {
+        definition: { error_handlers: [{ step: 'a', on_error: { action: 'compensate' } }] },
+      }),
       path: 'definition.error_handlers[0].on_error',
       message: /no step has a compensation/,
     },
