@@ -1,0 +1,23 @@
+import { apiHandler } from '../shared/http.ts';
+import { createWorkflow, createWorkflowVersion, updateWorkflow } from './define.ts';
+import {
+  deleteWorkflow,
+  getWorkflow,
+  listWorkflowSteps,
+  listWorkflows,
+  listWorkflowVersions,
+  validateWorkflowOperation,
+} from './read.ts';
+
+/** REST: workflow definitions and versions; API-created workflows get real Step Functions state machines. */
+export const handler = apiHandler({
+  createWorkflow,
+  listWorkflows,
+  getWorkflow,
+  updateWorkflow,
+  deleteWorkflow,
+  createWorkflowVersion,
+  listWorkflowVersions,
+  validateWorkflow: validateWorkflowOperation,
+  listWorkflowSteps,
+});
