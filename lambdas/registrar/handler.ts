@@ -1,0 +1,46 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { logger } from '../shared/powertools.ts';
+import { type DeployedWorkflow, removeDeployedWorkflow, upsertDeployedWorkflow } from './workflows.ts';
+
+interface RegistrarProperties {
+  workflows?: DeployedWorkflow[];
+  services?: unknown[];
+}
+
+/** What the Provider framework expects back from onEvent. */
+export interface RegistrarResponse {
+  PhysicalResourceId: string;
+  Data: Record<string, string>;
+}
+
+const PHYSICAL_ID = 'steward-registrar';
+
+/**
+ * Deploy-time registration (CloudFormation custom resource, Provider framework `onEvent`): upserts the deployed
+ * workflows (managed_by deployment) and removes those a stack update dropped or a stack deletion takes away.
+ */
+export const handler = async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
+  const props = event.ResourceProperties as unknown as RegistrarProperties;
+  const workflows = props.workflows ?? [];
+  const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, removed: 0 };
+  if (event.RequestType === 'Delete') {
+    for (const w of workflows) if (await removeDeployedWorkflow(w.name)) counts.removed = (counts.removed ?? 0) + 1;
+  } else {
+    for (const w of workflows) {
+      const outcome = await upsertDeployedWorkflow(w);
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
+    if (event.RequestType === 'Update') {
+      const old = (event.OldResourceProperties as unknown as RegistrarProperties).workflows ?? [];
+      const keep = new Set(workflows.map((w) => w.name));
+      for (const w of old) {
+        if (!keep.has(w.name) && (await removeDeployedWorkflow(w.name))) counts.removed = (counts.removed ?? 0) + 1;
+      }
+    }
+  }
+  logger.info('Registered deployed workflows', counts);
+  return {
+    PhysicalResourceId: PHYSICAL_ID,
+    Data: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
+  };
+};

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { HttpError } from '../shared/errors.ts';
+import { logger } from '../shared/powertools.ts';
+import { startExecution } from '../shared/start-execution.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { resolveContext, triggerKey } from './input.ts';
+
+const triggerInput = z
+  .strictObject({
+    workflow_id: z.string().min(1).max(256).optional(),
+    workflow_name: z.string().min(1).max(256).optional(),
+    version: z.string().min(1).max(64).optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+    source: z.enum(['schedule', 'event']),
+    /** The EventBridge event that fired the rule (or the scheduled event). */
+    event: z.looseObject({ id: z.string().optional(), time: z.string().optional() }).optional(),
+    /** The schedule's scheduled time (`<aws.scheduler.scheduled-time>`). */
+    scheduled_time: z.string().optional(),
+  })
+  .refine((i) => i.workflow_id !== undefined || i.workflow_name !== undefined, {
+    message: 'workflow_id or workflow_name is required',
+    path: ['workflow_id'],
+  });
+
+/** What a trigger did. */
+export interface TriggerResult {
+  outcome: 'started' | 'queued' | 'duplicate' | 'refused';
+  execution_id?: string;
+  reason?: string;
+}
+
+/**
+ * Starts runs for schedules and event rules through the same path as the API (record, concurrency, idempotency).
+ * The idempotency key comes from the event id or the scheduled time, so a redelivered trigger starts nothing new.
+ * A refusal (unknown workflow, concurrency limit) is logged and returned, not retried.
+ */
+export const handler = async (raw: unknown): Promise<TriggerResult> => {
+  const input = parseOrThrow(triggerInput, raw, 'input');
+  const key = triggerKey(input);
+  if (!key) logger.warn('Trigger without an event id or scheduled time: the start is not idempotent');
+  try {
+    const outcome = await startExecution({
+      workflow_id: input.workflow_id,
+      workflow_name: input.workflow_name,
+      version: input.version,
+      context: resolveContext(input.context ?? {}, input.event),
+      idempotency_key: key,
+      correlation_id: typeof input.event?.id === 'string' ? input.event.id : undefined,
+      caller: `${input.source}-trigger`,
+    });
+    const execution_id = outcome.record.execution_id;
+    if (!outcome.created) return { outcome: 'duplicate', execution_id };
+    return { outcome: outcome.queued ? 'queued' : 'started', execution_id };
+  } catch (error) {
+    if (error instanceof HttpError && error.statusCode < 500) {
+      logger.error('Trigger refused', { code: error.code, message: error.message });
+      return { outcome: 'refused', reason: error.message };
+    }
+    throw error;
+  }
+};
