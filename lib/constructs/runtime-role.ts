@@ -74,6 +74,13 @@ export class StateMachineRuntimeRole extends Construct {
           'logs:PutResourcePolicy',
           'logs:DescribeResourcePolicies',
           'logs:DescribeLogGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
           'xray:PutTraceSegments',
           'xray:PutTelemetryRecords',
           'xray:GetSamplingRules',

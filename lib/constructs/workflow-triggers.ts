@@ -28,9 +28,11 @@ export interface WorkflowTriggersProps {
 export class WorkflowTriggers extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowTriggersProps) {
     super(scope, id);
+    // Schedules live in the invoker (one per stack): the workflow's slug keeps their ids unique there.
+    const slug = props.workflowName.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     props.triggers.forEach((trigger, i) => {
       if (trigger.type === 'schedule') {
-        props.invoker.addSchedule(`${id}Schedule${i}`, {
+        props.invoker.addSchedule(`${slug}-${i}`, {
           expression: trigger.expression,
           purpose: `trigger:${props.workflowName}`,
           description: `Starts workflow ${props.workflowName} (${trigger.expression})`,
