@@ -104,6 +104,12 @@ export class WorkflowStateMachine extends Construct {
       description: `${props.workflowName}: the version new executions start on`,
       routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
     });
+    if (props.tier.stateMachineLogLevel !== 'ALL') {
+      Validations.of(cfn).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason: `Tier '${props.tier.name}' logs ERROR events only: ALL would log every transition of every run (cost and volume); history is in Steward's own tables.`,
+      });
+    }
     Validations.of(cfn).acknowledge({
       id: 'CloudFormation-Validate::E1029',
       reason:
