@@ -65,7 +65,7 @@ export interface CompileContext {
   needsCompensationDecode: boolean;
   parallelCount: number;
   parallelism: ListParallelism[];
-  substitutions: Set<string>;
+  notes: Set<string>;
   /** Compiles a nested list (injected to avoid an import cycle). */
   compileList: (steps: WorkflowStep[], next: string | undefined, scope: Scope, path: string) => string;
 }

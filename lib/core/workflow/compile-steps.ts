@@ -167,7 +167,7 @@ function taskBody(
   }
   const timeoutSeconds = step.timeout === undefined ? DEFAULT_CALLBACK_TIMEOUT_SECONDS : Math.ceil(step.timeout / 1000);
   if (step.timeout === undefined) {
-    ctx.substitutions.add(`${step.name}: no timeout given, waits at most ${DEFAULT_CALLBACK_TIMEOUT_SECONDS} s`);
+    ctx.notes.add(`${step.name}: no timeout given, waits at most ${DEFAULT_CALLBACK_TIMEOUT_SECONDS} s`);
   }
   if (step.step_type === 'event_wait') {
     return {

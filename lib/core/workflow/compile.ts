@@ -50,7 +50,7 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
     needsCompensationDecode: false,
     parallelCount: 0,
     parallelism: [],
-    substitutions: new Set(),
+    notes: new Set(),
     compileList: (steps, next, scope, path) => compileList(ctx, steps, next, scope, path),
   };
   const top: Scope = { states: {}, inMap: false, topLevel: true };
@@ -79,7 +79,7 @@ function compileList(
   const sp = seriesParallelize(graph);
   ctx.parallelism.push(measure(graph, sp.tree, sp, path));
   if (!sp.exact) {
-    ctx.substitutions.add(
+    ctx.notes.add(
       `${path}: not series-parallel; ${sp.addedOrderings} ordering(s) added in ${sp.forcedSplits} split(s)`,
     );
   }

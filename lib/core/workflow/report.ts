@@ -48,7 +48,10 @@ export interface CompileReport {
   /** Standard-only features an Express run loses (the API answers 409 for them). */
   express_caveats: string[];
   parallelism: { exact: boolean; lists: ListParallelism[] };
-  substitutions: string[];
+  /** Definition substitutions the ASL uses (`StepRunnerArn`, `WaiterArn`): the deployer must supply each. */
+  definition_substitutions: string[];
+  /** Defaults and changes the compiler applied that the author did not write (timeouts, added orderings). */
+  notes: string[];
 }
 
 type States = Record<string, AslState>;
@@ -101,8 +104,16 @@ export function buildReport(ctx: CompileContext, asl: AslStateMachine): CompileR
       'pause/resume, redrive of a failed step and per-step history need Standard: on Express the API answers 409',
     ],
     parallelism: { exact: lists.every((l) => l.exact), lists },
-    substitutions: [...ctx.substitutions],
+    definition_substitutions: definitionSubstitutions(asl),
+    notes: [...ctx.notes],
   };
+}
+
+/** The `${Name}` placeholders of the definition, sorted. */
+function definitionSubstitutions(asl: AslStateMachine): string[] {
+  const names = new Set<string>();
+  for (const match of JSON.stringify(asl).matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)) names.add(match[1]!);
+  return [...names].sort();
 }
 
 type Sub = (name: string | undefined) => number;

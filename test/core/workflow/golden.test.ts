@@ -31,4 +31,13 @@ describe('golden ASL of the examples', () => {
 
     expect(second).toBe(first);
   });
+
+  it('reports the definition substitutions the deployer must supply, separately from the defaults it applied', () => {
+    const { report } = compileWorkflow(loadExample('agent-task-execution.json'));
+    const sequential = compileWorkflow(loadExample('sequential.json')).report;
+
+    expect(report.definition_substitutions).toEqual(['StepRunnerArn', 'WaiterArn']);
+    expect(report.notes).not.toContain('StepRunnerArn');
+    expect(sequential.definition_substitutions).toContain('StepRunnerArn');
+  });
 });
