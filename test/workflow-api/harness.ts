@@ -78,6 +78,7 @@ export function fakeEventBridge() {
   const bus = mockClient(EventBridgeClient);
   const events: Array<{ type: string; detail: Record<string, unknown> }> = [];
   const install = (): void => {
+    events.length = 0;
     bus.reset();
     bus.on(PutEventsCommand).callsFake((input) => {
       for (const e of input.Entries ?? []) events.push({ type: e.DetailType, detail: JSON.parse(e.Detail) });
