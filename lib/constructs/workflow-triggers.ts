@@ -36,17 +36,20 @@ export class WorkflowTriggers extends Construct {
           expression: trigger.expression,
           purpose: `trigger:${props.workflowName}`,
           description: `Starts workflow ${props.workflowName} (${trigger.expression})`,
+          // The scheduled time is the idempotency key of the start (a retried tick starts nothing new).
           input: {
             workflow_name: props.workflowName,
             context: trigger.context ?? {},
-            source: { type: 'schedule', trigger: i, expression: trigger.expression },
+            source: 'schedule',
+            scheduled_time: '<aws.scheduler.scheduled-time>',
           },
         });
         return;
       }
+      // Context values name event fields; the trigger function reads them from the event it receives whole.
       const context: Record<string, string> = {};
       for (const [key, field] of Object.entries(trigger.context ?? {})) {
-        context[key] = events.EventField.fromPath(field.startsWith('$.') ? field : `$.${field}`);
+        context[key] = field.startsWith('$.') ? field : `$.${field}`;
       }
       new StewardRule(this, `Event${i}`, {
         purpose: `trigger:${props.workflowName}`,
@@ -59,12 +62,9 @@ export class WorkflowTriggers extends Construct {
         input: events.RuleTargetInput.fromObject({
           workflow_name: props.workflowName,
           context,
-          source: {
-            type: 'event',
-            trigger: i,
-            event_id: events.EventField.eventId,
-            detail_type: events.EventField.detailType,
-          },
+          source: 'event',
+          // The whole event: its id is the start's idempotency key, its fields fill the context.
+          event: events.EventField.fromPath('$'),
         }),
       });
     });

@@ -77,15 +77,19 @@ describe('deployed workflows', () => {
     expect(JSON.parse((schedules[0]!.Properties['Target'] as { Input: string }).Input)).toMatchObject({
       workflow_name: 'Nightly Report',
       context: { report: 'daily' },
-      source: { type: 'schedule' },
+      source: 'schedule',
+      scheduled_time: '<aws.scheduler.scheduled-time>',
     });
     const rules = resourcesOf(s, 'AWS::Events::Rule').filter((x) => x.Metadata?.['steward:rule'] === 'trigger:Nightly Report');
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties['EventPattern']).toEqual({ 'detail-type': ['order.created'] });
     const [target] = rules[0]!.Properties['Targets'] as Array<Record<string, unknown>>;
-    const transformer = target!['InputTransformer'] as { InputPathsMap: Record<string, string>; InputTemplate: string };
-    expect(Object.values(transformer.InputPathsMap)).toContain('$.detail.data.order_id');
-    expect(transformer.InputTemplate).toContain('"workflow_name":"Nightly Report"');
+    const transformer = target!['InputTransformer'] as { InputPathsMap?: Record<string, string>; InputTemplate: string };
+    const input = transformer.InputTemplate;
+    expect(input).toContain('"workflow_name":"Nightly Report"');
+    expect(input).toContain('"context":{"order_id":"$.detail.data.order_id"}');
+    expect(input).toContain('"source":"event"');
+    expect(input).toMatch(/"event":<aws\.events\.event>|"event":<[^>]+>/);
     const triggerFn = resourcesOf(s, 'AWS::Lambda::Function').find((f) => f.Metadata?.['steward:function'] === 'workflow-trigger')!;
     expect(JSON.stringify(target!['Arn'])).toContain(triggerFn.id);
     expect(JSON.stringify(resourcesOf(s, 'AWS::Events::Rule'))).not.toContain('states:StartExecution');
