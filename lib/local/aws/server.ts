@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './errors.ts';
+import { parseQueryParams } from './query.ts';
+
+/** Operations of a JSON-protocol service by name (`StartExecution` → handler of its input). */
+export type JsonOperations = Record<string, (input: Record<string, unknown>) => unknown>;
+
+/** The Lambda Invoke API the server exposes. */
+export interface LambdaInvokeApi {
+  invoke(
+    nameOrArn: string,
+    payload: unknown,
+    options: { async: boolean },
+  ): Promise<{ ok: true; payload: unknown } | { ok: false; errorType: string; errorMessage: string; trace?: string[] }>;
+}
+
+/** Query-protocol operations (SNS): parsed form parameters → the XML fragment inside `<ActionResult>`. */
+export type QueryOperations = Record<string, (params: Record<string, unknown>) => unknown>;
+
+/** The services one endpoint serves; any may be left out (its requests then fail with `UnknownOperationException`). */
+export interface AwsServices {
+  stepFunctions?: JsonOperations;
+  events?: JsonOperations;
+  ecs?: JsonOperations;
+  cloudWatch?: JsonOperations;
+  sqs?: JsonOperations;
+  sns?: QueryOperations;
+  lambda?: LambdaInvokeApi;
+}
+
+/** Options of {@link startAwsEndpoint}. */
+export interface AwsEndpointOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; local mode binds loopback only. @default '127.0.0.1' */
+  host?: string;
+  services: AwsServices;
+}
+
+/** A running endpoint. */
+export interface AwsEndpoint {
+  /** Base URL for `AWS_ENDPOINT_URL_*`, e.g. `http://127.0.0.1:4566`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `X-Amz-Target` prefix → service key and JSON content type. */
+const JSON_TARGETS: Record<string, { service: keyof AwsServices; contentType: string }> = {
+  AWSStepFunctions: { service: 'stepFunctions', contentType: 'application/x-amz-json-1.0' },
+  AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1' },
+  AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
+  GraniteServiceVersion20100801: { service: 'cloudWatch', contentType: 'application/x-amz-json-1.0' },
+  AmazonSQS: { service: 'sqs', contentType: 'application/x-amz-json-1.0' },
+};
+
+const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/**
+ * Starts one HTTP server for every local AWS API. Requests are dispatched by protocol: JSON protocols by
+ * `X-Amz-Target`, Lambda by its REST path, SNS and CloudWatch's query protocol by the form's `Action`.
+ * Errors are written in each protocol's own shape so the SDK raises the matching exception class.
+ */
+export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
+  const server = createServer((req, res) => {
+    dispatch(options.services, req, res).catch((error: unknown) => {
+      writeJsonError(res, 'application/x-amz-json-1.0', new AwsError('InternalFailure', String(error), 500));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function dispatch(services: AwsServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const url = new URL(req.url ?? '/', 'http://local');
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const [prefix = '', operation = ''] = target.split('.');
+    const route = JSON_TARGETS[prefix];
+    if (!route) return writeJsonError(res, 'application/x-amz-json-1.0', unknownOperation(target));
+    const ops = services[route.service] as JsonOperations | undefined;
+    return handleJson(ops, operation, body, route.contentType, res);
+  }
+  const lambdaMatch = LAMBDA_INVOKE.exec(url.pathname);
+  if (lambdaMatch && req.method === 'POST') {
+    return handleLambda(services.lambda, decodeURIComponent(lambdaMatch[1] ?? ''), req, body, res);
+  }
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
+    const params = parseQueryParams(new URLSearchParams(body));
+    const action = typeof params.Action === 'string' ? params.Action : '';
+    const version = typeof params.Version === 'string' ? params.Version : '';
+    // CloudWatch's query protocol (older SDKs) carries Version 2010-08-01; SNS 2010-03-31.
+    if (version === '2010-08-01') return handleCloudWatchQuery(services.cloudWatch, action, params, res);
+    return handleQuery(services.sns, action, params, res);
+  }
+  writeJsonError(
+    res,
+    'application/json',
+    new AwsError('UnknownOperationException', `No route for ${req.method} ${url.pathname}`, 404),
+  );
+}
+
+function unknownOperation(name: string): AwsError {
+  return new AwsError('UnknownOperationException', `Operation ${name} is not supported by the local endpoint`);
+}
+
+async function handleJson(
+  ops: JsonOperations | undefined,
+  operation: string,
+  body: string,
+  contentType: string,
+  res: ServerResponse,
+): Promise<void> {
+  const fn = ops?.[operation];
+  if (!fn) return writeJsonError(res, contentType, unknownOperation(operation));
+  let input: unknown;
+  try {
+    input = body.length > 0 ? JSON.parse(body) : {};
+  } catch {
+    return writeJsonError(res, contentType, new AwsError('SerializationException', 'Request body is not valid JSON'));
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return writeJsonError(res, contentType, new AwsError('SerializationException', 'Request body must be an object'));
+  }
+  try {
+    const output = await fn(input as Record<string, unknown>);
+    res.writeHead(200, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+    res.end(JSON.stringify(output ?? {}));
+  } catch (error) {
+    writeJsonError(res, contentType, toAwsError(error));
+  }
+}
+
+function toAwsError(error: unknown): AwsError {
+  if (error instanceof AwsError) return error;
+  return new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+}
+
+function writeJsonError(res: ServerResponse, contentType: string, error: AwsError): void {
+  res.writeHead(error.status, {
+    'content-type': contentType,
+    'x-amzn-requestid': randomUUID(),
+    'x-amzn-errortype': error.code,
+    // SQS's awsQueryCompatible clients read the code from this header.
+    'x-amzn-query-error': `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`,
+  });
+  res.end(JSON.stringify({ __type: error.code, message: error.message }));
+}
+
+async function handleLambda(
+  lambda: LambdaInvokeApi | undefined,
+  name: string,
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+): Promise<void> {
+  const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+  const fail = (code: string, message: string, status: number): void => {
+    res.writeHead(status, { ...headers, 'x-amzn-errortype': code });
+    res.end(JSON.stringify({ Type: 'User', message }));
+  };
+  if (!lambda) return fail('ServiceException', 'Lambda is not served by this endpoint', 500);
+  let payload: unknown = null;
+  try {
+    payload = body.length > 0 ? JSON.parse(body) : null;
+  } catch {
+    return fail('InvalidRequestContentException', 'Could not parse request body into json', 400);
+  }
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  if (invocationType === 'DryRun') {
+    res.writeHead(204, headers);
+    return void res.end();
+  }
+  try {
+    const result = await lambda.invoke(name, payload, { async: invocationType === 'Event' });
+    if (invocationType === 'Event') {
+      res.writeHead(202, headers);
+      return void res.end();
+    }
+    if (result.ok) {
+      res.writeHead(200, { ...headers, 'x-amz-executed-version': '$LATEST' });
+      return void res.end(JSON.stringify(result.payload ?? null));
+    }
+    res.writeHead(200, { ...headers, 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' });
+    res.end(
+      JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, trace: result.trace ?? [] }),
+    );
+  } catch (error) {
+    const aws = toAwsError(error);
+    fail(aws.code, aws.message, aws.status === 400 ? 404 : aws.status);
+  }
+}
+
+function xmlEscape(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Serializes a plain object as query-protocol XML members. */
+export function toXml(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .join('');
+  }
+  return xmlEscape(String(value));
+}
+
+async function handleQuery(
+  ops: QueryOperations | undefined,
+  action: string,
+  params: Record<string, unknown>,
+  res: ServerResponse,
+  xmlns = 'http://sns.amazonaws.com/doc/2010-03-31/',
+): Promise<void> {
+  const requestId = randomUUID();
+  const fn = ops?.[action];
+  try {
+    if (!fn) throw new AwsError('InvalidAction', `Action ${action || '(none)'} is not supported by the local endpoint`);
+    const result = await fn(params);
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.end(
+      `<${action}Response xmlns="${xmlns}"><${action}Result>${toXml(result)}</${action}Result>` +
+        `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+    );
+  } catch (error) {
+    const aws = toAwsError(error);
+    res.writeHead(aws.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.end(
+      `<ErrorResponse xmlns="${xmlns}"><Error><Type>${aws.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+        `<Code>${xmlEscape(aws.code)}</Code><Message>${xmlEscape(aws.message)}</Message></Error>` +
+        `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
+  }
+}
+
+function handleCloudWatchQuery(
+  ops: JsonOperations | undefined,
+  action: string,
+  params: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<void> {
+  return handleQuery(ops, action, params, res, 'http://monitoring.amazonaws.com/doc/2010-08-01/');
+}

@@ -1,0 +1,2 @@
+export { type FunctionStats, LambdaRunner, type LambdaRunnerOptions } from './runner.ts';
+export type { InvokeResult, LocalFunction } from './types.ts';

@@ -1,0 +1,207 @@
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AwsError, LOCAL_REGION } from '../aws/errors.ts';
+import type { InvokeResult, LocalFunction } from './types.ts';
+import { WorkerSlot } from './worker-slot.ts';
+
+/** Options of {@link LambdaRunner}. */
+export interface LambdaRunnerOptions {
+  functions: LocalFunction[];
+  /** Every stdout/stderr line of every function (Powertools JSON logs, EMF blobs). */
+  onLog?: (functionName: string, line: string) => void;
+  /** An async invocation that failed all its attempts (the function's DLQ / on-failure destination). */
+  onAsyncFailure?: (functionName: string, payload: unknown, error: InvokeResult & { ok: false }) => void;
+  /** Concurrent execution environments per function. @default 4 */
+  maxConcurrency?: number;
+  /** Delays before the two retries of a failed async invoke (Lambda waits ~1 min then ~2 min). @default [1000, 2000] */
+  asyncRetryDelaysMs?: number[];
+  /** Base directory of relative entries. @default process.cwd() */
+  rootDir?: string;
+}
+
+interface Pool {
+  fn: LocalFunction;
+  slots: WorkerSlot[];
+  waiting: Array<(slot: WorkerSlot) => void>;
+  invocations: number;
+  errors: number;
+  slotCounter: number;
+}
+
+/** Per-function counters for the status page. */
+export interface FunctionStats {
+  name: string;
+  invocations: number;
+  errors: number;
+  environments: number;
+}
+
+/**
+ * Runs Steward's Lambda handlers locally. Each function gets its own pool of worker threads (its own
+ * `process.env`, so module-scope configuration never collides), started lazily on first invoke and kept warm.
+ * A pool grows to `maxConcurrency` environments; further invocations queue.
+ */
+export class LambdaRunner {
+  private readonly pools = new Map<string, Pool>();
+  private readonly byArn = new Map<string, string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly options: LambdaRunnerOptions) {
+    for (const fn of options.functions) this.addFunction(fn);
+  }
+
+  /** Registers (or replaces) a function. */
+  addFunction(fn: LocalFunction): void {
+    this.pools.set(fn.name, { fn, slots: [], waiting: [], invocations: 0, errors: 0, slotCounter: 0 });
+    this.byArn.set(fn.arn, fn.name);
+  }
+
+  /** The function a name, ARN, qualified ARN or partial ARN designates; undefined when unknown. */
+  resolve(nameOrArn: string): LocalFunction | undefined {
+    const direct = this.pools.get(nameOrArn) ?? this.pools.get(this.byArn.get(nameOrArn) ?? '');
+    if (direct) return direct.fn;
+    // arn:aws:lambda:region:account:function:name[:qualifier] or account:function:name
+    const match = /(?:^|:)function:([^:]+)(?::[^:]+)?$/.exec(nameOrArn);
+    return match ? this.pools.get(match[1] ?? '')?.fn : undefined;
+  }
+
+  /** Names of the registered functions. */
+  functionNames(): string[] {
+    return [...this.pools.keys()];
+  }
+
+  /**
+   * Invokes a function. Synchronous invokes resolve with the handler's result or its error; `async: true` resolves
+   * at once with `{ ok: true, payload: null }` and runs the invocation in the background, retried twice on failure,
+   * then handed to `onAsyncFailure`. Throws `ResourceNotFoundException` for an unknown function.
+   */
+  async invoke(nameOrArn: string, payload: unknown, options: { async?: boolean } = {}): Promise<InvokeResult> {
+    const fn = this.resolve(nameOrArn);
+    if (!fn) throw new AwsError('ResourceNotFoundException', `Function not found: ${nameOrArn}`, 404);
+    if (this.closed) throw new AwsError('ServiceException', 'the local Lambda runner is closed', 500);
+    if (!options.async) return this.run(fn.name, payload);
+    const background = this.runAsync(fn.name, payload);
+    this.inFlight.add(background);
+    void background.finally(() => this.inFlight.delete(background));
+    return { ok: true, payload: null };
+  }
+
+  /** Starts one environment per function now (eager warm-up), resolving when all handler modules are loaded. */
+  async warm(names: string[] = this.functionNames()): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        const pool = this.pools.get(name);
+        if (!pool || pool.slots.length > 0) return;
+        await this.startSlot(pool).warm();
+      }),
+    );
+  }
+
+  /** Counters per function. */
+  stats(): FunctionStats[] {
+    return [...this.pools.values()].map((p) => ({
+      name: p.fn.name,
+      invocations: p.invocations,
+      errors: p.errors,
+      environments: p.slots.length,
+    }));
+  }
+
+  /** Waits for background (async) invocations to settle; for tests and orderly shutdown. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Terminates every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pools.values()].flatMap((p) => p.slots.map((s) => s.terminate())));
+  }
+
+  private async runAsync(name: string, payload: unknown): Promise<void> {
+    const delays = this.options.asyncRetryDelaysMs ?? [1000, 2000];
+    let result = await this.run(name, payload);
+    for (const delay of delays) {
+      if (result.ok || this.closed) return;
+      await new Promise((r) => setTimeout(r, delay));
+      result = await this.run(name, payload);
+    }
+    if (!result.ok) this.options.onAsyncFailure?.(name, payload, result);
+  }
+
+  private async run(name: string, payload: unknown): Promise<InvokeResult> {
+    const pool = this.pools.get(name);
+    if (!pool) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
+    pool.invocations++;
+    const slot = await this.acquire(pool);
+    try {
+      const result = await slot.invoke(payload);
+      if (!result.ok) pool.errors++;
+      return result;
+    } finally {
+      this.release(pool, slot);
+    }
+  }
+
+  private acquire(pool: Pool): Promise<WorkerSlot> {
+    const idle = pool.slots.find((s) => s.alive && !s.busy && !reserved.has(s));
+    if (idle) {
+      reserved.add(idle);
+      return Promise.resolve(idle);
+    }
+    if (pool.slots.length < (this.options.maxConcurrency ?? 4)) {
+      const slot = this.startSlot(pool);
+      reserved.add(slot);
+      return Promise.resolve(slot);
+    }
+    return new Promise((resolve) => pool.waiting.push(resolve));
+  }
+
+  private release(pool: Pool, slot: WorkerSlot): void {
+    const next = pool.waiting.shift();
+    if (!next) {
+      reserved.delete(slot);
+      return;
+    }
+    if (slot.alive) return next(slot);
+    // The environment died (timeout, crash): hand the waiter a fresh one.
+    reserved.delete(slot);
+    const fresh = this.startSlot(pool);
+    reserved.add(fresh);
+    next(fresh);
+  }
+
+  private startSlot(pool: Pool): WorkerSlot {
+    const { fn } = pool;
+    const entry = isAbsolute(fn.entry) ? fn.entry : resolvePath(this.options.rootDir ?? process.cwd(), fn.entry);
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      ...fn.env,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    };
+    const slot = new WorkerSlot(
+      fn,
+      pathToFileURL(entry).href,
+      env,
+      ++pool.slotCounter,
+      (line) => this.options.onLog?.(fn.name, line),
+      (dead) => {
+        pool.slots = pool.slots.filter((s) => s !== dead);
+      },
+    );
+    pool.slots.push(slot);
+    return slot;
+  }
+}
+
+/** Slots handed to an invocation but not yet marked busy (between acquire and postMessage). */
+const reserved = new WeakSet<WorkerSlot>();

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { InvokeResult, LocalFunction } from './types.ts';
+import { workerSource } from './worker-source.ts';
+
+const TSX_API = import.meta.resolve('tsx/esm/api');
+
+interface Pending {
+  id: number;
+  resolve: (result: InvokeResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One execution environment: a worker thread with the function's own `process.env`, its handler module loaded
+ * once. Serves one invocation at a time; a timeout or a crash terminates it (the pool replaces it on demand).
+ */
+export class WorkerSlot {
+  private readonly worker: Worker;
+  private readonly ready: Promise<InvokeResult | undefined>;
+  private pending: Pending | undefined;
+  private nextId = 1;
+  /** False once the worker is terminated or crashed: the pool drops the slot. */
+  alive = true;
+
+  constructor(
+    private readonly fn: LocalFunction,
+    entryUrl: string,
+    env: Record<string, string>,
+    slot: number,
+    onLog: (line: string) => void,
+    private readonly onDead: (slot: WorkerSlot) => void,
+  ) {
+    this.worker = new Worker(workerSource(TSX_API), {
+      eval: true,
+      env,
+      stdout: true,
+      stderr: true,
+      workerData: { entryUrl, entry: fn.entry, functionName: fn.name, arn: fn.arn, memoryMb: fn.memoryMb, slot },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb) },
+    });
+    pipeLines(this.worker.stdout, onLog);
+    pipeLines(this.worker.stderr, onLog);
+    this.ready = new Promise((resolve) => {
+      const onMessage = (msg: { type: string; errorType?: string; errorMessage?: string; trace?: string[] }): void => {
+        if (msg.type === 'ready') {
+          this.worker.off('message', onMessage);
+          resolve(undefined);
+        } else if (msg.type === 'init-error') {
+          this.worker.off('message', onMessage);
+          resolve({
+            ok: false,
+            errorType: msg.errorType ?? 'Runtime.Error',
+            errorMessage: msg.errorMessage ?? '',
+            trace: msg.trace,
+          });
+          void this.terminate();
+        }
+      };
+      this.worker.on('message', onMessage);
+    });
+    this.worker.on('message', (msg: { type: string; id?: number } & Record<string, unknown>) => {
+      if (msg.type !== 'result' || !this.pending || msg.id !== this.pending.id) return;
+      const { resolve, timer } = this.pending;
+      this.pending = undefined;
+      clearTimeout(timer);
+      if (msg.ok) resolve({ ok: true, payload: JSON.parse(String(msg.payload)) });
+      else
+        resolve({
+          ok: false,
+          errorType: String(msg.errorType),
+          errorMessage: String(msg.errorMessage),
+          trace: msg.trace as string[],
+        });
+    });
+    this.worker.on('error', (error) => this.die('Runtime.ExitError', error.message));
+    this.worker.on('exit', (code) => this.die('Runtime.ExitError', `RequestId: worker exited with code ${code}`));
+  }
+
+  /** True while an invocation is running on this slot. */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Runs one invocation; resolves with the handler's result or a Lambda-shaped error. */
+  async invoke(payload: unknown): Promise<InvokeResult> {
+    const initError = await this.ready;
+    if (initError) return initError;
+    if (!this.alive)
+      return { ok: false, errorType: 'Runtime.ExitError', errorMessage: 'execution environment stopped' };
+    const id = this.nextId++;
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    return new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        // Like Lambda: the environment that timed out is discarded, not reused.
+        this.pending = undefined;
+        resolve({
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+        });
+        void this.terminate();
+      }, timeoutMs);
+      this.pending = { id, resolve, timer };
+      this.worker.postMessage({
+        id,
+        payload: JSON.stringify(payload ?? null),
+        deadline: Date.now() + timeoutMs,
+        requestId: randomUUID(),
+      });
+    });
+  }
+
+  /** Waits for the handler module to load (used to warm functions up). */
+  async warm(): Promise<void> {
+    await this.ready;
+  }
+
+  /** Stops the worker. */
+  async terminate(): Promise<void> {
+    if (!this.alive) return;
+    this.die('Runtime.ExitError', 'execution environment stopped');
+    await this.worker.terminate();
+  }
+
+  private die(errorType: string, errorMessage: string): void {
+    const wasAlive = this.alive;
+    this.alive = false;
+    if (this.pending) {
+      const { resolve, timer } = this.pending;
+      this.pending = undefined;
+      clearTimeout(timer);
+      resolve({ ok: false, errorType, errorMessage });
+    }
+    if (wasAlive) this.onDead(this);
+  }
+}
+
+function pipeLines(stream: Readable | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on('line', (line) => {
+    if (line.length > 0) onLine(line);
+  });
+}

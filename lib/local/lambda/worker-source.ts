@@ -1,0 +1,57 @@
+/**
+ * Source of the worker thread that hosts one instance of a handler. It runs as an `eval` worker (CommonJS
+ * script) so that it needs no loader itself: it registers tsx, imports the TypeScript entry once (cold start) and
+ * then serves invocations posted by the parent, one at a time, like a Lambda execution environment.
+ *
+ * Messages in: `{ id, payload (JSON text), deadline, requestId }`. Messages out: `{ type: 'ready' }`,
+ * `{ type: 'init-error', errorType, errorMessage }`, `{ type: 'result', id, ok, payload | errorType… }`.
+ */
+export function workerSource(tsxApiUrl: string): string {
+  return `
+const { parentPort, workerData } = require('node:worker_threads');
+const serializeError = (error) => {
+  if (error instanceof Error) {
+    return { errorType: error.name || 'Error', errorMessage: error.message, trace: String(error.stack || '').split('\\n') };
+  }
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
+};
+import(${JSON.stringify(tsxApiUrl)}).then(async ({ register }) => {
+  register();
+  let mod;
+  try {
+    mod = await import(workerData.entryUrl);
+  } catch (error) {
+    parentPort.postMessage({ type: 'init-error', ...serializeError(error), errorType: 'Runtime.ImportModuleError' });
+    return;
+  }
+  const handler = mod.handler;
+  if (typeof handler !== 'function') {
+    parentPort.postMessage({ type: 'init-error', errorType: 'Runtime.HandlerNotFound', errorMessage: workerData.entry + ' does not export handler', trace: [] });
+    return;
+  }
+  parentPort.on('message', async (msg) => {
+    const context = {
+      awsRequestId: msg.requestId,
+      functionName: workerData.functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: workerData.arn,
+      memoryLimitInMB: String(workerData.memoryMb),
+      logGroupName: '/aws/lambda/' + workerData.functionName,
+      logStreamName: 'local/' + workerData.slot,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, msg.deadline - Date.now()),
+      done: () => {}, fail: () => {}, succeed: () => {},
+    };
+    try {
+      const value = await handler(JSON.parse(msg.payload), context);
+      parentPort.postMessage({ type: 'result', id: msg.id, ok: true, payload: JSON.stringify(value === undefined ? null : value) });
+    } catch (error) {
+      parentPort.postMessage({ type: 'result', id: msg.id, ok: false, ...serializeError(error) });
+    }
+  });
+  parentPort.postMessage({ type: 'ready' });
+}).catch((error) => {
+  parentPort.postMessage({ type: 'init-error', ...serializeError(error), errorType: 'Runtime.ImportModuleError' });
+});
+`;
+}

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import type { LocalFunction } from '../../../lib/local/lambda/index.ts';
+
+/** Absolute path of a fixture handler. */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${name}.ts`, import.meta.url));
+}
+
+/** A LocalFunction for a fixture handler. */
+export function fixtureFunction(
+  name: string,
+  fixtureName: string,
+  env: Record<string, string> = {},
+  timeoutSeconds = 10,
+): LocalFunction {
+  return {
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    entry: fixture(fixtureName),
+    env,
+    timeoutSeconds,
+    memoryMb: 256,
+  };
+}
+
+/** Credentials and region for SDK clients pointed at the local endpoint. */
+export function sdkConfig(endpoint: string): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+}
+
+/** Polls `check` until it returns a defined value or the timeout passes. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
