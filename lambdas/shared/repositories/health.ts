@@ -1,0 +1,118 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../../lib/core/env.ts';
+import type { CheckState } from '../../../lib/core/supervision/health.ts';
+import type { PhiState } from '../../../lib/core/supervision/phi.ts';
+import { ddb } from '../clients/dynamodb.ts';
+import { optionalEnv, requireEnv } from '../config.ts';
+import type { ProbeResult } from '../probes/types.ts';
+import { isConditionFailure } from './services.ts';
+
+/**
+ * Health of each check. Keys:
+ * - registry, latest state of a check:  pk `SVC#<id>`     sk `CHECK#<check name>` (conditional on `version`)
+ * - history, one recorded result:       pk `HEALTH#<id>`  sk `<ISO time>#<check name>`, TTL in `expires_at`
+ * Results are recorded only when a check's status changes, plus a heartbeat every few minutes, so a steady fleet
+ * costs almost no writes however often it is probed.
+ */
+const REGISTRY = requireEnv(ENV.registryTable);
+const HISTORY = requireEnv(ENV.historyTable);
+const RETENTION_DAYS = Number(optionalEnv(ENV.historyRetentionDays, '30'));
+
+/** The stored state of one check. */
+export interface CheckRecord extends CheckState {
+  service_id: string;
+  check: string;
+  last_result?: ProbeResult;
+  last_checked_at?: string;
+  phi?: PhiState;
+  /** When this item was last written (epoch ms): drives the heartbeat. */
+  written_at: number;
+  version: number;
+}
+
+/** Everything the registry holds under a service's partition: META, checks, restart state (one Query). */
+export async function servicePartition(serviceId: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: REGISTRY,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `SVC#${serviceId}` },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The check records among a partition's items. */
+export function checkRecordsOf(items: readonly Record<string, unknown>[]): CheckRecord[] {
+  return items
+    .filter((i) => String(i.sk).startsWith('CHECK#'))
+    .map(({ pk: _p, sk: _s, ...rest }) => rest as unknown as CheckRecord);
+}
+
+/** Writes a check's state if the stored version is `expected` (0: not yet stored). False when it lost a race. */
+export async function saveCheck(record: CheckRecord, expected: number): Promise<boolean> {
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: REGISTRY,
+        Item: { pk: `SVC#${record.service_id}`, sk: `CHECK#${record.check}`, ...record },
+        ConditionExpression: expected === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+        ExpressionAttributeValues: expected === 0 ? undefined : { ':v': expected },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Appends a result to the health history (with TTL). */
+export async function recordResult(
+  serviceId: string,
+  check: string,
+  status: CheckState['status'],
+  result: ProbeResult,
+  at: number,
+): Promise<void> {
+  const iso = new Date(at).toISOString();
+  await ddb.send(
+    new PutCommand({
+      TableName: HISTORY,
+      Item: {
+        pk: `HEALTH#${serviceId}`,
+        sk: `${iso}#${check}`,
+        check,
+        check_status: status,
+        ok: result.ok,
+        latency_ms: result.latency_ms,
+        status_code: result.status_code,
+        message: result.message,
+        at: iso,
+        expires_at: Math.floor(at / 1000) + RETENTION_DAYS * 86_400,
+      },
+    }),
+  );
+}
+
+/** Recent recorded results of a service, newest first. */
+export async function recentResults(serviceId: string, limit: number): Promise<Record<string, unknown>[]> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: HISTORY,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `HEALTH#${serviceId}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (out.Items ?? []).map(({ pk: _p, sk: _s, expires_at: _e, ...rest }) => rest);
+}
