@@ -1,0 +1,192 @@
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
+import { enforceDataRules } from '../support/data-rules.ts';
+import { useFreshTables } from '../support/tables.ts';
+import { type ApiLambda, call, fakeEventBridge, fakeStepFunctions, seedWorkflow, setHandlerEnv, statusChange } from './harness.ts';
+
+const sfn = fakeStepFunctions();
+const bus = fakeEventBridge();
+let workflows: ApiLambda;
+let executions: ApiLambda;
+let statusHandler: typeof import('../../lambdas/status-handler/handler.ts').handler;
+let reconciler: typeof import('../../lambdas/reconciler/handler.ts').handler;
+let trigger: typeof import('../../lambdas/workflow-trigger/handler.ts').handler;
+let repo: typeof import('../../lambdas/shared/repositories/executions.ts');
+let startPath: typeof import('../../lambdas/shared/start-execution.ts');
+let concurrency: typeof import('../../lambdas/shared/repositories/concurrency.ts');
+
+async function createWorkflow(name: string, limit?: { max_running: number; on_limit: 'queue' | 'reject' }): Promise<string> {
+  const res = await call(workflows, 'POST', '/workflows', { body: seedWorkflow(name, limit ? { concurrency: limit } : {}) });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+let names: { registry: string; history: string };
+
+beforeAll(async () => {
+  names = await useFreshTables(dynamodb);
+  setHandlerEnv();
+  enforceDataRules(dynamodb);
+  workflows = (await import('../../lambdas/api-workflows/handler.ts')).handler as unknown as ApiLambda;
+  executions = (await import('../../lambdas/api-executions/handler.ts')).handler as unknown as ApiLambda;
+  statusHandler = (await import('../../lambdas/status-handler/handler.ts')).handler;
+  reconciler = (await import('../../lambdas/reconciler/handler.ts')).handler;
+  trigger = (await import('../../lambdas/workflow-trigger/handler.ts')).handler;
+  repo = await import('../../lambdas/shared/repositories/executions.ts');
+  startPath = await import('../../lambdas/shared/start-execution.ts');
+  concurrency = await import('../../lambdas/shared/repositories/concurrency.ts');
+});
+
+beforeEach(() => {
+  sfn.install();
+  bus.install();
+});
+
+describe('status handler', () => {
+  it('publishes workflow.started once, completes with the output, and ignores later and older facts', async () => {
+    const wf = await createWorkflow('Status Flow');
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    const t = Date.now();
+
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    await statusHandler(statusChange(id, 'SUCCEEDED', t + 2000, { output: '{"done":true}' }));
+    await statusHandler(statusChange(id, 'FAILED', t + 1000, { error: 'late' }));
+    await statusHandler(statusChange(id, 'ABORTED', t + 9000));
+
+    const record = await repo.getExecution(id);
+    expect(record).toMatchObject({ status: 'completed', result: { done: true } });
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.started', 'workflow.completed']);
+    expect(bus.events[1]!.detail.data).toMatchObject({ execution_id: id, workflow_id: wf, result: { done: true } });
+  });
+
+  it.each([
+    ['FAILED', 'failed', 'workflow.failed'],
+    ['TIMED_OUT', 'failed', 'workflow.failed'],
+    ['ABORTED', 'cancelled', 'workflow.cancelled'],
+  ])('%s → %s with %s, applied over a paused record', async (fact, status, event) => {
+    const wf = await createWorkflow(`Fact ${fact}`);
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    await call(executions, 'PUT', `/executions/${id}/pause`);
+    await repo.markStepStarted(id, 'x');
+
+    await statusHandler(statusChange(id, fact, Date.now(), { error: 'Steward.Timeout', cause: 'slow' }));
+
+    const record = await repo.getExecution(id);
+    expect(record?.status).toBe(status);
+    expect(bus.events.map((e) => e.type)).toContain(event);
+    if (status === 'failed') expect(record?.error_details).toMatchObject({ error: 'Steward.Timeout', cause: 'slow' });
+  });
+
+  it("answers a sub-workflow parent's task token with the child's output or failure", async () => {
+    const wf = await createWorkflow('Child Flow');
+    const ok = await startPath.startExecution({ workflow_id: wf, caller: 'step-runner', parent: { execution_id: 'p', step: 's', task_token: 'tok-ok' } });
+    const bad = await startPath.startExecution({ workflow_id: wf, caller: 'step-runner', parent: { execution_id: 'p', step: 's', task_token: 'tok-bad' } });
+
+    await statusHandler(statusChange(ok.record.execution_id, 'SUCCEEDED', Date.now(), { output: '{"n":1}' }));
+    await statusHandler(statusChange(bad.record.execution_id, 'FAILED', Date.now(), { error: 'Steward.Http4xx', cause: 'no' }));
+
+    const success = sfn.sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
+    expect(success.taskToken).toBe('tok-ok');
+    expect(JSON.parse(success.output!)).toEqual({ status: 'completed', output: { execution_id: ok.record.execution_id, result: { n: 1 } } });
+    expect(sfn.sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({ taskToken: 'tok-bad', error: 'Steward.Http4xx' });
+  });
+});
+
+describe('concurrency limit', () => {
+  it('reject: 50 concurrent starts → exactly max_running start, the rest get 429', async () => {
+    const wf = await createWorkflow('Limited Reject', { max_running: 3, on_limit: 'reject' });
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } })),
+    );
+
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(47);
+    expect(await concurrency.runningCount(wf)).toBe(3);
+  });
+
+  it('queue: 50 concurrent starts → max_running run, the rest queue; each end starts the next, none lost', async () => {
+    const wf = await createWorkflow('Limited Queue', { max_running: 3, on_limit: 'queue' });
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } })),
+    );
+    const running = results.filter((r) => r.body.status === 'running');
+    const queued = results.filter((r) => r.body.queued === true);
+
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    expect(running).toHaveLength(3);
+    expect(queued).toHaveLength(47);
+    expect(await concurrency.runningCount(wf)).toBe(3);
+
+    const done = new Set<string>();
+    for (let round = 0; round < 60 && done.size < 50; round++) {
+      const page = await call(executions, 'GET', '/executions', { query: { workflow_id: wf, status: 'running', limit: '100' } });
+      const live = page.body.executions.map((e: { execution_id: string }) => e.execution_id);
+      expect(live.length).toBeLessThanOrEqual(3);
+      await Promise.all(live.map((id: string) => statusHandler(statusChange(id, 'SUCCEEDED', Date.now()))));
+      for (const id of live) done.add(id);
+    }
+    expect(done.size).toBe(50);
+    expect(await concurrency.runningCount(wf)).toBe(0);
+    expect(new Set(sfn.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size).toBeGreaterThanOrEqual(50);
+  });
+
+  it('cancelling a queued run withdraws it without taking a slot', async () => {
+    const wf = await createWorkflow('Limited One', { max_running: 1, on_limit: 'queue' });
+    const first = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body;
+    const second = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body;
+
+    const cancelled = await call(executions, 'PUT', `/executions/${second.execution_id}/cancel`);
+    await statusHandler(statusChange(first.execution_id, 'SUCCEEDED', Date.now()));
+
+    expect(second.queued).toBe(true);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await repo.getExecution(second.execution_id))?.status).toBe('cancelled');
+    expect(await concurrency.runningCount(wf)).toBe(0);
+  });
+});
+
+describe('reconciler', () => {
+  it('applies DescribeExecution facts to quiet records and relaunches a start that stopped half-way', async () => {
+    const wf = await createWorkflow('Quiet Flow');
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    const record = (await repo.getExecution(id))!;
+    const halfway = { ...record, execution_id: crypto.randomUUID(), status: 'created' as const, sfn_execution_arn: undefined, started_at: '2020-01-01T00:00:00.000Z' };
+    await repo.createExecution(halfway);
+    for (const quiet of [id, halfway.execution_id]) {
+      // Backdate the last write, as if the record had been quiet since 2020.
+      await ddb.send(new UpdateCommand({ TableName: names.history, Key: { pk: `EXEC#${quiet}`, sk: 'META' }, UpdateExpression: 'SET gsi3sk = :old', ExpressionAttributeValues: { ':old': `2020-01-01T00:00:00.000Z#${quiet}` } }));
+    }
+    sfn.sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), stopDate: new Date(), output: '{"r":2}' });
+
+    const counts = await reconciler();
+
+    expect(counts.applied).toBeGreaterThanOrEqual(1);
+    expect(counts.launched).toBe(1);
+    expect(await repo.getExecution(id)).toMatchObject({ status: 'completed', result: { r: 2 } });
+    expect((await repo.getExecution(halfway.execution_id))?.status).toBe('running');
+  });
+});
+
+describe('workflow-trigger', () => {
+  it('starts through the start path, idempotent by event id and scheduled time; refusals are returned', async () => {
+    const wf = await createWorkflow('Triggered Flow');
+    const event = { id: 'evt-1', time: '2025-03-29T06:00:00Z', detail: { task_id: 't9' } };
+
+    const first = await trigger({ workflow_id: wf, source: 'event', event, context: { task_id: '$.detail.task_id', fixed: 1 } });
+    const again = await trigger({ workflow_id: wf, source: 'event', event, context: { task_id: '$.detail.task_id', fixed: 1 } });
+    const scheduled = await trigger({ workflow_name: 'Triggered Flow', source: 'schedule', scheduled_time: '2025-03-29T07:00:00Z' });
+    const unknown = await trigger({ workflow_name: 'Nope', source: 'schedule', scheduled_time: 'x' });
+
+    expect(first.outcome).toBe('started');
+    expect(again).toEqual({ outcome: 'duplicate', execution_id: first.execution_id });
+    expect((await repo.getExecution(first.execution_id!))?.context).toEqual({ task_id: 't9', fixed: 1 });
+    expect(scheduled.outcome).toBe('started');
+    expect(unknown.outcome).toBe('refused');
+    await expect(trigger({ source: 'event' })).rejects.toThrow(/workflow_id/);
+  });
+});
