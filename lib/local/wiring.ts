@@ -258,13 +258,22 @@ export function deriveWiring(
     arn: cfn.attr(f.stackName, f.logicalId, 'Arn'),
   }));
 
+  // The CDK Provider framework puts its own function in front of ours; its environment names the real handler.
+  const viaProvider = (token: string): LocalFunction | undefined => {
+    const framework = ofType('AWS::Lambda::Function').find((f) => cfn.attr(f.stackName, f.logicalId, 'Arn') === token);
+    if (!framework) return undefined;
+    const env = (props(framework).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const target = String(env.USER_ON_EVENT_FUNCTION_ARN ?? '');
+    return functions.find((x) => x.arn === target || target.startsWith(`${x.arn}:`));
+  };
   const customResources: LocalCustomResource[] = [];
   for (const f of all) {
     if (!(f.resource.Type.startsWith('Custom::') || f.resource.Type === 'AWS::CloudFormation::CustomResource'))
       continue;
     const { ServiceToken, ...properties } = props(f);
-    const fn = functions.find((x) => x.arn === ServiceToken || x.name === ServiceToken);
-    if (!fn) continue;
+    const fn =
+      functions.find((x) => x.arn === ServiceToken || x.name === ServiceToken) ?? viaProvider(String(ServiceToken));
+    if (!fn) throw new TemplateError(`${f.stackName}/${f.logicalId}: custom resource served by no Steward function`);
     customResources.push({ logicalId: f.logicalId, type: f.resource.Type, functionName: fn.name, properties });
   }
 

@@ -1,5 +1,7 @@
 // Sample "agent-orchestrator": accepts a task for an agent and, COMPLETE_AFTER_MS later, reports
 // `agent.task_completed` to Steward's `/events` (STEWARD_URL) — the producer of the seed workflow's event.
+// The seed's step sends no body, so when the request names no task the orchestrator asks Steward which running
+// execution has this agent in its context (GET /executions?status=running) and takes the task from there.
 // It turns unhealthy FLAKE_AFTER_SECONDS after it starts (0 = never), so Steward's probes notice and restart it
 // within its restart budget; a restarted process is healthy again for the same time.
 import { pick, serve } from './common.mjs';
@@ -26,25 +28,45 @@ async function report(event) {
   }
 }
 
+/** The task and correlation id of the running execution that assigned work to this agent, newest first. */
+async function lookupTask(agentId) {
+  const response = await fetch(`${stewardUrl}/executions?status=running&limit=100`);
+  if (!response.ok) return undefined;
+  const answer = await response.json();
+  const mine = (answer.executions ?? answer.items ?? []).filter((e) => e.context?.agent_id === agentId);
+  mine.sort((a, b) => String(b.started_at).localeCompare(String(a.started_at)));
+  const found = mine[0];
+  return found && { taskId: found.context.task_id, correlationId: found.correlation_id };
+}
+
 serve(
   'agent-orchestrator',
   [
     [
       'POST',
       '/agents/{agent_id}/tasks',
-      (request) => {
+      async (request) => {
         const agentId = request.params.agent_id;
-        const taskId = pick(request, 'task_id');
+        let taskId = pick(request, 'task_id');
+        let correlationId = request.headers['x-correlation-id'] ?? pick(request, 'correlation_id');
         if (typeof taskId !== 'string' || taskId === '') {
-          return { status: 400, body: { error: { field: 'task_id', message: 'is required (body or context)' } } };
+          const found = await lookupTask(agentId).catch(() => undefined);
+          taskId = found?.taskId;
+          correlationId ??= found?.correlationId;
         }
-        const correlationId = request.headers['x-correlation-id'] ?? pick(request, 'correlation_id');
+        if (typeof taskId !== 'string' || taskId === '') {
+          return { status: 400, body: { error: { field: 'task_id', message: `no task for agent ${agentId}` } } };
+        }
         setTimeout(() => {
           void report({
             type: 'agent.task_completed',
             source: 'agent-orchestrator',
             correlation_id: correlationId,
-            data: { task_id: taskId, agent_id: agentId, result: { summary: `task ${taskId} done by ${agentId}`, score: 0.93 } },
+            data: {
+              task_id: taskId,
+              agent_id: agentId,
+              result: { summary: `task ${taskId} done by ${agentId}`, score: 0.93 },
+            },
           });
         }, completeAfterMs);
         return { status: 202, body: { accepted: true, agent_id: agentId, task_id: taskId, eta_ms: completeAfterMs } };

@@ -4,10 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { serve } from './common.mjs';
 
-const echo = (kind) => ({ params, body, path, method }) => ({
-  status: 200,
-  body: { ok: true, kind, id: randomUUID(), method, path, params, received: body ?? null },
-});
+const echo =
+  (kind) =>
+  ({ params, body, path, method }) => ({
+    status: 200,
+    body: { ok: true, kind, id: randomUUID(), method, path, params, received: body ?? null },
+  });
 
 serve('commerce', [
   ['*', '/inventory/{action}', echo('inventory')],

@@ -8,7 +8,11 @@ serve('planning-system', [
     '*',
     '/tasks/{task_id}/prepare',
     ({ params, body }) => {
-      const task = { task_id: params.task_id, prepared_at: new Date().toISOString(), plan: ['analyse', 'execute', 'report'] };
+      const task = {
+        task_id: params.task_id,
+        prepared_at: new Date().toISOString(),
+        plan: ['analyse', 'execute', 'report'],
+      };
       tasks.set(params.task_id, { ...task, input: body });
       return { status: 200, body: { ...task, prepared: true } };
     },

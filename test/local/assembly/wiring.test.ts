@@ -102,6 +102,16 @@ function stacks(): StackTemplate[] {
             Type: 'Custom::StewardRegistration',
             Properties: { ServiceToken: { 'Fn::GetAtt': ['Fnregistrar', 'Arn'] }, Workflows: [{ Ref: 'Machine' }] },
           },
+          ProviderFramework: {
+            Type: 'AWS::Lambda::Function',
+            Properties: {
+              Environment: { Variables: { USER_ON_EVENT_FUNCTION_ARN: { 'Fn::GetAtt': ['Fnregistrar', 'Arn'] } } },
+            },
+          },
+          ServiceRegistration: {
+            Type: 'AWS::CloudFormation::CustomResource',
+            Properties: { ServiceToken: { 'Fn::GetAtt': ['ProviderFramework', 'Arn'] }, Services: ['a'] },
+          },
         },
       },
     },
@@ -151,6 +161,7 @@ describe('deriveWiring', () => {
     ]);
     expect(wiring.customResources).toMatchObject([
       { functionName: 'steward-dev-app-Fnregistrar', properties: { Workflows: [wiring.stateMachines[0]?.arn] } },
+      { functionName: 'steward-dev-app-Fnregistrar', properties: { Services: ['a'] } },
     ]);
   });
 
