@@ -1,4 +1,5 @@
 import type { Route } from '../route.ts';
+import { correlationEventsQuery, listEventsQuery, processEventBody } from '../schemas/events.ts';
 
 const f = 'api-events';
 
@@ -8,6 +9,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/events',
     operationId: 'processEvent',
+    body: processEventBody,
     functionId: f,
     auth: 'iam',
     summary: 'Process an event: store, route to waiting steps, publish',
@@ -17,6 +19,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/events',
     operationId: 'listEvents',
+    query: listEventsQuery,
     functionId: f,
     auth: 'iam',
     summary: 'List events',
@@ -35,6 +38,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/correlations/{correlation_id}/events',
     operationId: 'listCorrelationEvents',
+    query: correlationEventsQuery,
     functionId: f,
     auth: 'iam',
     summary: 'List events by correlation id',

@@ -1,0 +1,25 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { fromBusEvent } from '../../lib/core/routing/bus.ts';
+import { logger, metrics } from '../shared/powertools.ts';
+import { putEvent } from '../shared/repositories/events.ts';
+import { routeEvent } from './route.ts';
+
+/**
+ * Routes events from Steward's bus to waiting steps. The event is stored once by id (a redelivery, or an event that
+ * came through POST /events and was published, finds its record); routing runs every time, since the claims make it
+ * idempotent and a delivery that failed half-way is finished by the redelivery. A failed resume throws, so
+ * EventBridge's retry (then the rule's DLQ) takes over.
+ */
+export const handler = middy<EventBridgeEvent<string, unknown>, { matched: number }, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (envelope) => {
+    const event = fromBusEvent(envelope);
+    const { event: stored } = await putEvent(event, new Date());
+    const result = await routeEvent(stored);
+    logger.info('Event routed', { event_id: event.id, type: event.type, matched: result.matched });
+    return result;
+  });

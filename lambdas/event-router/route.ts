@@ -1,0 +1,83 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { StewardEvent } from '../../lib/core/events/types.ts';
+import { keepSeconds } from '../../lib/core/routing/expiry.ts';
+import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
+import { sfn } from '../shared/clients/sfn.ts';
+import { logger, metrics } from '../shared/powertools.ts';
+import { putEarlyEvent, type StoredEvent } from '../shared/repositories/events.ts';
+import {
+  claimWaiter,
+  expireWaiter,
+  findWaiting,
+  listKeySets,
+  releaseWaiter,
+  type WaiterRecord,
+} from '../shared/repositories/waiters.ts';
+
+/**
+ * Routing an event to the steps waiting for it. Per event type the router knows the filter key-sets in use; for each
+ * it hashes the event's values and runs ONE Query on `WAIT#<type>#<hash>`, so the cost does not grow with the number
+ * of waiting executions. A waiter is claimed with a conditional `waiting → matched` update before its token is
+ * answered: a match happens once, however often the event is delivered and however many routers race.
+ */
+
+/** How long events are kept for waiters that register later (STEWARD_EARLY_EVENT_SECONDS, default 15 min). */
+export const EARLY_KEEP_SECONDS = keepSeconds(process.env.STEWARD_EARLY_EVENT_SECONDS);
+
+/** Step Functions errors that mean the task is gone: the waiter is expired, nothing to retry. */
+const CLOSED_TOKEN = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** Thrown when a claimed waiter could not be resumed; the claim was given back so a redelivery retries it. */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+}
+
+/** Outcome of answering one waiter. */
+export type Delivery = 'resumed' | 'already_matched' | 'expired';
+
+/** Claims a waiter for an event and answers its token with the event. */
+export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = new Date()): Promise<Delivery> {
+  if (!(await claimWaiter(waiter, event.id, now))) return 'already_matched';
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.task_token, output: JSON.stringify(event) }));
+    return 'resumed';
+  } catch (error) {
+    const name = (error as Error).name;
+    if (CLOSED_TOKEN.has(name)) {
+      await expireWaiter(waiter, now);
+      logger.info('Waiter token already closed', { waiter: waiter.sk, error: name });
+      return 'expired';
+    }
+    await releaseWaiter(waiter, event.id);
+    throw new DeliveryError(`Could not resume ${waiter.sk}: ${name}`, { cause: error });
+  }
+}
+
+/** Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters. */
+export async function routeEvent(event: StoredEvent, now = new Date()): Promise<{ matched: number }> {
+  const nowMs = now.getTime();
+  // The empty key-set is always included: its partition holds every event of the type, which lets a waiter whose
+  // key-set is newer than the event still find it (see the waiter's early-event lookup).
+  const keySets = await listKeySets(event.type);
+  if (!keySets.some((k) => k.length === 0)) keySets.push([]);
+  const results = await Promise.all(
+    keySets.map(async (keys) => {
+      const projected = projectEvent(event, keys);
+      if (!projected) return 0;
+      const hash = filterHash(projected);
+      // Write first, then look: a waiter registering concurrently either sees this early event or is seen below.
+      await putEarlyEvent(event.type, hash, event, EARLY_KEEP_SECONDS, nowMs);
+      const waiters = await findWaiting(event.type, hash, nowMs);
+      let n = 0;
+      for (const w of waiters) {
+        if (matchesFilter(event, w.filter) && (await deliver(w, event, now)) === 'resumed') n++;
+      }
+      return n;
+    }),
+  );
+  const matched = results.reduce((a, b) => a + b, 0);
+  metrics.addMetric('events_routed', MetricUnit.Count, 1);
+  metrics.addMetric('events_matched', MetricUnit.Count, matched);
+  return { matched };
+}

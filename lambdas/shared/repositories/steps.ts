@@ -1,0 +1,258 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../../lib/core/env.ts';
+import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
+import { canonicalJson } from '../../../lib/core/routing/filters.ts';
+import type { ServiceRequest } from '../../../lib/core/runtime-contract.ts';
+import { ddb } from '../clients/dynamodb.ts';
+import { requireEnv } from '../config.ts';
+
+/**
+ * Step executions and their attempts (history table).
+ * - step:    pk `EXEC#<id>` sk `STEP#<key>`; gsi1 `WFSTEP#<workflow_id>` / `<started_at>#<exec>#<key>`,
+ *            gsi2 `STEPID#<step_id>` / `META`, gsi3 `STEPS` / `<started_at>#<exec>#<key>`
+ * - attempt: pk `EXEC#<id>` sk `STEP#<key>#ATTEMPT#<0001>`
+ * `<key>` is the step name, or `<name>@<hash of the item>` inside a map iteration so iterations do not overwrite each
+ * other. Attempts are counted by `ADD attempts :1` (atomic), never by `$$.State.RetryCount`.
+ */
+
+const TABLE = requireEnv(ENV.historyTable);
+const RETENTION_SECONDS = retentionDays(process.env[ENV.historyRetentionDays]) * 86_400;
+const ttl = (nowMs: number): number => expiresAt(nowMs, RETENTION_SECONDS);
+
+export type StepStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'skipped' | 'failed_continued';
+
+/** The step item as stored. */
+export interface StepRecord {
+  step_id: string;
+  execution_id: string;
+  workflow_id: string;
+  step: string;
+  step_key: string;
+  status: StepStatus;
+  attempts: number;
+  started_at: string;
+  completed_at?: string;
+  input?: unknown;
+  output?: unknown;
+  error_details?: unknown;
+  compensation?: ServiceRequest;
+  completed_seq?: number;
+}
+
+/** One attempt as stored. */
+export interface AttemptRecord {
+  attempt: number;
+  status: 'completed' | 'failed';
+  started_at: string;
+  completed_at: string;
+  duration_ms: number;
+  request: { method: string; url: string; body?: unknown };
+  response?: { status: number; body: string };
+  error?: { name: string; message: string };
+}
+
+/** The record key of a step: its name, plus a short hash of the map item inside a map iteration. */
+export function stepKey(step: string, item?: unknown): string {
+  if (item === undefined) return step;
+  return `${step}@${createHash('sha256').update(canonicalJson(item)).digest('base64url').slice(0, 12)}`;
+}
+
+const key = (executionId: string, sk: string): { pk: string; sk: string } => ({ pk: `EXEC#${executionId}`, sk });
+const pad = (n: number): string => String(n).padStart(4, '0');
+
+let lastSeq = 0;
+/** Completion order: epoch microseconds, strictly increasing within a process. */
+function nextSeq(nowMs: number): number {
+  lastSeq = Math.max(lastSeq + 1, nowMs * 1000);
+  return lastSeq;
+}
+
+/** Starts an attempt: creates or re-opens the step item and counts the attempt atomically. Returns its number. */
+export async function beginAttempt(args: {
+  executionId: string;
+  workflowId: string;
+  step: string;
+  stepKey: string;
+  input: unknown;
+  compensation?: ServiceRequest;
+  now: Date;
+}): Promise<{ attempt: number; stepId: string }> {
+  const at = args.now.toISOString();
+  const id = randomUUID();
+  const sortKey = `${at}#${args.executionId}#${args.stepKey}`;
+  const out = await ddb.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: key(args.executionId, `STEP#${args.stepKey}`),
+      UpdateExpression:
+        'SET step_id = if_not_exists(step_id, :id), gsi2pk = if_not_exists(gsi2pk, :g2), gsi2sk = :meta, ' +
+        'started_at = if_not_exists(started_at, :at), gsi1sk = if_not_exists(gsi1sk, :sk), ' +
+        'gsi3sk = if_not_exists(gsi3sk, :sk), gsi1pk = :g1, gsi3pk = :g3, execution_id = :exec, ' +
+        'workflow_id = :wf, step = :step, step_key = :skey, #status = :running, #input = :input, ' +
+        'last_attempt_at = :at, expires_at = :ttl' +
+        (args.compensation ? ', compensation = :comp' : '') +
+        ' ADD attempts :one',
+      ConditionExpression: 'attribute_not_exists(pk) OR #status <> :compensated',
+      ExpressionAttributeNames: { '#status': 'status', '#input': 'input' },
+      ExpressionAttributeValues: {
+        ':id': id,
+        ':g2': `STEPID#${id}`,
+        ':meta': 'META',
+        ':at': at,
+        ':sk': sortKey,
+        ':g1': `WFSTEP#${args.workflowId}`,
+        ':g3': 'STEPS',
+        ':exec': args.executionId,
+        ':wf': args.workflowId,
+        ':step': args.step,
+        ':skey': args.stepKey,
+        ':running': 'running',
+        ':compensated': 'compensated',
+        ':input': args.input ?? null,
+        ':ttl': ttl(args.now.getTime()),
+        ':one': 1,
+        ...(args.compensation ? { ':comp': args.compensation } : {}),
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const item = out.Attributes as { attempts: number; step_id: string };
+  return { attempt: item.attempts, stepId: item.step_id };
+}
+
+/** Writes an attempt record (once: a repeated write of the same attempt is refused). */
+export async function recordAttempt(executionId: string, key_: string, attempt: AttemptRecord): Promise<void> {
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...key(executionId, `STEP#${key_}#ATTEMPT#${pad(attempt.attempt)}`),
+          ...attempt,
+          expires_at: ttl(Date.parse(attempt.completed_at)),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * Ends the step with `status` if `attempt` is still its latest attempt (a newer one owns the result otherwise).
+ * Returns whether the write happened.
+ */
+export async function finishStep(args: {
+  executionId: string;
+  stepKey: string;
+  attempt: number;
+  status: 'completed' | 'failed' | 'failed_continued';
+  output?: unknown;
+  error?: unknown;
+  now: Date;
+}): Promise<boolean> {
+  const values: Record<string, unknown> = {
+    ':status': args.status,
+    ':at': args.now.toISOString(),
+    ':attempt': args.attempt,
+    ':running': 'running',
+  };
+  let update = 'SET #status = :status, completed_at = :at';
+  if (args.status === 'completed') {
+    update += ', #output = :output, completed_seq = :seq REMOVE error_details';
+    values[':output'] = args.output ?? null;
+    values[':seq'] = nextSeq(args.now.getTime());
+  } else {
+    update += ', error_details = :error';
+    values[':error'] = args.error ?? null;
+  }
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: key(args.executionId, `STEP#${args.stepKey}`),
+        UpdateExpression: update,
+        ConditionExpression: '#status = :running AND attempts = :attempt',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          ...(args.status === 'completed' ? { '#output': 'output' } : {}),
+        },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Reads one step record. */
+export async function getStep(executionId: string, key_: string): Promise<StepRecord | undefined> {
+  const out = await ddb.send(
+    new GetCommand({ TableName: TABLE, Key: key(executionId, `STEP#${key_}`), ConsistentRead: true }),
+  );
+  return out.Item as StepRecord | undefined;
+}
+
+/** The completed steps of a run that carry a compensation, newest completion first. */
+export async function listCompensable(executionId: string): Promise<StepRecord[]> {
+  const items: StepRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#status = :completed AND attribute_exists(compensation)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': 'STEP#', ':completed': 'completed' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((out.Items ?? []) as StepRecord[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items.sort((a, b) => (b.completed_seq ?? 0) - (a.completed_seq ?? 0));
+}
+
+/** Marks a completed step compensated; false when it is not (or no longer) completed. */
+export async function markCompensated(executionId: string, key_: string, now: Date): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: key(executionId, `STEP#${key_}`),
+        UpdateExpression: 'SET #status = :compensated, compensated_at = :at',
+        ConditionExpression: '#status = :completed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':compensated': 'compensated',
+          ':completed': 'completed',
+          ':at': now.toISOString(),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** The attempts of a step, oldest first. */
+export async function listAttempts(executionId: string, key_: string): Promise<AttemptRecord[]> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': `STEP#${key_}#ATTEMPT#` },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as AttemptRecord[];
+}

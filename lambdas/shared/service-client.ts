@@ -1,0 +1,128 @@
+import { Agent, request } from 'undici';
+import { errorForStatus } from '../../lib/core/resilience/outcomes.ts';
+import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
+
+/**
+ * HTTP calls from workflow steps to services, with undici (keep-alive pool per origin: a warm step runner reuses its
+ * connections, several times faster than the global fetch). Every failure becomes a {@link ServiceCallError} whose
+ * `name` is a Steward error name, so the Lambda reports it as `errorType` and the compiled Retry/Catch match it.
+ */
+
+/** One outgoing request. */
+export interface OutgoingRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: unknown;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}
+
+/** A response that arrived (any status). */
+export interface ServiceResponse {
+  status: number;
+  /** Parsed JSON when the body is JSON, else the text ('' for none). */
+  body: unknown;
+  /** The body as received, for the attempt record. */
+  text: string;
+  durationMs: number;
+}
+
+/** A failed call; `name` is one of STEWARD_ERRORS (or `Steward.InvalidRequest`). */
+export class ServiceCallError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    /** The response, when one arrived (4xx/5xx). */
+    readonly response?: ServiceResponse,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
+function mapFailure(error: unknown, req: OutgoingRequest): ServiceCallError {
+  const e = error as { name?: string; code?: string; message?: string };
+  const timedOut =
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e.code === 'UND_ERR_CONNECT_TIMEOUT';
+  if (timedOut) {
+    return new ServiceCallError(
+      STEWARD_ERRORS.timeout,
+      `${req.method} ${req.url} took longer than ${req.timeoutMs} ms`,
+    );
+  }
+  const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code ?? '';
+  const what = NETWORK_CODES.has(code) ? code : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
+  return new ServiceCallError(STEWARD_ERRORS.network, `${req.method} ${req.url} failed: ${what}`, undefined, {
+    cause: error,
+  });
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text === '') return '';
+  if (contentType?.includes('json') || /^\s*[[{"]/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Calls a service; resolves with a 1xx–3xx response, throws a {@link ServiceCallError} otherwise. */
+export async function callService(req: OutgoingRequest): Promise<ServiceResponse> {
+  const started = performance.now();
+  const hasBody = req.body !== undefined && req.method !== 'GET';
+  let status: number;
+  let text: string;
+  let contentType: string | undefined;
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      dispatcher,
+      headers: {
+        accept: 'application/json',
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...req.headers,
+      },
+      body: hasBody ? JSON.stringify(req.body) : undefined,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      // The whole exchange, connect included, gets the step's timeout.
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
+    status = res.statusCode;
+    const header = res.headers['content-type'];
+    contentType = Array.isArray(header) ? header[0] : header;
+    text = await res.body.text();
+  } catch (error) {
+    throw mapFailure(error, req);
+  }
+  const response: ServiceResponse = {
+    status,
+    body: parseBody(text, contentType),
+    text,
+    durationMs: performance.now() - started,
+  };
+  const errorName = errorForStatus(status);
+  if (errorName) throw new ServiceCallError(errorName, `${req.method} ${req.url} answered ${status}`, response);
+  return response;
+}

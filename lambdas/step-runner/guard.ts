@@ -1,0 +1,20 @@
+import { logger } from '../shared/powertools.ts';
+import { markStepStarted } from '../shared/repositories/executions.ts';
+import { notStartable } from './errors.ts';
+
+/**
+ * The pause check of DESIGN.md ("Pause with 0 extra transitions"): one conditional update on the execution item marks
+ * the step started if the run is running. A paused run throws `Steward.Paused` (the state's Catch parks it); a
+ * cancelled or finished one throws `Steward.Cancelled`. A run still `created` is let through: the status handler
+ * records `running` asynchronously and may not have done so when the first step starts.
+ */
+export async function guardStepStart(executionId: string, step: string): Promise<void> {
+  const result = await markStepStarted(executionId, step);
+  if (result.ok) return;
+  const status = result.current?.status;
+  if (status === 'created') {
+    logger.info('Step starts before the run is recorded as running', { executionId, step });
+    return;
+  }
+  throw notStartable(executionId, status);
+}

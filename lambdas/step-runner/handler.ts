@@ -1,0 +1,43 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { LoadCompensationsOutput, StepRunnerInput, StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
+import { logger, metrics } from '../shared/powertools.ts';
+import { compensate, loadCompensations } from './compensation.ts';
+import { StepError } from './errors.ts';
+import { runNotify } from './notify.ts';
+import { runServiceCall } from './service-call.ts';
+import { runSubWorkflow } from './sub-workflow.ts';
+
+type Output = StepRunnerOutput | LoadCompensationsOutput;
+
+/** Dispatches a step-runner payload (lib/core/runtime-contract.ts) by kind. */
+export async function runStep(input: StepRunnerInput): Promise<Output> {
+  switch (input.kind) {
+    case 'service_call':
+      return runServiceCall(input);
+    case 'notify':
+      return runNotify(input);
+    case 'load_compensations':
+      return loadCompensations(input);
+    case 'compensate':
+      return compensate(input);
+    case 'sub_workflow':
+      return runSubWorkflow(input);
+    default:
+      throw new StepError('Steward.InvalidInput', `Unknown step-runner kind '${(input as { kind?: unknown }).kind}'`);
+  }
+}
+
+/**
+ * The step runner: invoked by compiled state machines through `lambda:invoke` (the payload is the event, the return
+ * value becomes `Payload`). Errors keep their Steward name so Retry/Catch match them.
+ */
+export const handler = middy<StepRunnerInput, Output, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (input) => {
+    logger.appendKeys({ execution_id: input.execution_id, kind: input.kind });
+    return runStep(input);
+  });

@@ -1,0 +1,3 @@
+export * from './bus.ts';
+export * from './expiry.ts';
+export * from './filters.ts';
