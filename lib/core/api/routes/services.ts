@@ -1,4 +1,12 @@
 import type { Route } from '../route.ts';
+import {
+  acknowledgeAlertBody,
+  listAlertsQuery,
+  listServicesQuery,
+  registerServiceBody,
+  serviceHealthQuery,
+  updateServiceBody,
+} from '../schemas/services.ts';
 
 const f = 'api-services';
 
@@ -12,6 +20,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List registered services',
     successStatus: 200,
+    query: listServicesQuery,
   },
   {
     method: 'POST',
@@ -21,6 +30,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Register a service',
     successStatus: 201,
+    body: registerServiceBody,
   },
   {
     method: 'GET',
@@ -30,6 +40,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Status of every service, for dashboards',
     successStatus: 200,
+    query: listServicesQuery,
   },
   {
     method: 'GET',
@@ -48,6 +59,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Update a service',
     successStatus: 200,
+    body: updateServiceBody,
   },
   {
     method: 'DELETE',
@@ -66,6 +78,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Latest result per check and the rolled-up status',
     successStatus: 200,
+    query: serviceHealthQuery,
   },
   {
     method: 'GET',
@@ -75,6 +88,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List alerts (open and history)',
     successStatus: 200,
+    query: listAlertsQuery,
   },
   {
     method: 'PUT',
@@ -84,5 +98,6 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Acknowledge an alert',
     successStatus: 200,
+    body: acknowledgeAlertBody,
   },
 ];

@@ -1,0 +1,24 @@
+import { apiHandler } from '../shared/http.ts';
+import { acknowledgeAlert, listAlertsOp } from './alerts.ts';
+import {
+  deregisterService,
+  getServiceHealth,
+  getServiceOp,
+  listServiceStatus,
+  listServicesOp,
+  registerService,
+  updateService,
+} from './services.ts';
+
+/** REST: service registry, health, dashboard status and alerts. */
+export const handler = apiHandler({
+  listServices: listServicesOp,
+  registerService,
+  listServiceStatus,
+  getService: getServiceOp,
+  updateService,
+  deregisterService,
+  getServiceHealth,
+  listAlerts: listAlertsOp,
+  acknowledgeAlert,
+});

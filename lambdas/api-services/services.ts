@@ -1,0 +1,177 @@
+/** Operations on the service registry: register, list, get, update, retire, health, status. */
+
+import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
+import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
+import { parseServiceSpec, type ServiceSpec } from '../../lib/core/supervision/manifest.ts';
+import { resetRestartState } from '../../lib/core/supervision/restart-budget.ts';
+import { serviceStatus } from '../../lib/core/supervision/rollup.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.ts';
+import { publish, stewardEvent } from '../shared/events.ts';
+import type { ApiRequest, ApiResult } from '../shared/http.ts';
+import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
+import { checkRecordsOf, recentResults, servicePartition } from '../shared/repositories/health.ts';
+import { getRestartState, restartStateOf, saveRestartState } from '../shared/repositories/restarts.ts';
+import {
+  getService,
+  listServices,
+  putIfVersion,
+  registerManagedService,
+  ServiceExistsError,
+  type ServiceRecord,
+  StaleServiceError,
+} from '../shared/repositories/services.ts';
+import { serviceView, statusView } from './views.ts';
+
+async function load(id: string): Promise<ServiceRecord> {
+  const record = await getService(id);
+  if (!record) throw new NotFoundError('Service', id);
+  return record;
+}
+
+export async function registerService(req: ApiRequest): Promise<ApiResult> {
+  const spec = req.body as ServiceSpec;
+  const checked = parseServiceSpec(spec);
+  if (!checked.ok)
+    throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  try {
+    const { record } = await registerManagedService(checked.spec, 'api');
+    await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
+    return { body: serviceView(record), headers: { location: `/services/${record.id}` } };
+  } catch (error) {
+    if (error instanceof ServiceExistsError) throw new ConflictError(error.message, { service_id: error.existing.id });
+    throw error;
+  }
+}
+
+export async function listServicesOp(req: ApiRequest): Promise<ApiResult> {
+  const page = await listServices({
+    limit: parseLimit(req.query.limit),
+    status: req.query.status as ServiceRecord['status'] | undefined,
+    startKey: decodeNextToken(req.query.next_token),
+  });
+  return { body: { services: page.items.map((s) => serviceView(s)), next_token: encodeNextToken(page.lastKey) } };
+}
+
+export async function listServiceStatus(req: ApiRequest): Promise<ApiResult> {
+  const page = await listServices({
+    limit: parseLimit(req.query.limit, 100),
+    status: req.query.status as ServiceRecord['status'] | undefined,
+    startKey: decodeNextToken(req.query.next_token),
+  });
+  const now = Date.now();
+  return {
+    body: {
+      services: page.items.map((s) => statusView(s, now)),
+      timestamp: new Date(now).toISOString(),
+      next_token: encodeNextToken(page.lastKey),
+    },
+  };
+}
+
+export async function getServiceOp(req: ApiRequest): Promise<ApiResult> {
+  const record = await load(req.params.service_id!);
+  const restarts = await getRestartState(record.id);
+  return { body: { ...serviceView(record), restarts: restarts.state } };
+}
+
+export async function updateService(req: ApiRequest): Promise<ApiResult> {
+  const { lifecycle, reset_restarts, ...fields } = req.body as Partial<ServiceSpec> & {
+    lifecycle?: ServiceRecord['status'];
+    reset_restarts?: true;
+  };
+  const record = await load(req.params.service_id!);
+  if (fields.name !== undefined && fields.name !== record.name) {
+    throw new UnprocessableError('A service cannot be renamed: register the new name and retire this one', {
+      field: 'body.name',
+    });
+  }
+  if (record.status === 'retired') throw new ConflictError('The service is retired: register it again to change it');
+  const merged = mergeServiceSpec(record, { ...fields, name: record.name }, 'api');
+  const checked = parseServiceSpec(merged.spec);
+  if (!checked.ok)
+    throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  if (lifecycle && !canTransition(record.status, lifecycle)) {
+    throw new ConflictError(`Cannot move a service from ${record.status} to ${lifecycle}`, {
+      lifecycle: record.status,
+    });
+  }
+  const next: ServiceRecord = {
+    ...record,
+    spec: merged.spec,
+    user_fields: merged.user_fields,
+    status: lifecycle ?? record.status,
+    updated_at: new Date().toISOString(),
+    version: record.version + 1,
+  };
+  try {
+    await putIfVersion(next, record.version);
+  } catch (error) {
+    if (error instanceof StaleServiceError)
+      throw new ConflictError('The service changed meanwhile: read it again and retry');
+    throw error;
+  }
+  if (reset_restarts) {
+    const current = await getRestartState(record.id);
+    if (!(await saveRestartState(record.id, resetRestartState(current.state), current.version))) {
+      throw new ConflictError('The restart budget changed meanwhile: retry the reset');
+    }
+  }
+  if (lifecycle && lifecycle !== record.status && (lifecycle === 'maintenance' || record.status === 'maintenance')) {
+    const type = lifecycle === 'maintenance' ? 'service.maintenance_started' : 'service.maintenance_ended';
+    await publish([stewardEvent(type, { service_id: record.id, name: record.name, by: req.caller })]);
+  }
+  return { body: serviceView(next) };
+}
+
+export async function deregisterService(req: ApiRequest): Promise<ApiResult> {
+  const record = await load(req.params.service_id!);
+  if (record.status === 'retired') return { body: serviceView(record) };
+  const now = new Date().toISOString();
+  const next: ServiceRecord = {
+    ...record,
+    status: 'retired',
+    retired_at: now,
+    updated_at: now,
+    version: record.version + 1,
+  };
+  try {
+    await putIfVersion(next, record.version);
+  } catch (error) {
+    if (error instanceof StaleServiceError) throw new ConflictError('The service changed meanwhile: retry');
+    throw error;
+  }
+  await publish([stewardEvent('service.retired', { service_id: record.id, name: record.name, by: req.caller })]);
+  return { body: serviceView(next) };
+}
+
+export async function getServiceHealth(req: ApiRequest): Promise<ApiResult> {
+  const id = req.params.service_id!;
+  const items = await servicePartition(id);
+  const meta = items.find((i) => i.sk === 'META');
+  if (!meta) throw new NotFoundError('Service', id);
+  const record = (await getService(id))!;
+  const checks = checkRecordsOf(items);
+  const historyLimit = req.query.history === undefined ? 20 : Math.min(Number(req.query.history), 100);
+  const view = serviceView(record);
+  return {
+    body: {
+      service_id: id,
+      name: record.name,
+      status: serviceStatus(checks.map((c) => c.status)),
+      recorded_status: record.health,
+      maintenance: view.maintenance,
+      lifecycle: record.status,
+      checks: checks.map((c) => ({
+        name: c.check,
+        status: c.status,
+        consecutive_failures: c.consecutive_failures,
+        consecutive_successes: c.consecutive_successes,
+        changed_at: new Date(c.changed_at).toISOString(),
+        last_checked_at: c.last_checked_at,
+        last_result: c.last_result,
+      })),
+      restarts: restartStateOf(items.find((i) => i.sk === 'RESTARTS')).state,
+      history: historyLimit > 0 ? await recentResults(id, historyLimit) : [],
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** Request schemas of the service registry, status and alert routes. */
+import { z } from 'zod';
+import { LIFECYCLE_STATES } from '../../supervision/lifecycle.ts';
+import { serviceSpecSchema } from '../../supervision/manifest.ts';
+
+const limit = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+  .optional();
+const nextToken = z.string().max(2_048).optional();
+
+/** `POST /services`: a service spec (the manifest's service shape). */
+export const registerServiceBody = serviceSpecSchema;
+
+/**
+ * `PUT /services/{service_id}`: any spec fields to change (the name cannot change), a lifecycle move, or a manual
+ * reset of a `failed` restart budget.
+ */
+export const updateServiceBody = serviceSpecSchema
+  .partial()
+  .extend({
+    lifecycle: z.enum(['registered', 'active', 'maintenance']).optional(),
+    reset_restarts: z.literal(true).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'must change at least one field' });
+
+/** `GET /services` and `GET /services/status`. */
+export const listServicesQuery = z.strictObject({
+  limit,
+  next_token: nextToken,
+  status: z.enum(LIFECYCLE_STATES).optional(),
+});
+
+/** `GET /alerts`. */
+export const listAlertsQuery = z.strictObject({
+  limit,
+  next_token: nextToken,
+  state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+});
+
+/** `PUT /alerts/{alert_id}/acknowledge`: an optional note. */
+export const acknowledgeAlertBody = z.strictObject({ note: z.string().max(1_000).optional() }).optional();
+
+/** `GET /services/{service_id}/health`. */
+export const serviceHealthQuery = z.strictObject({
+  history: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number from 0 to 100')
+    .optional(),
+});
