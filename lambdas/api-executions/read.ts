@@ -2,7 +2,7 @@ import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { mergeHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
 import type { ExecutionStatus } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { listAudit } from '../shared/repositories/audit.ts';
@@ -102,13 +102,21 @@ export async function getExecutionHistory(request: ApiRequest): Promise<ApiResul
   let sfnNext: string | undefined;
   const sfnDone = token?.sd === true || !record.sfn_execution_arn;
   if (!sfnDone && record.sfn_execution_arn) {
-    const out = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn: record.sfn_execution_arn,
-        maxResults: limit,
-        nextToken: token?.s,
-      }),
-    );
+    const out = await sfn
+      .send(
+        new GetExecutionHistoryCommand({
+          executionArn: record.sfn_execution_arn,
+          maxResults: limit,
+          nextToken: token?.s,
+        }),
+      )
+      .catch((error: Error) => {
+        // A token that passed our checksum but not Step Functions' (e.g. one from another execution).
+        if (error?.name === 'InvalidToken') {
+          throw new ValidationError([{ field: 'query.next_token', message: 'is not a token this API issued' }]);
+        }
+        throw error;
+      });
     sfnEvents = (out.events ?? []) as SfnHistoryEvent[];
     sfnNext = out.nextToken;
   }

@@ -107,6 +107,6 @@ export async function upsertDeployedWorkflow(w: DeployedWorkflow): Promise<'crea
 /** Removes the record of a workflow the deployment no longer has. */
 export async function removeDeployedWorkflow(name: string): Promise<boolean> {
   const current = await getWorkflow(deployedWorkflowId(name));
-  if (!current || current.managed_by !== 'deployment') return false;
+  if (current?.managed_by !== 'deployment') return false;
   return deleteWorkflowRecord(current);
 }

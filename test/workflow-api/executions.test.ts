@@ -1,4 +1,3 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
@@ -6,11 +5,20 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
-import { type ApiLambda, call, fakeEventBridge, fakeStepFunctions, seedWorkflow, setHandlerEnv, statusChange } from './harness.ts';
+import {
+  type ApiLambda,
+  call,
+  fakeEventBridge,
+  fakeStepFunctions,
+  seedWorkflow,
+  setHandlerEnv,
+  statusChange,
+} from './harness.ts';
 
 const sfn = fakeStepFunctions();
 const bus = fakeEventBridge();
@@ -130,7 +138,10 @@ describe('pause, resume, cancel', () => {
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ status: 'paused', allowed_from: ['running'] });
     expect(resumed.body.status).toBe('running');
-    expect(sfn.sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input).toEqual({ taskToken: 'token-1', output: '{}' });
+    expect(sfn.sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input).toEqual({
+      taskToken: 'token-1',
+      output: '{}',
+    });
     expect(late).toBe(false);
     expect(bus.events.map((e) => e.type)).toEqual(['workflow.paused', 'workflow.resumed']);
   });
@@ -142,8 +153,15 @@ describe('pause, resume, cancel', () => {
     const resume = await call(executions, 'PUT', `/executions/${id}/resume`);
     await statusHandler(statusChange(id, 'SUCCEEDED', Date.now() + 1000));
 
-    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancel_reason: 'not needed', cancelled_by: expect.stringContaining('alice') });
-    expect(sfn.sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input).toMatchObject({ error: 'Steward.Cancelled', cause: 'not needed' });
+    expect(cancelled.body).toMatchObject({
+      status: 'cancelled',
+      cancel_reason: 'not needed',
+      cancelled_by: expect.stringContaining('alice'),
+    });
+    expect(sfn.sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input).toMatchObject({
+      error: 'Steward.Cancelled',
+      cause: 'not needed',
+    });
     expect(resume.status).toBe(409);
     expect((await repo.getExecution(id))?.status).toBe('cancelled');
     expect(bus.events.map((e) => e.type)).toEqual(['workflow.cancelled']);
@@ -174,7 +192,13 @@ describe('pause, resume, cancel', () => {
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
     expect((await call(executions, 'PUT', '/executions/abc/pause')).status).toBe(400);
     expect((await call(executions, 'PUT', '/executions/7d0c2f1e-4b7a-4c1e-9f3a-2b5d6e7f8a9b/cancel')).status).toBe(404);
-    expect((await call(executions, 'PUT', `/executions/7d0c2f1e-4b7a-4c1e-9f3a-2b5d6e7f8a9b/resume`, { body: { reason: 5 } })).status).toBe(400);
+    expect(
+      (
+        await call(executions, 'PUT', `/executions/7d0c2f1e-4b7a-4c1e-9f3a-2b5d6e7f8a9b/resume`, {
+          body: { reason: 5 },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
@@ -186,20 +210,30 @@ describe('reading executions', () => {
 
     const got = await call(executions, 'GET', `/executions/${a.execution_id}`);
     const byCorr = await call(executions, 'GET', '/executions', { query: { correlation_id: 'corr-list' } });
-    const paused = await call(executions, 'GET', '/executions', { query: { status: 'paused', workflow_id: workflowId } });
+    const paused = await call(executions, 'GET', '/executions', {
+      query: { status: 'paused', workflow_id: workflowId },
+    });
     const page1 = await call(executions, 'GET', '/executions', { query: { workflow_id: workflowId, limit: '2' } });
-    const page2 = await call(executions, 'GET', '/executions', { query: { workflow_id: workflowId, limit: '2', next_token: page1.body.next_token } });
-    const future = await call(executions, 'GET', '/executions', { query: { workflow_id: workflowId, from: '2999-01-01T00:00:00Z' } });
+    const page2 = await call(executions, 'GET', '/executions', {
+      query: { workflow_id: workflowId, limit: '2', next_token: page1.body.next_token },
+    });
+    const future = await call(executions, 'GET', '/executions', {
+      query: { workflow_id: workflowId, from: '2999-01-01T00:00:00Z' },
+    });
     const all = await call(executions, 'GET', '/executions', { query: { limit: '100' } });
 
     expect(got.body.execution_id).toBe(a.execution_id);
-    expect(byCorr.body.executions.map((e: { execution_id: string }) => e.execution_id).sort()).toEqual([a.execution_id, b.execution_id].sort());
+    expect(byCorr.body.executions.map((e: { execution_id: string }) => e.execution_id).sort()).toEqual(
+      [a.execution_id, b.execution_id].sort(),
+    );
     expect(paused.body.executions.map((e: { execution_id: string }) => e.execution_id)).toContain(b.execution_id);
     expect(paused.body.executions.every((e: { status: string }) => e.status === 'paused')).toBe(true);
     expect(page1.body.executions).toHaveLength(2);
     expect(page2.body.executions[0].execution_id).not.toBe(page1.body.executions[1].execution_id);
     expect(future.body.executions).toHaveLength(0);
-    expect(all.body.executions.map((e: { execution_id: string }) => e.execution_id)).toEqual(expect.arrayContaining([a.execution_id, b.execution_id]));
+    expect(all.body.executions.map((e: { execution_id: string }) => e.execution_id)).toEqual(
+      expect.arrayContaining([a.execution_id, b.execution_id]),
+    );
   });
 
   it.each([
@@ -217,24 +251,62 @@ describe('reading executions', () => {
   it('state, steps, retries and history combine the step items with Step Functions history', async () => {
     const id = (await start()).body.execution_id;
     const step = (name: string, status: string, extra: Record<string, unknown> = {}) =>
-      ddb.send(new PutCommand({
-        TableName: history,
-        Item: {
-          pk: `EXEC#${id}`, sk: `STEP#${name}`, step_id: `sid-${name}-${id}`, execution_id: id, workflow_id: workflowId, step: name, status,
-          attempts: 2, started_at: '2025-03-29T06:15:00.000Z', output: { ok: name }, gsi2pk: `STEPID#sid-${name}-${id}`, gsi2sk: 'META',
-          gsi3pk: 'STEPS', gsi3sk: `2025-03-29T06:15:00.000Z#${id}#${name}`, ...extra,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      ddb.send(
+        new PutCommand({
+          TableName: history,
+          Item: {
+            pk: `EXEC#${id}`,
+            sk: `STEP#${name}`,
+            step_id: `sid-${name}-${id}`,
+            execution_id: id,
+            workflow_id: workflowId,
+            step: name,
+            status,
+            attempts: 2,
+            started_at: '2025-03-29T06:15:00.000Z',
+            output: { ok: name },
+            gsi2pk: `STEPID#sid-${name}-${id}`,
+            gsi2sk: 'META',
+            gsi3pk: 'STEPS',
+            gsi3sk: `2025-03-29T06:15:00.000Z#${id}#${name}`,
+            ...extra,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     const attempt = (name: string, n: number, status: string) =>
-      ddb.send(new PutCommand({ TableName: history, Item: { pk: `EXEC#${id}`, sk: `STEP#${name}#ATTEMPT#${String(n).padStart(4, '0')}`, step: name, attempt: n, status, started_at: `2025-03-29T06:15:0${n}.000Z`, duration_ms: 12 }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      ddb.send(
+        new PutCommand({
+          TableName: history,
+          Item: {
+            pk: `EXEC#${id}`,
+            sk: `STEP#${name}#ATTEMPT#${String(n).padStart(4, '0')}`,
+            step: name,
+            attempt: n,
+            status,
+            started_at: `2025-03-29T06:15:0${n}.000Z`,
+            duration_ms: 12,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     await step('task_preparation', 'completed');
     await attempt('task_preparation', 1, 'failed');
     await attempt('task_preparation', 2, 'completed');
     sfn.sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
-        { id: 1, type: 'ExecutionStarted', timestamp: new Date('2025-03-29T06:14:59Z'), executionStartedEventDetails: {} },
-        { id: 2, type: 'TaskStateEntered', timestamp: new Date('2025-03-29T06:15:00Z'), stateEnteredEventDetails: { name: 'task_preparation' } },
+        {
+          id: 1,
+          type: 'ExecutionStarted',
+          timestamp: new Date('2025-03-29T06:14:59Z'),
+          executionStartedEventDetails: {},
+        },
+        {
+          id: 2,
+          type: 'TaskStateEntered',
+          timestamp: new Date('2025-03-29T06:15:00Z'),
+          stateEnteredEventDetails: { name: 'task_preparation' },
+        },
       ],
     });
 
@@ -249,9 +321,17 @@ describe('reading executions', () => {
     expect(state.body).toMatchObject({ status: 'running', outputs: { task_preparation: { ok: 'task_preparation' } } });
     expect(state.body.steps[0]).toMatchObject({ step: 'task_preparation', status: 'completed', attempts: 2 });
     expect(steps.body.steps).toHaveLength(1);
-    expect(retries.body.attempts.map((a: { attempt: number; status: string }) => [a.attempt, a.status])).toEqual([[1, 'failed'], [2, 'completed']]);
+    expect(retries.body.attempts.map((a: { attempt: number; status: string }) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'completed'],
+    ]);
     expect(noRetries.status).toBe(404);
-    expect(hist.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'step_attempt', 'step_attempt']);
+    expect(hist.body.entries.map((e: { kind: string }) => e.kind)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'step_attempt',
+      'step_attempt',
+    ]);
     expect(hist.body.entries[1].state).toBe('task_preparation');
     expect(byId.body.step).toBe('task_preparation');
     expect(list.body.steps.map((s: { execution_id: string }) => s.execution_id)).toContain(id);
@@ -265,14 +345,26 @@ describe('retry a failed step', () => {
     const running = await call(executions, 'POST', `/executions/${id}/steps/agent_assignment/retry`);
     sfn.sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
-        { id: 1, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'agent_assignment' } },
-        { id: 2, type: 'LambdaFunctionFailed', timestamp: new Date(), lambdaFunctionFailedEventDetails: { error: 'Steward.Http5xx' } },
+        {
+          id: 1,
+          type: 'TaskStateEntered',
+          timestamp: new Date(),
+          stateEnteredEventDetails: { name: 'agent_assignment' },
+        },
+        {
+          id: 2,
+          type: 'LambdaFunctionFailed',
+          timestamp: new Date(),
+          lambdaFunctionFailedEventDetails: { error: 'Steward.Http5xx' },
+        },
       ],
     });
     await statusHandler(statusChange(id, 'FAILED', Date.now(), { error: 'Steward.Http5xx', cause: 'boom' }));
 
     const other = await call(executions, 'POST', `/executions/${id}/steps/task_preparation/retry`);
-    const retried = await call(executions, 'POST', `/executions/${id}/steps/agent_assignment/retry`, { body: { reason: 'fixed' } });
+    const retried = await call(executions, 'POST', `/executions/${id}/steps/agent_assignment/retry`, {
+      body: { reason: 'fixed' },
+    });
     const twice = await call(executions, 'POST', `/executions/${id}/steps/agent_assignment/retry`);
 
     expect(running.status).toBe(409);
@@ -285,7 +377,20 @@ describe('retry a failed step', () => {
     expect(twice.status).toBe(409);
 
     const id2 = (await start()).body.execution_id;
-    await ddb.send(new PutCommand({ TableName: history, Item: { pk: `EXEC#${id2}`, sk: 'STEP#task_preparation', step: 'task_preparation', status: 'compensated', step_id: 's', execution_id: id2 }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await ddb.send(
+      new PutCommand({
+        TableName: history,
+        Item: {
+          pk: `EXEC#${id2}`,
+          sk: 'STEP#task_preparation',
+          step: 'task_preparation',
+          status: 'compensated',
+          step_id: 's',
+          execution_id: id2,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     await statusHandler(statusChange(id2, 'FAILED', Date.now(), { error: 'Steward.Http5xx' }));
     const undone = await call(executions, 'POST', `/executions/${id2}/steps/agent_assignment/retry`);
     expect(undone.status).toBe(409);

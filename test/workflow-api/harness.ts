@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
+  GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { findRoute } from '../../lib/core/api/routes/index.ts';
@@ -68,6 +69,7 @@ export function fakeStepFunctions() {
       return { executionArn: `${machine}:${input.name}`, startDate: new Date() };
     });
     sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date() });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
   };
   install();
   return { sfn, started, install };
@@ -94,10 +96,13 @@ const context = { awsRequestId: 'req-test', functionName: 'test' } as unknown as
 /** A handler built by apiHandler. */
 export type ApiLambda = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers field by field and assert on them.
+type Json = any;
+
 /** The parsed answer of an API call. */
 export interface Answer {
   status: number;
-  body: any;
+  body: Json;
   headers: Record<string, unknown>;
 }
 
@@ -106,9 +111,24 @@ export async function call(
   handler: ApiLambda,
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; query?: Record<string, string>; headers?: Record<string, string>; caller?: string } = {},
+  options: {
+    body?: unknown;
+    rawBody?: string;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    caller?: string;
+  } = {},
 ): Promise<Answer> {
   const match = findRoute(method, path);
+  // API Gateway hands path parameters over still URL-encoded (the handler base decodes them): use the raw segments.
+  const rawParams: Record<string, string> = {};
+  if (match) {
+    const want = match.route.path.split('/');
+    path.split('/').forEach((segment, i) => {
+      const w = want[i];
+      if (w?.startsWith('{')) rawParams[w.slice(1, -1)] = segment;
+    });
+  }
   const event = {
     httpMethod: method,
     path,
@@ -117,7 +137,7 @@ export async function call(
     isBase64Encoded: false,
     headers: { 'Content-Type': 'application/json', ...options.headers },
     multiValueHeaders: {},
-    pathParameters: match && Object.keys(match.params).length ? match.params : null,
+    pathParameters: Object.keys(rawParams).length ? rawParams : null,
     queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
     stageVariables: null,
@@ -130,8 +150,11 @@ export async function call(
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {} };
 }
 
+/** A `${…}` template reference, written without a template literal. */
+const ref = (path: string): string => '$' + `{${path}}`;
+
 /** The seed's "Agent Task Execution" workflow (004_…, Request/Response Examples), with a given name. */
-export function seedWorkflow(name = 'Agent Task Execution', extra: Record<string, unknown> = {}): Record<string, any> {
+export function seedWorkflow(name = 'Agent Task Execution', extra: Record<string, unknown> = {}): Record<string, Json> {
   const retry = { max_attempts: 3, backoff_base: 2, backoff_multiplier: 1000 };
   return {
     name,
@@ -162,7 +185,7 @@ export function seedWorkflow(name = 'Agent Task Execution', extra: Record<string
           name: 'execution_monitoring',
           step_type: 'event_wait',
           event_type: 'agent.task_completed',
-          event_filter: { task_id: '${context.task_id}', agent_id: '${context.agent_id}' },
+          event_filter: { task_id: ref('context.task_id'), agent_id: ref('context.agent_id') },
           timeout: 3600000,
           sequence: 3,
           depends_on: ['agent_assignment'],
@@ -181,7 +204,11 @@ export function seedWorkflow(name = 'Agent Task Execution', extra: Record<string
         { step: 'agent_assignment', on_error: { action: 'retry', max_retries: 3, backoff_seconds: 60 } },
         {
           step: 'execution_monitoring',
-          on_error: { action: 'notify', target: 'project-coordinator', endpoint: '/projects/{project_id}/notifications' },
+          on_error: {
+            action: 'notify',
+            target: 'project-coordinator',
+            endpoint: '/projects/{project_id}/notifications',
+          },
         },
       ],
     },
@@ -194,7 +221,7 @@ export function statusChange(
   status: string,
   at: number,
   extra: Record<string, unknown> = {},
-): any {
+): Json {
   const terminal = status !== 'RUNNING';
   return {
     id: randomUUID(),

@@ -1,10 +1,23 @@
-import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
-import { type ApiLambda, call, fakeEventBridge, fakeStepFunctions, seedWorkflow, setHandlerEnv, statusChange } from './harness.ts';
+import {
+  type ApiLambda,
+  call,
+  fakeEventBridge,
+  fakeStepFunctions,
+  seedWorkflow,
+  setHandlerEnv,
+  statusChange,
+} from './harness.ts';
 
 const sfn = fakeStepFunctions();
 const bus = fakeEventBridge();
@@ -17,8 +30,13 @@ let repo: typeof import('../../lambdas/shared/repositories/executions.ts');
 let startPath: typeof import('../../lambdas/shared/start-execution.ts');
 let concurrency: typeof import('../../lambdas/shared/repositories/concurrency.ts');
 
-async function createWorkflow(name: string, limit?: { max_running: number; on_limit: 'queue' | 'reject' }): Promise<string> {
-  const res = await call(workflows, 'POST', '/workflows', { body: seedWorkflow(name, limit ? { concurrency: limit } : {}) });
+async function createWorkflow(
+  name: string,
+  limit?: { max_running: number; on_limit: 'queue' | 'reject' },
+): Promise<string> {
+  const res = await call(workflows, 'POST', '/workflows', {
+    body: seedWorkflow(name, limit ? { concurrency: limit } : {}),
+  });
   expect(res.status).toBe(201);
   return res.body.id;
 }
@@ -82,16 +100,32 @@ describe('status handler', () => {
 
   it("answers a sub-workflow parent's task token with the child's output or failure", async () => {
     const wf = await createWorkflow('Child Flow');
-    const ok = await startPath.startExecution({ workflow_id: wf, caller: 'step-runner', parent: { execution_id: 'p', step: 's', task_token: 'tok-ok' } });
-    const bad = await startPath.startExecution({ workflow_id: wf, caller: 'step-runner', parent: { execution_id: 'p', step: 's', task_token: 'tok-bad' } });
+    const ok = await startPath.startExecution({
+      workflow_id: wf,
+      caller: 'step-runner',
+      parent: { execution_id: 'p', step: 's', task_token: 'tok-ok' },
+    });
+    const bad = await startPath.startExecution({
+      workflow_id: wf,
+      caller: 'step-runner',
+      parent: { execution_id: 'p', step: 's', task_token: 'tok-bad' },
+    });
 
     await statusHandler(statusChange(ok.record.execution_id, 'SUCCEEDED', Date.now(), { output: '{"n":1}' }));
-    await statusHandler(statusChange(bad.record.execution_id, 'FAILED', Date.now(), { error: 'Steward.Http4xx', cause: 'no' }));
+    await statusHandler(
+      statusChange(bad.record.execution_id, 'FAILED', Date.now(), { error: 'Steward.Http4xx', cause: 'no' }),
+    );
 
     const success = sfn.sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
     expect(success.taskToken).toBe('tok-ok');
-    expect(JSON.parse(success.output!)).toEqual({ status: 'completed', output: { execution_id: ok.record.execution_id, result: { n: 1 } } });
-    expect(sfn.sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({ taskToken: 'tok-bad', error: 'Steward.Http4xx' });
+    expect(JSON.parse(success.output!)).toEqual({
+      status: 'completed',
+      output: { execution_id: ok.record.execution_id, result: { n: 1 } },
+    });
+    expect(sfn.sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({
+      taskToken: 'tok-bad',
+      error: 'Steward.Http4xx',
+    });
   });
 });
 
@@ -100,7 +134,9 @@ describe('concurrency limit', () => {
     const wf = await createWorkflow('Limited Reject', { max_running: 3, on_limit: 'reject' });
 
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } })),
+      Array.from({ length: 50 }, (_, i) =>
+        call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } }),
+      ),
     );
 
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
@@ -112,7 +148,9 @@ describe('concurrency limit', () => {
     const wf = await createWorkflow('Limited Queue', { max_running: 3, on_limit: 'queue' });
 
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } })),
+      Array.from({ length: 50 }, (_, i) =>
+        call(executions, 'POST', '/executions', { body: { workflow_id: wf, context: { i } } }),
+      ),
     );
     const running = results.filter((r) => r.body.status === 'running');
     const queued = results.filter((r) => r.body.queued === true);
@@ -124,7 +162,9 @@ describe('concurrency limit', () => {
 
     const done = new Set<string>();
     for (let round = 0; round < 60 && done.size < 50; round++) {
-      const page = await call(executions, 'GET', '/executions', { query: { workflow_id: wf, status: 'running', limit: '100' } });
+      const page = await call(executions, 'GET', '/executions', {
+        query: { workflow_id: wf, status: 'running', limit: '100' },
+      });
       const live = page.body.executions.map((e: { execution_id: string }) => e.execution_id);
       expect(live.length).toBeLessThanOrEqual(3);
       await Promise.all(live.map((id: string) => statusHandler(statusChange(id, 'SUCCEEDED', Date.now()))));
@@ -132,7 +172,9 @@ describe('concurrency limit', () => {
     }
     expect(done.size).toBe(50);
     expect(await concurrency.runningCount(wf)).toBe(0);
-    expect(new Set(sfn.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size).toBeGreaterThanOrEqual(50);
+    expect(
+      new Set(sfn.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size,
+    ).toBeGreaterThanOrEqual(50);
   });
 
   it('cancelling a queued run withdraws it without taking a slot', async () => {
@@ -155,13 +197,28 @@ describe('reconciler', () => {
     const wf = await createWorkflow('Quiet Flow');
     const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
     const record = (await repo.getExecution(id))!;
-    const halfway = { ...record, execution_id: crypto.randomUUID(), status: 'created' as const, sfn_execution_arn: undefined, started_at: '2020-01-01T00:00:00.000Z' };
+    const halfway = {
+      ...record,
+      execution_id: crypto.randomUUID(),
+      status: 'created' as const,
+      sfn_execution_arn: undefined,
+      started_at: '2020-01-01T00:00:00.000Z',
+    };
     await repo.createExecution(halfway);
     for (const quiet of [id, halfway.execution_id]) {
       // Backdate the last write, as if the record had been quiet since 2020.
-      await ddb.send(new UpdateCommand({ TableName: names.history, Key: { pk: `EXEC#${quiet}`, sk: 'META' }, UpdateExpression: 'SET gsi3sk = :old', ExpressionAttributeValues: { ':old': `2020-01-01T00:00:00.000Z#${quiet}` } }));
+      await ddb.send(
+        new UpdateCommand({
+          TableName: names.history,
+          Key: { pk: `EXEC#${quiet}`, sk: 'META' },
+          UpdateExpression: 'SET gsi3sk = :old',
+          ExpressionAttributeValues: { ':old': `2020-01-01T00:00:00.000Z#${quiet}` },
+        }),
+      );
     }
-    sfn.sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), stopDate: new Date(), output: '{"r":2}' });
+    sfn.sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', startDate: new Date(), stopDate: new Date(), output: '{"r":2}' });
 
     const counts = await reconciler();
 
@@ -177,9 +234,23 @@ describe('workflow-trigger', () => {
     const wf = await createWorkflow('Triggered Flow');
     const event = { id: 'evt-1', time: '2025-03-29T06:00:00Z', detail: { task_id: 't9' } };
 
-    const first = await trigger({ workflow_id: wf, source: 'event', event, context: { task_id: '$.detail.task_id', fixed: 1 } });
-    const again = await trigger({ workflow_id: wf, source: 'event', event, context: { task_id: '$.detail.task_id', fixed: 1 } });
-    const scheduled = await trigger({ workflow_name: 'Triggered Flow', source: 'schedule', scheduled_time: '2025-03-29T07:00:00Z' });
+    const first = await trigger({
+      workflow_id: wf,
+      source: 'event',
+      event,
+      context: { task_id: '$.detail.task_id', fixed: 1 },
+    });
+    const again = await trigger({
+      workflow_id: wf,
+      source: 'event',
+      event,
+      context: { task_id: '$.detail.task_id', fixed: 1 },
+    });
+    const scheduled = await trigger({
+      workflow_name: 'Triggered Flow',
+      source: 'schedule',
+      scheduled_time: '2025-03-29T07:00:00Z',
+    });
     const unknown = await trigger({ workflow_name: 'Nope', source: 'schedule', scheduled_time: 'x' });
 
     expect(first.outcome).toBe('started');

@@ -1,4 +1,8 @@
-import { DeleteStateMachineAliasCommand, DeleteStateMachineCommand, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
+import {
+  DeleteStateMachineAliasCommand,
+  DeleteStateMachineCommand,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
@@ -39,24 +43,33 @@ describe('POST /workflows', () => {
     });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.definition.steps).toHaveLength(4);
-    expect(res.body.definition.steps[0]).toMatchObject({ name: 'task_preparation', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(res.body.definition.steps[0]).toMatchObject({
+      name: 'task_preparation',
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(res.body.definition.error_handlers).toHaveLength(2);
     expect(res.body.version_arn).toMatch(/:stateMachine:steward-test-create-seed-[0-9a-f]{8}:1$/);
     expect(res.body.alias_arn).toMatch(/:live$/);
-    const create = sfn.sfn.commandCalls(
-      (await import('@aws-sdk/client-sfn')).CreateStateMachineCommand,
-    )[0]!.args[0].input;
+    const create = sfn.sfn.commandCalls((await import('@aws-sdk/client-sfn')).CreateStateMachineCommand)[0]!.args[0]
+      .input;
     expect(create.publish).toBe(true);
     expect(create.roleArn).toBe(process.env.STATE_MACHINE_ROLE_ARN);
     expect(create.type).toBe('STANDARD');
     expect(create.definition).toContain(process.env.STEP_RUNNER_ARN);
-    expect(create.definition).not.toContain('${StepRunnerArn}');
-    expect(create.definition).not.toContain('${WaiterArn}');
+    expect(create.definition).not.toContain('$' + '{StepRunnerArn}');
+    expect(create.definition).not.toContain('$' + '{WaiterArn}');
   });
 
   it.each([
     ['missing name', { definition: seedWorkflow().definition }, 'body.name'],
-    ['unknown dependency', { ...seedWorkflow('Bad Dep'), definition: { steps: [{ ...seedWorkflow().definition.steps[1], depends_on: ['nope'] }] } }, 'body.definition.steps[0].depends_on[0]'],
+    [
+      'unknown dependency',
+      {
+        ...seedWorkflow('Bad Dep'),
+        definition: { steps: [{ ...seedWorkflow().definition.steps[1], depends_on: ['nope'] }] },
+      },
+      'body.definition.steps[0].depends_on[0]',
+    ],
     ['wrong type', { ...seedWorkflow('Bad Type'), timeout: 'soon' }, 'body.timeout'],
     ['unknown key', { ...seedWorkflow('Bad Key'), colour: 'blue' }, 'body'],
   ])('answers 400 naming the field for %s', async (_case, body, field) => {
@@ -84,16 +97,25 @@ describe('reading workflows', () => {
 
     const got = await call(workflows, 'GET', `/workflows/${created.id}`);
     const page1 = await call(workflows, 'GET', '/workflows', { query: { limit: '1' } });
-    const page2 = await call(workflows, 'GET', '/workflows', { query: { limit: '1', next_token: page1.body.next_token } });
+    const page2 = await call(workflows, 'GET', '/workflows', {
+      query: { limit: '1', next_token: page1.body.next_token },
+    });
     const steps = await call(workflows, 'GET', `/workflows/${created.id}/steps`);
     const valid = await call(workflows, 'POST', `/workflows/${created.id}/validate`);
     const invalid = await call(workflows, 'POST', `/workflows/${created.id}/validate`, {
-      body: { name: 'x', definition: { steps: [{ name: 'a', step_type: 'service_call', service: 's', endpoint: '/x', depends_on: ['a'] }] } },
+      body: {
+        name: 'x',
+        definition: {
+          steps: [{ name: 'a', step_type: 'service_call', service: 's', endpoint: '/x', depends_on: ['a'] }],
+        },
+      },
     });
 
     expect(got.status).toBe(200);
     expect(got.headers.etag).toBe('"1"');
-    expect(got.body.definition.steps.map((s: { id: string }) => s.id)).toEqual(created.definition.steps.map((s: { id: string }) => s.id));
+    expect(got.body.definition.steps.map((s: { id: string }) => s.id)).toEqual(
+      created.definition.steps.map((s: { id: string }) => s.id),
+    );
     expect(page1.body.workflows).toHaveLength(1);
     expect(page2.body.workflows).toHaveLength(1);
     expect(page2.body.workflows[0].id).not.toBe(page1.body.workflows[0].id);
@@ -160,7 +182,9 @@ describe('new versions', () => {
   it('refuses a rename and a change of execution type', async () => {
     const created = (await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Fixed Name') })).body;
 
-    const rename = await call(workflows, 'POST', `/workflows/${created.id}/versions`, { body: seedWorkflow('Other Name') });
+    const rename = await call(workflows, 'POST', `/workflows/${created.id}/versions`, {
+      body: seedWorkflow('Other Name'),
+    });
 
     expect(rename.status).toBe(400);
     expect(rename.body.error.problems[0].field).toBe('body.name');
@@ -176,12 +200,16 @@ describe('DELETE /workflows/{id}', () => {
     expect(res.status).toBe(204);
     expect((await call(workflows, 'GET', `/workflows/${created.id}`)).status).toBe(404);
     expect(sfn.sfn.commandCalls(DeleteStateMachineAliasCommand)).toHaveLength(1);
-    expect(sfn.sfn.commandCalls(DeleteStateMachineCommand)[0]!.args[0].input.stateMachineArn).toBe(created.state_machine_arn);
+    expect(sfn.sfn.commandCalls(DeleteStateMachineCommand)[0]!.args[0].input.stateMachineArn).toBe(
+      created.state_machine_arn,
+    );
     expect((await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Doomed') })).status).toBe(201);
   });
 
   it("refuses a force value that is not 'true' or 'false'", async () => {
-    const res = await call(workflows, 'DELETE', '/workflows/7d0c2f1e-4b7a-4c1e-9f3a-2b5d6e7f8a9b', { query: { force: 'yes' } });
+    const res = await call(workflows, 'DELETE', '/workflows/7d0c2f1e-4b7a-4c1e-9f3a-2b5d6e7f8a9b', {
+      query: { force: 'yes' },
+    });
 
     expect(res.status).toBe(400);
     expect(res.body.error.problems[0].field).toBe('query.force');
@@ -192,15 +220,35 @@ describe('deployed workflows (registrar)', () => {
   it('registers them as managed by deployment, lists them, and refuses changes over the API', async () => {
     const doc = seedWorkflow('Deployed Flow');
     const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:steward-dev-deployed-flow';
-    const props = { workflows: [{ name: 'Deployed Flow', version: '1.0.0', definition: JSON.stringify(doc), state_machine_arn: arn, alias_arn: `${arn}:live`, type: 'STANDARD' }], services: [] };
+    const props = {
+      workflows: [
+        {
+          name: 'Deployed Flow',
+          version: '1.0.0',
+          definition: JSON.stringify(doc),
+          state_machine_arn: arn,
+          alias_arn: `${arn}:live`,
+          type: 'STANDARD',
+        },
+      ],
+      services: [],
+    };
 
     const first = await registrar({ RequestType: 'Create', ResourceProperties: props } as never);
-    const again = await registrar({ RequestType: 'Update', ResourceProperties: props, OldResourceProperties: props } as never);
+    const again = await registrar({
+      RequestType: 'Update',
+      ResourceProperties: props,
+      OldResourceProperties: props,
+    } as never);
     const list = await call(workflows, 'GET', '/workflows', { query: { limit: '100' } });
     const deployed = list.body.workflows.find((w: { name: string }) => w.name === 'Deployed Flow');
     const put = await call(workflows, 'PUT', `/workflows/${deployed.id}`, { body: { ...doc, expected_seq: 1 } });
     const del = await call(workflows, 'DELETE', `/workflows/${deployed.id}`);
-    const removed = await registrar({ RequestType: 'Update', ResourceProperties: { workflows: [] }, OldResourceProperties: props } as never);
+    const removed = await registrar({
+      RequestType: 'Update',
+      ResourceProperties: { workflows: [] },
+      OldResourceProperties: props,
+    } as never);
 
     expect(first.Data.created).toBe('1');
     expect(again.Data.unchanged).toBe('1');
