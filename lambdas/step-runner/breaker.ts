@@ -28,7 +28,7 @@ export interface BreakerTicket {
 function gauge(serviceId: string, state: BreakerState): void {
   // A single metric, so the service dimension does not spill onto the invocation's other metrics.
   const m = metrics.singleMetric();
-  m.addDimension('service', serviceId);
+  m.addDimension('service_id', serviceId);
   m.addMetric('circuit_state', MetricUnit.Count, stateGauge(state.state));
 }
 

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ServiceCallInput, StepRunnerInput } from '../../lib/core/runtime-contract.ts';
+import { enforceDataRules } from '../support/data-rules.ts';
+import { useFreshTables } from '../support/tables.ts';
+import { executionItem, lambdaContext, putRaw, serviceItem, startServer, type TestServer } from './support.ts';
+
+const admin = new DynamoDBClient({});
+const bus = mockClient(EventBridgeClient);
+let names: { registry: string; history: string };
+let server: TestServer;
+let runner: typeof import('../../lambdas/step-runner/handler.ts');
+let steps: typeof import('../../lambdas/shared/repositories/steps.ts');
+let services: typeof import('../../lambdas/step-runner/services.ts');
+
+beforeAll(async () => {
+  names = await useFreshTables(admin);
+  process.env.EVENT_BUS_NAME = 'steward-test-bus';
+  server = await startServer();
+  const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
+  enforceDataRules(clients.dynamodb);
+  runner = await import('../../lambdas/step-runner/handler.ts');
+  steps = await import('../../lambdas/shared/repositories/steps.ts');
+  services = await import('../../lambdas/step-runner/services.ts');
+});
+afterAll(async () => server.close());
+beforeEach(() => {
+  bus.reset();
+  bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  server.received.length = 0;
+  server.respond(() => ({ status: 200, body: { ok: true } }));
+  services.clearServiceCache();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A running execution and a registered service of a fresh name; returns a service_call payload for it. */
+async function arrange(overrides: Partial<ServiceCallInput> = {}, status = 'running'): Promise<ServiceCallInput> {
+  const executionId = randomUUID();
+  const service = `svc-${randomUUID().slice(0, 8)}`;
+  await putRaw(admin, names.history, executionItem(executionId, status));
+  await putRaw(admin, names.registry, serviceItem(randomUUID(), service, server.url));
+  return {
+    kind: 'service_call',
+    execution_id: executionId,
+    workflow_id: 'wf-1',
+    correlation_id: 'corr-1',
+    context: { task_id: 't 1', agent_id: 'a1' },
+    steps: {},
+    step: 'task_preparation',
+    request: {
+      service,
+      method: 'POST',
+      endpoint: '/tasks/{task_id}/prepare',
+      body: { agent: '${context.agent_id}' },
+      timeout_ms: 300,
+    },
+    max_attempts: 3,
+    ...overrides,
+  };
+}
+
+const run = (input: StepRunnerInput) => runner.handler(input, lambdaContext);
+const publishedTypes = (): string[] =>
+  bus.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.DetailType ?? ''));
+
+describe('step runner: service_call', () => {
+  it('calls the service with the filled templates and records a completed step', async () => {
+    const input = await arrange();
+    server.respond(() => ({ status: 200, body: { prepared: true } }));
+
+    const out = await run(input);
+
+    expect(out).toEqual({ status: 'completed', output: { prepared: true } });
+    expect(server.received).toEqual([{ method: 'POST', url: '/tasks/t%201/prepare', body: { agent: 'a1' } }]);
+    const step = await steps.getStep(input.execution_id, 'task_preparation');
+    expect(step).toMatchObject({ status: 'completed', attempts: 1, output: { prepared: true } });
+    const attempts = await steps.listAttempts(input.execution_id, 'task_preparation');
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ attempt: 1, status: 'completed', response: { status: 200 } });
+    expect(publishedTypes()).toEqual(['workflow.step_started', 'workflow.step_completed']);
+  });
+
+  it.each([
+    { status: 404, error: 'Steward.Http4xx' },
+    { status: 503, error: 'Steward.Http5xx' },
+  ])('answers $status with $error and records the failed attempt', async ({ status, error }) => {
+    const input = await arrange();
+    server.respond(() => ({ status, body: { reason: 'nope' } }));
+
+    await expect(run(input)).rejects.toMatchObject({ name: error });
+
+    const step = await steps.getStep(input.execution_id, 'task_preparation');
+    expect(step).toMatchObject({ status: 'failed', attempts: 1, error_details: { error } });
+    const [attempt] = await steps.listAttempts(input.execution_id, 'task_preparation');
+    expect(attempt).toMatchObject({ status: 'failed', response: { status }, error: { name: error } });
+    expect(publishedTypes()).toContain('workflow.step_failed');
+  });
+
+  it('times out a slow service as Steward.Timeout', async () => {
+    const input = await arrange({ request: { service: '', method: 'GET', endpoint: '/slow', timeout_ms: 100 } });
+    input.request.service = (await arrange()).request.service;
+    server.respond(() => ({ status: 200, body: {}, delayMs: 400 }));
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.Timeout' });
+  });
+
+  it('reports a refused connection as Steward.NetworkError', async () => {
+    const input = await arrange();
+    await putRaw(admin, names.registry, serviceItem(randomUUID(), 'closed-port', 'http://127.0.0.1:1'));
+    input.request.service = 'closed-port';
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.NetworkError' });
+  });
+
+  it('counts attempts atomically across a flapping service', async () => {
+    const input = await arrange();
+    server.respond((_, n) => (n % 2 === 1 ? { status: 502 } : { status: 200, body: { n } }));
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    const out = await run(input);
+
+    expect(out).toEqual({ status: 'completed', output: { n: 2 } });
+    const attempts = await steps.listAttempts(input.execution_id, 'task_preparation');
+    expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'completed'],
+    ]);
+    expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({
+      attempts: 2,
+      status: 'completed',
+    });
+  });
+
+  it('throws Steward.ServiceNotFound for an unknown or retired service', async () => {
+    const input = await arrange();
+    await putRaw(admin, names.registry, serviceItem(randomUUID(), 'old-svc', server.url, 'retired'));
+
+    await expect(run({ ...input, request: { ...input.request, service: 'nobody' } })).rejects.toMatchObject({
+      name: 'Steward.ServiceNotFound',
+    });
+    await expect(run({ ...input, request: { ...input.request, service: 'old-svc' } })).rejects.toMatchObject({
+      name: 'Steward.ServiceNotFound',
+    });
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('refuses a template without a value as Steward.InvalidRequest, sending nothing', async () => {
+    const input = await arrange({ context: {} });
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.InvalidRequest' });
+    expect(server.received).toHaveLength(0);
+  });
+
+  it.each([
+    { status: 'paused', error: 'Steward.Paused' },
+    { status: 'cancelled', error: 'Steward.Cancelled' },
+  ])('a $status run throws $error and sends nothing to the service', async ({ status, error }) => {
+    const input = await arrange({}, status);
+
+    await expect(run(input)).rejects.toMatchObject({ name: error });
+
+    expect(server.received).toHaveLength(0);
+    expect(await steps.getStep(input.execution_id, 'task_preparation')).toBeUndefined();
+  });
+
+  it('notifies the target on the last attempt only, then throws', async () => {
+    const notifyServer = await startServer();
+    const input = await arrange({ max_attempts: 2 });
+    await putRaw(admin, names.registry, serviceItem(randomUUID(), 'coordinator', notifyServer.url));
+    input.notify = {
+      service: 'coordinator',
+      method: 'POST',
+      endpoint: '/notify/{agent_id}',
+      timeout_ms: 500,
+      continue: false,
+    };
+    server.respond(() => ({ status: 500 }));
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    expect(notifyServer.received).toHaveLength(0);
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+
+    expect(notifyServer.received).toHaveLength(1);
+    expect(notifyServer.received[0]).toMatchObject({
+      url: '/notify/a1',
+      body: { execution_id: input.execution_id, step: 'task_preparation', error: { name: 'Steward.Http5xx' } },
+    });
+    await notifyServer.close();
+  });
+
+  it('with continue: notifies on a non-retryable error and returns failed_continued', async () => {
+    const input = await arrange({ max_attempts: 3 });
+    input.notify = { ...input.request, endpoint: '/notify', body: undefined, continue: true };
+    server.respond((req) => (req.url === '/notify' ? { status: 204 } : { status: 400 }));
+
+    const out = await run(input);
+
+    expect(out).toMatchObject({ status: 'failed_continued', output: { error: 'Steward.Http4xx' } });
+    expect(server.received.map((r) => r.url)).toEqual(['/tasks/t%201/prepare', '/notify']);
+    expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({ status: 'failed_continued' });
+  });
+
+  it('truncates an output over 64 KiB with a marker', async () => {
+    const input = await arrange();
+    server.respond(() => ({ status: 200, body: { blob: 'x'.repeat(100_000) } }));
+
+    const out = (await run(input)) as { output: { truncated?: boolean; original_bytes?: number } };
+
+    expect(out.output.truncated).toBe(true);
+    expect(out.output.original_bytes).toBeGreaterThan(100_000);
+    expect(JSON.stringify(out).length).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('step runner: circuit breaker', () => {
+  it('opens after repeated failures, refuses without calling, half-opens after the cool-down and closes', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    const input = await arrange();
+    server.respond(() => ({ status: 503 }));
+    for (let i = 0; i < 10; i++) {
+      await expect(run({ ...input, step: `s${i}` })).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    }
+    expect(server.received).toHaveLength(10);
+
+    await expect(run({ ...input, step: 'blocked' })).rejects.toMatchObject({ name: 'Steward.CircuitOpen' });
+    expect(server.received).toHaveLength(10);
+
+    vi.setSystemTime(new Date('2030-01-01T00:01:01Z'));
+    server.respond(() => ({ status: 200, body: { ok: true } }));
+    await expect(run({ ...input, step: 'trial1' })).resolves.toMatchObject({ status: 'completed' });
+    await expect(run({ ...input, step: 'trial2' })).resolves.toMatchObject({ status: 'completed' });
+    await expect(run({ ...input, step: 'after' })).resolves.toMatchObject({ status: 'completed' });
+    expect(server.received).toHaveLength(13);
+  });
+
+  it('re-opens when the half-open trials fail', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2031-01-01T00:00:00Z'));
+    const input = await arrange();
+    server.respond(() => ({ status: 500 }));
+    for (let i = 0; i < 10; i++) await expect(run({ ...input, step: `f${i}` })).rejects.toBeDefined();
+
+    vi.setSystemTime(new Date('2031-01-01T00:01:01Z'));
+    await expect(run({ ...input, step: 't1' })).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    await expect(run({ ...input, step: 't2' })).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    await expect(run({ ...input, step: 't3' })).rejects.toMatchObject({ name: 'Steward.CircuitOpen' });
+    expect(server.received).toHaveLength(12);
+  });
+
+  it('does not count 4xx answers against the service', async () => {
+    const input = await arrange();
+    server.respond(() => ({ status: 422 }));
+    for (let i = 0; i < 12; i++)
+      await expect(run({ ...input, step: `c${i}` })).rejects.toMatchObject({ name: 'Steward.Http4xx' });
+    expect(server.received).toHaveLength(12);
+  });
+});
+
+describe('step runner: compensation', () => {
+  it('loads completed steps with compensations newest first and undoes one with its own output', async () => {
+    const input = await arrange();
+    const comp = (name: string) => ({
+      service: input.request.service,
+      method: 'DELETE' as const,
+      endpoint: `/undo/${name}/\${steps.${name}.output.id}`,
+      timeout_ms: 500,
+    });
+    for (const [i, name] of ['first', 'second', 'third'].entries()) {
+      server.respond(() => ({ status: 200, body: { id: `id-${i}` } }));
+      await run({ ...input, step: name, compensation: comp(name) });
+    }
+    await run({ ...input, step: 'no_comp' });
+
+    const loaded = (await run({ ...input, kind: 'load_compensations' })) as {
+      items: Array<{ step: string; output: unknown }>;
+    };
+
+    expect(loaded.items.map((i) => i.step)).toEqual(['third', 'second', 'first']);
+    expect(loaded.items[0]?.output).toEqual({ id: 'id-2' });
+    server.received.length = 0;
+    const item = loaded.items[0]!;
+    await run({
+      ...input,
+      kind: 'compensate',
+      step: item.step,
+      request: (item as unknown as { request: ServiceCallInput['request'] }).request,
+    });
+    await run({
+      ...input,
+      kind: 'compensate',
+      step: item.step,
+      request: (item as unknown as { request: ServiceCallInput['request'] }).request,
+    });
+    expect(server.received).toEqual([{ method: 'DELETE', url: '/undo/third/id-2', body: undefined }]);
+    expect(await steps.getStep(input.execution_id, 'third')).toMatchObject({ status: 'compensated' });
+    const again = (await run({ ...input, kind: 'load_compensations' })) as { items: Array<{ step: string }> };
+    expect(again.items.map((i) => i.step)).toEqual(['second', 'first']);
+  });
+});
