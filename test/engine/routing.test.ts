@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoredEvent } from '../../lambdas/shared/repositories/events.ts';
+import type { EventWaitInput } from '../../lib/core/runtime-contract.ts';
+import { enforceDataRules } from '../support/data-rules.ts';
+import { useFreshTables } from '../support/tables.ts';
+import { executionItem, lambdaContext, putRaw } from './support.ts';
+
+const admin = new DynamoDBClient({});
+const sfn = mockClient(SFNClient);
+let names: { registry: string; history: string };
+let waiter: typeof import('../../lambdas/waiter/handler.ts');
+let route: typeof import('../../lambdas/event-router/route.ts');
+let router: typeof import('../../lambdas/event-router/handler.ts');
+let events: typeof import('../../lambdas/shared/repositories/events.ts');
+
+beforeAll(async () => {
+  names = await useFreshTables(admin);
+  const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
+  enforceDataRules(clients.dynamodb);
+  waiter = await import('../../lambdas/waiter/handler.ts');
+  route = await import('../../lambdas/event-router/route.ts');
+  router = await import('../../lambdas/event-router/handler.ts');
+  events = await import('../../lambdas/shared/repositories/events.ts');
+});
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({});
+});
+afterEach(() => vi.useRealTimers());
+
+/** An event type of its own per test, so tests never see each other's waiters. */
+const freshType = (): string => `agent.task_completed_${randomUUID().slice(0, 8)}`;
+
+async function waitFor(type: string, filter: Record<string, unknown>, extra: Partial<EventWaitInput> = {}) {
+  const executionId = randomUUID();
+  await putRaw(admin, names.history, executionItem(executionId, 'running'));
+  const input: EventWaitInput = {
+    kind: 'event_wait',
+    execution_id: executionId,
+    workflow_id: 'wf-1',
+    correlation_id: 'corr-1',
+    step: 'execution_monitoring',
+    event_type: type,
+    filter,
+    timeout_seconds: 3600,
+    task_token: `token-${executionId}`,
+    ...extra,
+  };
+  const outcome = await waiter.handler(input, lambdaContext);
+  return { input, outcome };
+}
+
+async function emit(type: string, data: Record<string, unknown>, id = randomUUID()): Promise<number> {
+  const event = { id, type, source: 'agent-orchestrator', timestamp: new Date().toISOString(), data };
+  const { event: stored } = await events.putEvent(event, new Date());
+  return (await route.routeEvent(stored as StoredEvent)).matched;
+}
+
+const resumedTokens = (): string[] =>
+  sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken ?? '');
+
+describe('waiter and event router', () => {
+  it('resumes the matching waiter once, even when the event is delivered twice', async () => {
+    const type = freshType();
+    const { input, outcome } = await waitFor(type, { task_id: 't1', agent_id: 'a1' });
+    const other = await waitFor(type, { task_id: 't2', agent_id: 'a1' });
+    expect(outcome).toEqual({ status: 'waiting' });
+
+    const id = randomUUID();
+    const first = await emit(type, { agent_id: 'a1', task_id: 't1', result: 'ok' }, id);
+    const second = await emit(type, { agent_id: 'a1', task_id: 't1', result: 'ok' }, id);
+
+    expect([first, second]).toEqual([1, 0]);
+    expect(resumedTokens()).toEqual([input.task_token]);
+    expect(resumedTokens()).not.toContain(other.input.task_token);
+    const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output ?? '{}');
+    expect(output).toMatchObject({ id, type, data: { task_id: 't1', result: 'ok' } });
+  });
+
+  it('matches numbers and numeric strings alike, whatever the key order', async () => {
+    const type = freshType();
+    const { input } = await waitFor(type, { task_id: 42, agent_id: 'a1' });
+
+    expect(await emit(type, { agent_id: 'a1', task_id: '42' })).toBe(1);
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it('lets two routers race on one event: exactly one resume', async () => {
+    const type = freshType();
+    const { input } = await waitFor(type, { task_id: 'race' });
+    const event = {
+      id: randomUUID(),
+      type,
+      source: 's',
+      timestamp: new Date().toISOString(),
+      data: { task_id: 'race' },
+    };
+    const { event: stored } = await events.putEvent(event, new Date());
+
+    const results = await Promise.all(Array.from({ length: 6 }, () => route.routeEvent(stored)));
+
+    expect(results.reduce((n, r) => n + r.matched, 0)).toBe(1);
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it('hands an early event to a waiter that registers later (key-set already known)', async () => {
+    const type = freshType();
+    await waitFor(type, { task_id: 'someone-else' });
+    await emit(type, { task_id: 'early' });
+    sfn.resetHistory();
+
+    const { input, outcome } = await waitFor(type, { task_id: 'early' });
+
+    expect(outcome).toMatchObject({ status: 'matched' });
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it('hands an early event to a waiter whose key-set is newer than the event', async () => {
+    const type = freshType();
+    await emit(type, { task_id: 'first', agent_id: 'x' });
+
+    const { input, outcome } = await waitFor(type, { task_id: 'first', agent_id: 'x' });
+    const late = await waitFor(type, { task_id: 'first', agent_id: 'x' }, { step: 'another_step' });
+
+    expect(outcome).toMatchObject({ status: 'matched' });
+    expect(late.outcome).toMatchObject({ status: 'matched' });
+    expect(resumedTokens()).toEqual([input.task_token, late.input.task_token]);
+  });
+
+  it('ignores early events past their keep time', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2032-01-01T00:00:00Z'));
+    const type = freshType();
+    await waitFor(type, { task_id: 'other' });
+    await emit(type, { task_id: 'stale' });
+
+    vi.setSystemTime(new Date('2032-01-01T00:16:00Z'));
+    const { outcome } = await waitFor(type, { task_id: 'stale' });
+
+    expect(outcome).toEqual({ status: 'waiting' });
+    expect(resumedTokens()).toEqual([]);
+  });
+
+  it('marks the waiter expired when its token is already closed, without failing the router', async () => {
+    const type = freshType();
+    await waitFor(type, { task_id: 'gone' });
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('timed out'), { name: 'TaskTimedOut' }));
+
+    expect(await emit(type, { task_id: 'gone' })).toBe(0);
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    expect(await emit(type, { task_id: 'gone' })).toBe(0);
+  });
+
+  it('gives the claim back when the resume fails for another reason, so a redelivery resumes it', async () => {
+    const type = freshType();
+    const { input } = await waitFor(type, { task_id: 'retry' });
+    const id = randomUUID();
+    sfn.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    await expect(emit(type, { task_id: 'retry' }, id)).rejects.toMatchObject({ name: 'DeliveryError' });
+    expect(await emit(type, { task_id: 'retry' }, id)).toBe(1);
+    expect(resumedTokens()).toEqual([input.task_token, input.task_token]);
+  });
+
+  it('does not register a paused run: Steward.Paused', async () => {
+    const executionId = randomUUID();
+    await putRaw(admin, names.history, executionItem(executionId, 'paused'));
+    const input: EventWaitInput = {
+      kind: 'event_wait',
+      execution_id: executionId,
+      workflow_id: 'wf-1',
+      correlation_id: 'c',
+      step: 'wait',
+      event_type: freshType(),
+      filter: {},
+      task_token: 'tok',
+    };
+    await expect(waiter.handler(input, lambdaContext)).rejects.toMatchObject({ name: 'Steward.Paused' });
+  });
+
+  it('routes events from the bus (whole Steward event or plain detail) and stores them', async () => {
+    const type = freshType();
+    const { input } = await waitFor(type, { correlation_id: 'corr-9' });
+    const busEvent = {
+      id: randomUUID(),
+      version: '0',
+      account: '123456789012',
+      region: 'us-east-1',
+      resources: [],
+      'detail-type': type,
+      source: 'producer',
+      time: new Date().toISOString(),
+      detail: { correlation_id: 'corr-9', anything: 1 },
+    };
+
+    const out = await router.handler(busEvent, lambdaContext);
+
+    expect(out).toEqual({ matched: 1 });
+    expect(resumedTokens()).toEqual([input.task_token]);
+    expect(await events.getEvent(busEvent.id)).toMatchObject({ type, correlation_id: 'corr-9' });
+  });
+});
+
+describe('park', () => {
+  it('stores the token of a paused run', async () => {
+    const executionId = randomUUID();
+    await putRaw(admin, names.history, executionItem(executionId, 'paused'));
+
+    const out = await waiter.handler(
+      { kind: 'park', execution_id: executionId, step: 's', task_token: 'park-1' },
+      lambdaContext,
+    );
+
+    expect(out).toEqual({ status: 'parked' });
+    expect(resumedTokens()).toEqual([]);
+  });
+
+  it('releases the token at once when the run was resumed in between', async () => {
+    const executionId = randomUUID();
+    await putRaw(admin, names.history, executionItem(executionId, 'running'));
+
+    const out = await waiter.handler(
+      { kind: 'park', execution_id: executionId, step: 's', task_token: 'park-2' },
+      lambdaContext,
+    );
+
+    expect(out).toEqual({ status: 'released' });
+    expect(resumedTokens()).toEqual(['park-2']);
+  });
+});
