@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/powertools.ts';
+import { registerDeployedServices } from './services.ts';
 import { type DeployedWorkflow, removeDeployedWorkflow, upsertDeployedWorkflow } from './workflows.ts';
 
 interface RegistrarProperties {
@@ -13,11 +14,11 @@ export interface RegistrarResponse {
   Data: Record<string, string>;
 }
 
-const PHYSICAL_ID = 'steward-registrar';
-
 /**
  * Deploy-time registration (CloudFormation custom resource, Provider framework `onEvent`): upserts the deployed
- * workflows (managed_by deployment) and removes those a stack update dropped or a stack deletion takes away.
+ * workflows (managed_by deployment) and removes those a stack update dropped or a stack deletion takes away;
+ * registers the deployed services (source `deployment`). Services are not retired on deletion: their health
+ * history stays, and retiring is an explicit act (DELETE /services/{id}).
  */
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
   const props = event.ResourceProperties as unknown as RegistrarProperties;
@@ -30,6 +31,9 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
       const outcome = await upsertDeployedWorkflow(w);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
+    const services = await registerDeployedServices(props.services ?? []);
+    counts.services_created = services.created;
+    counts.services_changed = services.changed;
     if (event.RequestType === 'Update') {
       const old = (event.OldResourceProperties as unknown as RegistrarProperties).workflows ?? [];
       const keep = new Set(workflows.map((w) => w.name));
@@ -40,7 +44,9 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
   }
   logger.info('Registered deployed workflows', counts);
   return {
-    PhysicalResourceId: PHYSICAL_ID,
+    // One registration per stack: its logical id names it; an existing one keeps its id (no replacement).
+    PhysicalResourceId:
+      event.RequestType === 'Create' ? `steward-registration-${event.LogicalResourceId}` : event.PhysicalResourceId,
     Data: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
   };
 };

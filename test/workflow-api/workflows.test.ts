@@ -234,9 +234,14 @@ describe('deployed workflows (registrar)', () => {
       services: [],
     };
 
-    const first = await registrar({ RequestType: 'Create', ResourceProperties: props } as never);
+    const first = await registrar({
+      RequestType: 'Create',
+      LogicalResourceId: 'Reg',
+      ResourceProperties: props,
+    } as never);
     const again = await registrar({
       RequestType: 'Update',
+      PhysicalResourceId: first.PhysicalResourceId,
       ResourceProperties: props,
       OldResourceProperties: props,
     } as never);
@@ -250,6 +255,8 @@ describe('deployed workflows (registrar)', () => {
       OldResourceProperties: props,
     } as never);
 
+    expect(first.PhysicalResourceId).toBe('steward-registration-Reg');
+    expect(again.PhysicalResourceId).toBe('steward-registration-Reg');
     expect(first.Data.created).toBe('1');
     expect(again.Data.unchanged).toBe('1');
     expect(deployed).toMatchObject({ managed_by: 'deployment', state_machine_arn: arn, version: '1.0.0' });
@@ -258,5 +265,37 @@ describe('deployed workflows (registrar)', () => {
     expect(del.status).toBe(409);
     expect(removed.Data.removed).toBe('1');
     expect((await call(workflows, 'GET', `/workflows/${deployed.id}`)).status).toBe(404);
+  });
+});
+
+describe('deployed services (registrar)', () => {
+  it('registers manifest entries as given by CloudFormation (numbers as strings) through the services repository', async () => {
+    const service = {
+      name: 'planning-system',
+      base_url: 'http://127.0.0.1:9000',
+      port: '8080',
+      failure_threshold: '2',
+      tags: { team: '42' },
+    };
+
+    const out = await registrar({
+      RequestType: 'Create',
+      LogicalResourceId: 'Svc',
+      ResourceProperties: { workflows: [], services: [service] },
+    } as never);
+    const stored = await (await import('../../lambdas/shared/repositories/services.ts')).getServiceByName(
+      'planning-system',
+    );
+
+    expect(out.Data.services_created).toBe('1');
+    expect(stored?.name).toBe('planning-system');
+    expect(JSON.stringify(stored)).toContain('http://127.0.0.1:9000');
+    await expect(
+      registrar({
+        RequestType: 'Create',
+        LogicalResourceId: 'Bad',
+        ResourceProperties: { services: [{ name: 'x', port: 'many' }] },
+      } as never),
+    ).rejects.toThrow(/services\[0\]\.port/);
   });
 });
