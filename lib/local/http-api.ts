@@ -100,7 +100,7 @@ export function proxyEvent(
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of req.url.searchParams) {
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    multiQuery[k] = [...(multiQuery[k] ?? []), v];
   }
   const requestId = randomUUID();
   const hasQuery = Object.keys(query).length > 0;

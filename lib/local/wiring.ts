@@ -45,6 +45,7 @@ export interface LocalStateMachine {
   name: string;
   arn: string;
   type: 'STANDARD' | 'EXPRESS';
+  roleArn: string;
   /** The ASL with every definition substitution applied. */
   definition: Record<string, unknown>;
   /** Published versions (`<arn>:<n>`) and aliases (`<arn>:<alias>`) pointing at this state machine. */
@@ -332,6 +333,7 @@ function deriveStateMachines(
       name: cfn.attr(f.stackName, f.logicalId, 'Name'),
       arn: cfn.ref(f.stackName, f.logicalId),
       type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      roleArn: String(p.RoleArn ?? `arn:aws:iam::000000000000:role/${f.logicalId}`),
       definition,
       versions: [],
       aliases: [],

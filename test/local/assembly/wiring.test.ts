@@ -55,6 +55,7 @@ function stacks(): StackTemplate[] {
             Metadata: { 'steward:workflow': 'agent-task-execution' },
             Properties: {
               DefinitionString:
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL definition substitution, as CDK emits it
                 '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${StepRunnerArn}","End":true}}}',
               DefinitionSubstitutions: { StepRunnerArn: { 'Fn::GetAtt': ['Fnsteprunner', 'Arn'] } },
             },
@@ -86,6 +87,7 @@ function stacks(): StackTemplate[] {
               Targets: [
                 {
                   Id: 'status',
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub syntax, as CDK emits it
                   Arn: { 'Fn::Sub': 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Fnstatushandler}' },
                 },
               ],

@@ -1,0 +1,127 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORTS, LocalStartError, type LocalSteward, startLocal } from '../local/runtime.ts';
+
+/** Usage of `steward local` (`npm start`). */
+export const help = `steward local — run the whole Steward stack on this machine, no AWS account needed
+
+Usage:
+  npm start [-- options]        (same as: npx steward local [options])
+
+Options:
+  --port N            Steward's REST API and status page (default ${DEFAULT_PORTS.api})
+  --aws-port N        the local AWS endpoint: Step Functions, EventBridge, Lambda, ECS, SNS, SQS, CloudWatch (default ${DEFAULT_PORTS.aws})
+  --dynamodb-port N   local DynamoDB (default ${DEFAULT_PORTS.dynamodb})
+  --data DIR          keep DynamoDB's data in DIR across restarts (default: in memory)
+  --speed N           run schedules N times faster (probes, reconciler, alerts), e.g. --speed 6
+  --no-samples        do not start the sample services of services.json nor the seed workflow
+  --tier T            dev | staging | prod (default dev)
+  --logs FILE         write every function's log lines to FILE (default .steward/local.log)
+  -h, --help          this text
+
+Everything listens on 127.0.0.1 only. Stop with Ctrl-C.
+`;
+
+function port(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new LocalStartError(`${flag} must be a port number (0-65535), got '${value}'`);
+  return n;
+}
+
+/** The guide printed once local mode is ready. */
+export function guide(steward: LocalSteward): string {
+  const api = steward.urls.api;
+  const seed = steward.seedExecutionId;
+  return [
+    '',
+    `Steward local is ready in ${(steward.startedInMs / 1000).toFixed(1)} s`,
+    '',
+    `  Status page     ${api}/`,
+    `  REST API        ${api}   (OpenAPI: ${api}/openapi.json)`,
+    `  AWS endpoint    ${steward.urls.aws}   (AWS_ENDPOINT_URL=${steward.urls.aws})`,
+    `  DynamoDB        ${steward.urls.dynamodb}`,
+    `  ${steward.wiring.functions.length} functions, ${steward.wiring.stateMachines.length} state machines, ${steward.wiring.rules.length} rules, ${steward.wiring.schedules.length} schedules`,
+    '',
+    seed
+      ? `  The seed workflow "Agent Task Execution" is running: ${seed}\n  It waits for agent.task_completed, which the sample agent-orchestrator sends a few seconds later.`
+      : '  No sample workflow started (--no-samples).',
+    '',
+    'Try:',
+    `  curl -s ${api}/services/status`,
+    `  curl -s ${api}/executions${seed ? `/${seed}/steps` : ''}`,
+    `  curl -s -X POST ${api}/executions -H 'content-type: application/json' \\`,
+    `       -d '{"workflow_name":"Agent Task Execution","context":{"project_id":"p1","task_id":"t1","agent_id":"a1"}}'`,
+    `  curl -s -X POST ${api}/events -H 'content-type: application/json' \\`,
+    `       -d '{"type":"agent.task_completed","source":"me","data":{"task_id":"t1","agent_id":"a1","result":{}}}'`,
+    '  npx steward api GET /workflows',
+    '',
+  ].join('\n');
+}
+
+/** Runs `steward local`; resolves with the exit code once stopped (Ctrl-C / SIGTERM). */
+export async function run(argv: string[]): Promise<number> {
+  let steward: LocalSteward;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        'aws-port': { type: 'string' },
+        'dynamodb-port': { type: 'string' },
+        data: { type: 'string' },
+        speed: { type: 'string' },
+        'no-samples': { type: 'boolean' },
+        tier: { type: 'string' },
+        logs: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(help);
+      return 0;
+    }
+    const speed = values.speed === undefined ? 1 : Number(values.speed);
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) {
+      throw new LocalStartError(`--speed must be a number above 0 (up to 1000), got '${values.speed}'`);
+    }
+    const logFile = resolve(values.logs ?? '.steward/local.log');
+    mkdirSync(dirname(logFile), { recursive: true });
+    const logs = createWriteStream(logFile, { flags: 'a' });
+    process.stderr.write('steward local: starting…\n');
+    steward = await startLocal({
+      ports: {
+        api: port(values.port, '--port', DEFAULT_PORTS.api),
+        aws: port(values['aws-port'], '--aws-port', DEFAULT_PORTS.aws),
+        dynamodb: port(values['dynamodb-port'], '--dynamodb-port', DEFAULT_PORTS.dynamodb),
+      },
+      dataDir: values.data === undefined ? undefined : resolve(values.data),
+      speed,
+      samples: !values['no-samples'],
+      tier: values.tier,
+      onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
+    });
+    process.stdout.write(guide(steward));
+    process.stdout.write(`  Function logs: ${logFile}\n\n`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`steward local: ${message}\n`);
+    return 1;
+  }
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`\nsteward local: ${signal}, stopping…\n`);
+      steward.stop().then(
+        () => done(0),
+        () => done(1),
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The thin adapter between local mode's wiring and the AWS-compatible endpoints of `lib/local/aws`: it starts one
+ * endpoint, registers every function of the templates with the Lambda runner (each with its own environment plus
+ * the local SDK endpoints), and feeds the services the state machines, rules, schedules, topics and managed
+ * services the templates declare.
+ */
+import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
+import { EmfSink, type MetricSummary } from './emf.ts';
+import type { InvokeOutcome } from './http-api.ts';
+import { type AttachedServices, attachServices } from './services.ts';
+import type { LocalWiring } from './wiring.ts';
+
+export interface BackendOptions {
+  wiring: LocalWiring;
+  rootDir: string;
+  /** Port of the AWS endpoint; 0 picks one. */
+  port: number;
+  speed: number;
+  /** Start the managed services' processes (local ECS). */
+  startContainers: boolean;
+  dynamodbUrl: string;
+  /** The SDK environment handlers get, given the endpoint's URL. */
+  sdkEnv: (awsUrl: string) => Record<string, string>;
+  /** Extra environment for the managed services' processes (STEWARD_URL). */
+  containerEnv: Record<string, string>;
+  onFunctionLog?: (functionName: string, line: string) => void;
+}
+
+/** What local mode uses of the running endpoints. */
+export interface LocalBackend {
+  url: string;
+  invoke(functionName: string, payload: unknown): Promise<InvokeOutcome>;
+  /** The latest events put on any bus, newest first. */
+  recentEvents(limit: number): unknown[];
+  metrics(): MetricSummary[];
+  functionStats(): unknown[];
+  /** The services behind the endpoint, for local-only control in tests. */
+  services: AttachedServices;
+  stop(): Promise<void>;
+}
+
+/** Starts the endpoint and the services; rejects (with nothing left running) on failure. */
+export async function createBackend(options: BackendOptions): Promise<LocalBackend> {
+  const services: AwsServices = {};
+  const endpoint = await startAwsEndpoint({ port: options.port, services });
+  const sdkEnv = options.sdkEnv(endpoint.url);
+  const emf = new EmfSink();
+  const runner = new LambdaRunner({
+    rootDir: options.rootDir,
+    functions: options.wiring.functions.map((f) => ({
+      name: f.name,
+      arn: f.arn,
+      entry: f.entry,
+      env: { ...f.environment, ...sdkEnv, POWERTOOLS_DEV: 'false' },
+      timeoutSeconds: f.timeoutSeconds,
+      memoryMb: f.memoryMb,
+    })),
+    maxConcurrency: 8,
+    onLog: (name, line) => {
+      emf.ingest(line);
+      options.onFunctionLog?.(name, line);
+    },
+    onAsyncFailure: (name, _payload, error) => {
+      options.onFunctionLog?.(name, `async invocation failed for good: ${error.errorType}: ${error.errorMessage}`);
+    },
+  });
+  services.lambda = runner;
+  let attached: AttachedServices;
+  try {
+    attached = await attachServices({
+      services,
+      runner,
+      wiring: options.wiring,
+      rootDir: options.rootDir,
+      speed: options.speed,
+      startContainers: options.startContainers,
+      containerEnv: { ...sdkEnv, ...options.containerEnv },
+      onMetricLine: (line) => emf.ingest(line),
+    });
+  } catch (error) {
+    await runner.close();
+    await endpoint.close();
+    throw error;
+  }
+  // Loading every handler now keeps the first requests fast and surfaces a broken import at start-up.
+  await runner.warm();
+  return {
+    url: endpoint.url,
+    services: attached,
+    invoke: async (name, payload) => {
+      try {
+        return await runner.invoke(name, payload);
+      } catch (error) {
+        return {
+          ok: false,
+          errorType: (error as { code?: string }).code ?? 'Error',
+          errorMessage: (error as Error).message,
+        };
+      }
+    },
+    recentEvents: (limit) => attached.recentEvents(limit),
+    metrics: () => emf.list(),
+    functionStats: () => runner.stats(),
+    stop: async () => {
+      await attached.stop();
+      await runner.close();
+      await endpoint.close();
+    },
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Local mode, assembled: synthesizes the app, derives the wiring from its templates, starts DynamoDB (dynalite),
+ * the AWS-compatible endpoint and the Steward HTTP server on 127.0.0.1, registers the deployed workflows and
+ * services as the deploy-time registrar would, and (with samples) starts the seed workflow. Any failure stops
+ * whatever already started and reports one message saying what and where.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openApiDocument } from '../api/openapi.ts';
+import { createStewardApp } from '../app.ts';
+import { createBackend, type LocalBackend } from './backend.ts';
+import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
+import { type LocalDynamo, startDynamo } from './dynamo.ts';
+import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
+import { localEndpoints } from './local-endpoints.ts';
+import { deriveWiring, type LocalWiring } from './wiring.ts';
+
+/** Default ports: the API, the AWS endpoint, DynamoDB. */
+export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
+
+export interface LocalOptions {
+  /** Repository root (statemachines/, services.json, lambdas/). @default the directory above lib/ */
+  rootDir?: string;
+  /** Ports; 0 picks a free one. @default DEFAULT_PORTS */
+  ports?: { api?: number; aws?: number; dynamodb?: number };
+  /** Keep DynamoDB's data in this directory across restarts. @default in memory */
+  dataDir?: string;
+  /** Clock speed of schedules (10 → a 1-minute schedule fires every 6 s). @default 1 */
+  speed?: number;
+  /** Start the sample services' processes and the seed workflow. @default true */
+  samples?: boolean;
+  /** @default 'dev' */
+  tier?: string;
+  /** Where progress lines go. @default stderr */
+  log?: (line: string) => void;
+  /** Function log lines (Powertools JSON), e.g. to a file. @default dropped */
+  onFunctionLog?: (functionName: string, line: string) => void;
+}
+
+/** A running local Steward. */
+export interface LocalSteward {
+  urls: { api: string; aws: string; dynamodb: string };
+  wiring: LocalWiring;
+  backend: LocalBackend;
+  /** The seed execution started at start-up (samples on). */
+  seedExecutionId?: string;
+  startedInMs: number;
+  stop(): Promise<void>;
+}
+
+/** Local mode could not start; the message says what and where. Nothing is left running. */
+export class LocalStartError extends Error {
+  override readonly name = 'LocalStartError';
+}
+
+const DEFAULT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+/** The SDK environment every handler gets: its own endpoints, region and dummy credentials. */
+export function sdkEnvironment(awsUrl: string, dynamodbUrl: string): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'steward-local',
+    AWS_SECRET_ACCESS_KEY: 'steward-local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
+  };
+  for (const service of [
+    'SFN',
+    'EVENTBRIDGE',
+    'ECS',
+    'LAMBDA',
+    'SNS',
+    'SQS',
+    'CLOUDWATCH',
+    'SCHEDULER',
+    'SERVICEDISCOVERY',
+  ]) {
+    env[`AWS_ENDPOINT_URL_${service}`] = awsUrl;
+  }
+  return env;
+}
+
+/** Synthesizes the app in-process (no bundling, no nag) and returns its stack templates. */
+export function synthesize(rootDir: string, tier: string): StackTemplate[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
+  try {
+    const { app } = createStewardApp({
+      tier,
+      rootDir,
+      outdir,
+      nag: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    const assembly = app.synth();
+    return assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function portProblem(error: unknown, what: string, port: number, flag: string): Error {
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new LocalStartError(`port ${port} (${what}) is already in use: stop what uses it or pass ${flag} <port>`);
+  }
+  return new LocalStartError(`${what} could not start on port ${port}: ${(error as Error).message}`);
+}
+
+/** Starts local mode. Rejects with {@link LocalStartError} after stopping anything it had started. */
+export async function startLocal(options: LocalOptions = {}): Promise<LocalSteward> {
+  const started = performance.now();
+  const rootDir = options.rootDir ?? DEFAULT_ROOT;
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const samples = options.samples ?? true;
+  const speed = options.speed ?? 1;
+  const cleanup: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => undefined);
+  };
+
+  try {
+    let stacks: StackTemplate[];
+    try {
+      stacks = synthesize(rootDir, options.tier ?? 'dev');
+    } catch (error) {
+      throw new LocalStartError((error as Error).message);
+    }
+    const wiring = deriveWiring(stacks);
+
+    let dynamo: LocalDynamo;
+    try {
+      dynamo = await startDynamo({ port: ports.dynamodb, dataDir: options.dataDir });
+    } catch (error) {
+      throw portProblem(error, 'DynamoDB', ports.dynamodb, '--dynamodb-port');
+    }
+    cleanup.push(() => dynamo.close());
+    await dynamo.createTables(wiring.tables);
+
+    let backend: LocalBackend | undefined;
+    const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> =>
+      backend
+        ? backend.invoke(name, payload)
+        : { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+
+    let api: HttpApi;
+    try {
+      api = await startHttpApi({
+        port: ports.api,
+        routes: wiring.api,
+        invoke,
+        openapi: () => openApiDocument({ serverUrl: api.url }),
+        staticDir: join(rootDir, 'lib/local/status-page'),
+        local: localEndpoints({ wiring, backend: () => backend, startedAt: Date.now(), speed, apiUrl: () => api.url }),
+      });
+    } catch (error) {
+      throw portProblem(error, 'Steward API', ports.api, '--port');
+    }
+    cleanup.push(() => api.close());
+
+    try {
+      backend = await createBackend({
+        wiring,
+        rootDir,
+        port: ports.aws,
+        speed,
+        startContainers: samples,
+        dynamodbUrl: dynamo.url,
+        sdkEnv: (awsUrl) => sdkEnvironment(awsUrl, dynamo.url),
+        containerEnv: { STEWARD_URL: api.url },
+        onFunctionLog: options.onFunctionLog,
+      });
+    } catch (error) {
+      throw (error as { code?: string }).code === 'EADDRINUSE'
+        ? portProblem(error, 'AWS endpoint', ports.aws, '--aws-port')
+        : new LocalStartError(`the local AWS endpoints could not start: ${(error as Error).message}`);
+    }
+    const running = backend;
+    cleanup.push(() => running.stop());
+
+    await register(wiring, running);
+    const seedExecutionId = samples ? await startSeed(api.url, log) : undefined;
+    const startedInMs = Math.round(performance.now() - started);
+    return {
+      urls: { api: api.url, aws: running.url, dynamodb: dynamo.url },
+      wiring,
+      backend: running,
+      seedExecutionId,
+      startedInMs,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    if (error instanceof LocalStartError) throw error;
+    throw new LocalStartError((error as Error).message);
+  }
+}
+
+/** Runs every custom resource of the templates the way CloudFormation's Provider framework calls its handler. */
+async function register(wiring: LocalWiring, backend: LocalBackend): Promise<void> {
+  for (const resource of wiring.customResources) {
+    const event = {
+      RequestType: 'Create',
+      ServiceToken: resource.functionName,
+      ResponseURL: 'http://127.0.0.1/unused',
+      StackId: `arn:aws:cloudformation:${LOCAL_REGION}:000000000000:stack/steward-local/local`,
+      RequestId: crypto.randomUUID(),
+      LogicalResourceId: resource.logicalId,
+      ResourceType: resource.type,
+      ResourceProperties: { ServiceToken: resource.functionName, ...resource.properties },
+    };
+    const outcome = await backend.invoke(resource.functionName, event);
+    if (!outcome.ok) {
+      throw new LocalStartError(
+        `registering ${resource.logicalId} failed: ${outcome.errorType}: ${outcome.errorMessage.slice(0, 2_000)}`,
+      );
+    }
+  }
+}
+
+/** The seed's sample context: a project, a task and an agent of the seed document's example. */
+export function seedContext(): Record<string, string> {
+  return {
+    project_id: crypto.randomUUID(),
+    task_id: crypto.randomUUID(),
+    agent_id: crypto.randomUUID(),
+  };
+}
+
+/** Starts "Agent Task Execution" through the REST API, like any client would. */
+async function startSeed(apiUrl: string, log: (line: string) => void): Promise<string | undefined> {
+  const response = await fetch(`${apiUrl}/executions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      workflow_name: 'Agent Task Execution',
+      correlation_id: crypto.randomUUID(),
+      context: seedContext(),
+    }),
+  });
+  const body = (await response.json()) as { execution_id?: string; error?: { message?: string } };
+  if (!response.ok) {
+    log(`steward local: the seed workflow did not start (${response.status}: ${body.error?.message ?? ''})`);
+    return undefined;
+  }
+  return body.execution_id;
+}
