@@ -164,7 +164,10 @@ export class LambdaRunner {
       reserved.delete(slot);
       return;
     }
-    if (slot.alive) return next(slot);
+    if (slot.alive) {
+      next(slot);
+      return;
+    }
     // The environment died (timeout, crash): hand the waiter a fresh one.
     reserved.delete(slot);
     const fresh = this.startSlot(pool);

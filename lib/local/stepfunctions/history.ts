@@ -1,0 +1,32 @@
+/** One event of GetExecutionHistory, in the AWS shape (`type`, `id`, `previousEventId`, `<type>EventDetails`). */
+export interface HistoryEvent {
+  timestamp: number;
+  type: string;
+  id: number;
+  previousEventId: number;
+  [details: string]: unknown;
+}
+
+/** Appends AWS-shaped history events with ids in order. */
+export class HistoryRecorder {
+  readonly events: HistoryEvent[] = [];
+
+  /**
+   * Records an event. `details` lands under `<camelCaseType>EventDetails` (e.g. `taskScheduledEventDetails`), the
+   * key the SDK deserializes for that type.
+   */
+  push(type: string, details?: Record<string, unknown>, detailsKey?: string): void {
+    const id = this.events.length + 1;
+    const event: HistoryEvent = { timestamp: Date.now() / 1000, type, id, previousEventId: id - 1 };
+    if (details) event[detailsKey ?? `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`] = details;
+    this.events.push(event);
+  }
+}
+
+/** `TaskStateEntered` → `stateEnteredEventDetails`; the details key of the state events. */
+export function stateEventType(stateType: string, suffix: 'Entered' | 'Exited'): { type: string; key: string } {
+  return {
+    type: `${stateType}State${suffix}`,
+    key: suffix === 'Entered' ? 'stateEnteredEventDetails' : 'stateExitedEventDetails',
+  };
+}

@@ -1,0 +1,432 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { AwsError, LOCAL_ACCOUNT, LOCAL_REGION, optionalString, requireString } from '../aws/errors.ts';
+import type { JsonOperations } from '../aws/server.ts';
+import type { InvokeResult } from '../lambda/types.ts';
+import { checkName, parseExecutionArn, parseStateMachineArn } from './arns.ts';
+import { type AslDefinition, parseDefinition } from './definition.ts';
+import { type ExecutionRecord, finish, runExecution } from './execution.ts';
+import { type HistoryEvent, HistoryRecorder } from './history.ts';
+import { type Machine, MachineRegistry } from './registry.ts';
+import { TaskError, TaskTokens } from './tokens.ts';
+import { versionOperations } from './versions.ts';
+
+/** An EventBridge entry (PutEvents shape) of a "Step Functions Execution Status Change" event. */
+export interface StatusChangeEntry {
+  Source: 'aws.states';
+  DetailType: 'Step Functions Execution Status Change';
+  Detail: string;
+  Resources: string[];
+  Time: Date;
+}
+
+/** Options of {@link StepFunctionsService}. */
+export interface StepFunctionsOptions {
+  /** Invokes Lambda functions for `lambda:invoke` tasks (a {@link LambdaRunner} fits). */
+  lambda: { invoke(nameOrArn: string, payload: unknown): Promise<InvokeResult> };
+  /** Receives every execution status change (the assembly puts it on the local default bus). */
+  onStatusChange?: (entry: StatusChangeEntry) => void;
+  /** Wait (`Seconds`) and Retry intervals run this many times faster. @default 1 */
+  speed?: number;
+  /** Extra Task integrations by Resource ARN, e.g. `arn:aws:states:::events:putEvents`. */
+  integrations?: Record<string, (parameters: unknown) => Promise<unknown>>;
+  region?: string;
+  account?: string;
+}
+
+const secs = (d: Date | undefined): number | undefined => (d ? d.getTime() / 1000 : undefined);
+
+/**
+ * A Step Functions service on aws-local-stepfunctions: state machines with versions and aliases, executions with
+ * history, task tokens, stop and redrive, status-change events. `operations()` is what the endpoint serves.
+ */
+export class StepFunctionsService {
+  readonly registry = new MachineRegistry();
+  readonly tokens = new TaskTokens();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly region: string;
+  private readonly account: string;
+
+  constructor(private readonly options: StepFunctionsOptions) {
+    this.region = options.region ?? LOCAL_REGION;
+    this.account = options.account ?? LOCAL_ACCOUNT;
+  }
+
+  /** State transitions (StateEntered events) of an execution so far; throws `ExecutionDoesNotExist`. */
+  transitions(executionArn: string): number {
+    return this.execution(executionArn).transitions;
+  }
+
+  /** Resolves when the execution's current run has ended. */
+  async waitFor(executionArn: string): Promise<ExecutionRecord> {
+    const record = this.execution(executionArn);
+    await record.done;
+    return record;
+  }
+
+  /** All executions, newest first (for the status page). */
+  listAll(): ExecutionRecord[] {
+    return [...this.executions.values()].reverse();
+  }
+
+  /** The JSON operations, keyed by `X-Amz-Target` operation name. */
+  operations(): JsonOperations {
+    return {
+      CreateStateMachine: (i) => this.createStateMachine(i),
+      UpdateStateMachine: (i) => this.updateStateMachine(i),
+      DescribeStateMachine: (i) => this.describeStateMachine(i),
+      DeleteStateMachine: (i) => {
+        const ref = parseStateMachineArn(i.stateMachineArn);
+        this.registry.machineOf(ref, String(i.stateMachineArn));
+        this.registry.machines.delete(ref.name);
+        return {};
+      },
+      ListStateMachines: () => ({
+        stateMachines: [...this.registry.machines.values()].map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.name,
+          type: m.type,
+          creationDate: secs(m.creationDate),
+        })),
+      }),
+      ...versionOperations(this.registry),
+      StartExecution: (i) => this.startExecution(i),
+      DescribeExecution: (i) => this.describeExecution(i),
+      StopExecution: (i) => this.stopExecution(i),
+      ListExecutions: (i) => this.listExecutions(i),
+      GetExecutionHistory: (i) => this.getHistory(i),
+      RedriveExecution: (i) => this.redrive(i),
+      SendTaskSuccess: (i) => {
+        const output = requireString(i, 'output');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(output);
+        } catch {
+          throw new AwsError('InvalidOutput', 'output is not valid JSON');
+        }
+        this.tokens.succeed(requireString(i, 'taskToken', 'InvalidToken'), parsed);
+        return {};
+      },
+      SendTaskFailure: (i) => {
+        const token = requireString(i, 'taskToken', 'InvalidToken');
+        this.tokens.failByClient(token, optionalString(i, 'error') ?? '', optionalString(i, 'cause') ?? '');
+        return {};
+      },
+      SendTaskHeartbeat: (i) => {
+        this.tokens.heartbeat(requireString(i, 'taskToken', 'InvalidToken'));
+        return {};
+      },
+    };
+  }
+
+  private definitionFrom(input: Record<string, unknown>): { text: string; parsed: AslDefinition } {
+    const text = requireString(input, 'definition', 'InvalidDefinition');
+    try {
+      const parsed = parseDefinition(text);
+      // The library validates the structure (states, transitions) on construction.
+      new StateMachine(structuredClone(parsed) as never, { validationOptions: { checkPaths: false, checkArn: false } });
+      return { text, parsed };
+    } catch (error) {
+      throw new AwsError('InvalidDefinition', `Invalid State Machine Definition: ${(error as Error).message}`);
+    }
+  }
+
+  private createStateMachine(input: Record<string, unknown>): unknown {
+    const name = checkName(input.name);
+    const { text, parsed } = this.definitionFrom(input);
+    const roleArn = requireString(input, 'roleArn', 'InvalidArn');
+    const type = input.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD';
+    const existing = this.registry.machines.get(name);
+    if (existing) {
+      if (existing.definition !== text || existing.roleArn !== roleArn) {
+        throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${existing.arn}'`);
+      }
+      return { stateMachineArn: existing.arn, creationDate: secs(existing.creationDate) };
+    }
+    const machine: Machine = {
+      name,
+      arn: `arn:aws:states:${this.region}:${this.account}:stateMachine:${name}`,
+      type,
+      definition: text,
+      parsed,
+      roleArn,
+      creationDate: new Date(),
+      revision: 1,
+      versions: [],
+      aliases: new Map(),
+      tags: Array.isArray(input.tags) ? (input.tags as Machine['tags']) : [],
+    };
+    this.registry.machines.set(name, machine);
+    const version =
+      input.publish === true ? this.registry.publish(machine, optionalString(input, 'versionDescription')) : undefined;
+    return {
+      stateMachineArn: machine.arn,
+      creationDate: secs(machine.creationDate),
+      stateMachineVersionArn: version?.arn,
+    };
+  }
+
+  private updateStateMachine(input: Record<string, unknown>): unknown {
+    const ref = parseStateMachineArn(input.stateMachineArn);
+    if (ref.kind !== 'machine') throw new AwsError('ValidationException', 'Versions and aliases cannot be updated');
+    const machine = this.registry.machineOf(ref, String(input.stateMachineArn));
+    if (input.definition !== undefined) {
+      const { text, parsed } = this.definitionFrom(input);
+      machine.definition = text;
+      machine.parsed = parsed;
+    }
+    if (input.roleArn !== undefined) machine.roleArn = requireString(input, 'roleArn', 'InvalidArn');
+    machine.revision++;
+    const version =
+      input.publish === true ? this.registry.publish(machine, optionalString(input, 'versionDescription')) : undefined;
+    return {
+      updateDate: Date.now() / 1000,
+      revisionId: String(machine.revision),
+      stateMachineVersionArn: version?.arn,
+    };
+  }
+
+  private describeStateMachine(input: Record<string, unknown>): unknown {
+    const arn = String(input.stateMachineArn);
+    const ref = parseStateMachineArn(input.stateMachineArn);
+    const machine = this.registry.machineOf(ref, arn);
+    const version = ref.kind === 'version' ? this.registry.version(machine, ref.version, arn) : undefined;
+    return {
+      stateMachineArn: version?.arn ?? machine.arn,
+      name: machine.name,
+      status: 'ACTIVE',
+      definition: version?.definition ?? machine.definition,
+      roleArn: version?.roleArn ?? machine.roleArn,
+      type: machine.type,
+      creationDate: secs(version?.creationDate ?? machine.creationDate),
+      revisionId: String(machine.revision),
+      description: version?.description,
+    };
+  }
+
+  private execution(arn: unknown): ExecutionRecord {
+    parseExecutionArn(arn);
+    const record = this.executions.get(String(arn));
+    if (!record) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    return record;
+  }
+
+  /** StartExecution; also used by `states:startExecution` tasks. */
+  startExecution(input: Record<string, unknown>): { executionArn: string; startDate: number } {
+    const target = this.registry.resolve(input.stateMachineArn);
+    const name = input.name === undefined ? crypto.randomUUID() : checkName(input.name);
+    const text = input.input === undefined ? '{}' : requireString(input, 'input', 'InvalidExecutionInput');
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new AwsError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+    }
+    const executionArn = `arn:aws:states:${this.region}:${this.account}:execution:${target.machine.name}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // Standard workflows: same name + same input while running is idempotent; anything else is a conflict.
+      if (existing.status === 'RUNNING' && existing.input === text) {
+        return { executionArn, startDate: secs(existing.startDate) ?? 0 };
+      }
+      throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const history = new HistoryRecorder();
+    history.push('ExecutionStarted', {
+      input: text,
+      roleArn: target.roleArn,
+      stateMachineVersionArn: target.versionArn,
+      stateMachineAliasArn: target.aliasArn,
+    });
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: target.machine.arn,
+      stateMachineVersionArn: target.versionArn,
+      stateMachineAliasArn: target.aliasArn,
+      stateMachineName: target.machine.name,
+      name,
+      roleArn: target.roleArn,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: text,
+      redriveCount: 0,
+      transitions: 0,
+      history,
+      definition: target.definition,
+      done: Promise.resolve(),
+    };
+    this.executions.set(executionArn, record);
+    this.emit(record);
+    record.done = runExecution(record, this.engine());
+    return { executionArn, startDate: secs(record.startDate) ?? 0 };
+  }
+
+  private engine(): Parameters<typeof runExecution>[1] {
+    return {
+      invoke: (fn, payload) => this.options.lambda.invoke(fn, payload),
+      tokens: this.tokens,
+      integrations: this.options.integrations ?? {},
+      startChild: (params, sync) => this.startChild(params, sync),
+      region: this.region,
+      speed: this.options.speed ?? 1,
+      onStatusChange: (record) => this.emit(record),
+    };
+  }
+
+  private async startChild(params: unknown, sync: 'none' | 'sync' | 'sync:2'): Promise<unknown> {
+    const p = (params ?? {}) as { StateMachineArn?: unknown; Input?: unknown; Name?: unknown };
+    const input = typeof p.Input === 'string' ? p.Input : JSON.stringify(p.Input ?? {});
+    const started = this.startExecution({ stateMachineArn: p.StateMachineArn, input, name: p.Name });
+    if (sync === 'none')
+      return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
+    const child = await this.waitFor(started.executionArn);
+    if (child.status !== 'SUCCEEDED') {
+      throw new TaskError(
+        'States.TaskFailed',
+        JSON.stringify({
+          ExecutionArn: child.executionArn,
+          Status: child.status,
+          Error: child.error,
+          Cause: child.cause,
+        }),
+      );
+    }
+    const output = child.output ?? 'null';
+    return {
+      ExecutionArn: child.executionArn,
+      Input: sync === 'sync:2' ? JSON.parse(child.input) : child.input,
+      Output: sync === 'sync:2' ? JSON.parse(output) : output,
+      Status: child.status,
+      StartDate: child.startDate.getTime(),
+      StopDate: child.stopDate?.getTime(),
+      StateMachineArn: child.stateMachineArn,
+      Name: child.name,
+    };
+  }
+
+  private describeExecution(input: Record<string, unknown>): unknown {
+    const r = this.execution(input.executionArn);
+    return {
+      executionArn: r.executionArn,
+      stateMachineArn: r.stateMachineArn,
+      stateMachineVersionArn: r.stateMachineVersionArn,
+      stateMachineAliasArn: r.stateMachineAliasArn,
+      name: r.name,
+      status: r.status,
+      startDate: secs(r.startDate),
+      stopDate: secs(r.stopDate),
+      input: r.input,
+      output: r.output,
+      error: r.error,
+      cause: r.cause,
+      redriveCount: r.redriveCount,
+      redriveDate: secs(r.redriveDate),
+      redriveStatus: this.redriveBlocker(r) === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      // Not an AWS field (the SDK drops it): local mode reports the transition count for benchmarks.
+      stateTransitions: r.transitions,
+    };
+  }
+
+  private stopExecution(input: Record<string, unknown>): unknown {
+    const r = this.execution(input.executionArn);
+    if (r.status === 'RUNNING') {
+      finish(r, { status: 'ABORTED', error: optionalString(input, 'error'), cause: optionalString(input, 'cause') });
+      this.tokens.cancelExecution(r.executionArn);
+      r.abort?.();
+      this.emit(r);
+    }
+    return { stopDate: secs(r.stopDate) };
+  }
+
+  private listExecutions(input: Record<string, unknown>): unknown {
+    const arn = input.stateMachineArn ?? input.versionArn ?? input.aliasArn;
+    const ref = parseStateMachineArn(arn);
+    const machine = this.registry.machineOf(ref, String(arn));
+    const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? Math.min(input.maxResults, 1000) : 100;
+    const start = decodeToken(input.nextToken);
+    const all = [...this.executions.values()]
+      .filter((r) => r.stateMachineArn === machine.arn)
+      .filter((r) => ref.kind !== 'version' || r.stateMachineVersionArn === arn)
+      .filter((r) => ref.kind !== 'alias' || r.stateMachineAliasArn === arn)
+      .filter((r) => input.statusFilter === undefined || r.status === input.statusFilter)
+      .reverse();
+    const page = all.slice(start, start + max);
+    return {
+      executions: page.map((r) => ({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        stateMachineVersionArn: r.stateMachineVersionArn,
+        stateMachineAliasArn: r.stateMachineAliasArn,
+        name: r.name,
+        status: r.status,
+        startDate: secs(r.startDate),
+        stopDate: secs(r.stopDate),
+        redriveCount: r.redriveCount,
+      })),
+      nextToken: start + max < all.length ? Buffer.from(String(start + max)).toString('base64url') : undefined,
+    };
+  }
+
+  private getHistory(input: Record<string, unknown>): unknown {
+    const r = this.execution(input.executionArn);
+    const events: HistoryEvent[] = input.reverseOrder === true ? [...r.history.events].reverse() : r.history.events;
+    const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? Math.min(input.maxResults, 1000) : 1000;
+    const start = decodeToken(input.nextToken);
+    return {
+      events: events.slice(start, start + max),
+      nextToken: start + max < events.length ? Buffer.from(String(start + max)).toString('base64url') : undefined,
+    };
+  }
+
+  private redriveBlocker(r: ExecutionRecord): string | undefined {
+    if (r.status === 'RUNNING' || r.status === 'SUCCEEDED') return `Execution is ${r.status}`;
+    if (!r.lastTopLevel) return 'Execution failed before entering a state';
+    return undefined;
+  }
+
+  private redrive(input: Record<string, unknown>): unknown {
+    const r = this.execution(input.executionArn);
+    const blocker = this.redriveBlocker(r);
+    if (blocker || !r.lastTopLevel)
+      throw new AwsError('ExecutionNotRedrivable', `Execution cannot be redriven: ${blocker}`);
+    const from = { startAt: r.lastTopLevel.name, input: r.lastTopLevel.input };
+    r.status = 'RUNNING';
+    r.redriveCount++;
+    r.redriveDate = new Date();
+    r.stopDate = undefined;
+    r.output = r.error = r.cause = undefined;
+    r.history.push('ExecutionRedriven', { redriveCount: r.redriveCount });
+    this.emit(r);
+    r.done = runExecution(r, this.engine(), from);
+    return { redriveDate: secs(r.redriveDate) };
+  }
+
+  private emit(r: ExecutionRecord): void {
+    this.options.onStatusChange?.({
+      Source: 'aws.states',
+      DetailType: 'Step Functions Execution Status Change',
+      Resources: [r.executionArn],
+      Time: new Date(),
+      Detail: JSON.stringify({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        stateMachineVersionArn: r.stateMachineVersionArn ?? null,
+        stateMachineAliasArn: r.stateMachineAliasArn ?? null,
+        name: r.name,
+        status: r.status,
+        startDate: r.startDate.getTime(),
+        stopDate: r.stopDate?.getTime() ?? null,
+        input: r.input,
+        output: r.output ?? null,
+        error: r.error ?? null,
+        cause: r.cause ?? null,
+        redriveCount: r.redriveCount,
+      }),
+    });
+  }
+}
+
+function decodeToken(token: unknown): number {
+  if (token === undefined || token === null) return 0;
+  const n = Number(Buffer.from(String(token), 'base64url').toString());
+  if (!Number.isInteger(n) || n < 0) throw new AwsError('InvalidToken', 'nextToken is invalid');
+  return n;
+}
