@@ -49,7 +49,7 @@ async function command(
   patch: (record: ExecutionRecord, reason: string | undefined) => Patch,
 ): Promise<{ record: ExecutionRecord; previous: ExecutionRecord }> {
   const record = await loadExecution(request);
-  if (name !== 'cancel') requireStandard(record, name);
+  requireStandard(record, name);
   const check = checkCommand(name, record.status);
   if (!check.ok) throw illegal(name, record);
   const reason = (request.body as { reason?: string } | undefined)?.reason;

@@ -397,3 +397,29 @@ describe('retry a failed step', () => {
     expect(undone.body.error.message).toContain('undone');
   });
 });
+
+describe('Express workflows', () => {
+  it('start, and answer 409 saying why for pause, cancel, retry and history', async () => {
+    const doc = {
+      name: 'Fast Flow',
+      execution_type: 'express',
+      definition: {
+        steps: [{ name: 'ping', step_type: 'service_call', service: 'planning-system', endpoint: '/ping' }],
+      },
+    };
+    const created = await call(workflows, 'POST', '/workflows', { body: doc });
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: created.body.id } })).body
+      .execution_id;
+
+    const answers = await Promise.all([
+      call(executions, 'PUT', `/executions/${id}/pause`),
+      call(executions, 'PUT', `/executions/${id}/cancel`),
+      call(executions, 'POST', `/executions/${id}/steps/ping/retry`),
+      call(executions, 'GET', `/executions/${id}/history`),
+    ]);
+
+    expect(created.body.execution_type).toBe('express');
+    expect(answers.map((a) => a.status)).toEqual([409, 409, 409, 409]);
+    expect(answers[0]!.body.error.message).toContain('Standard');
+  });
+});
