@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../lib/core/functions.ts';
 import { BUNDLING } from '../../lib/constructs/steward-function.ts';
+import { FUNCTIONS } from '../../lib/core/functions.ts';
 import { missingEntries, ROOT } from './support.ts';
 
 describe('bundling', () => {

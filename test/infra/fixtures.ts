@@ -13,8 +13,20 @@ export function syntheticWorkflows(n: number): DeployedWorkflow[] {
         triggers: [{ type: 'schedule', expression: 'rate(1 hour)' }],
         definition: {
           steps: [
-            { name: 'prepare', step_type: 'service_call', service: 'planning-system', endpoint: '/tasks/{task_id}/prepare' },
-            { name: 'done', step_type: 'event_wait', event_type: 'agent.task_completed', event_filter: { task_id: '${context.task_id}' }, timeout: 60_000 },
+            {
+              name: 'prepare',
+              step_type: 'service_call',
+              service: 'planning-system',
+              endpoint: '/tasks/{task_id}/prepare',
+            },
+            {
+              name: 'done',
+              step_type: 'event_wait',
+              event_type: 'agent.task_completed',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a Steward template, not a JS one
+              event_filter: { task_id: '${context.task_id}' },
+              timeout: 60_000,
+            },
           ],
         },
       },

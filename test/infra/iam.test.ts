@@ -6,17 +6,62 @@ import { resourcesOf, type Synthesized, synth } from './support.ts';
  * `actions`: every action of the statement must match; `resource`: each wildcard resource must match.
  */
 const ALLOWED: Array<{ actions: RegExp; resource: RegExp; why: string }> = [
-  { actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/, resource: /^"\*"$/, why: 'X-Ray has no resource-level permissions' },
-  { actions: /^states:SendTask(Success|Failure|Heartbeat)$/, resource: /^"\*"$/, why: 'task-token actions take no resource' },
-  { actions: /^states:(ValidateStateMachineDefinition|ListStateMachines)$/, resource: /^"\*"$/, why: 'account-level Step Functions actions' },
-  { actions: /^logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)$|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/, resource: /^"\*"$/, why: 'vended log delivery for state machines has no resource-level permissions' },
-  { actions: /^servicediscovery:(ListNamespaces|ListServices|DiscoverInstances)$/, resource: /^"\*"$/, why: 'Cloud Map list/discover actions take no resource' },
-  { actions: /^ecs:(ListServices|ListTasks)$/, resource: /^"\*"$/, why: 'ECS list actions take no resource; an ecs:cluster condition scopes them' },
-  { actions: /^states:/, resource: /:(stateMachine|execution|express):steward-[a-z]+-\*"/, why: 'the deployment prefix: API-created state machines and executions are named at run time' },
-  { actions: /^ecs:(UpdateService|StopTask|DescribeServices|DescribeTasks)$/, resource: /:(service|task)\/steward-[a-z]+\/\*"/, why: "Steward's own cluster: task ids are assigned at run time" },
-  { actions: /^servicediscovery:(GetNamespace|ListInstances|GetService)$/, resource: /:service\/\*"/, why: 'Cloud Map service ids are random' },
-  { actions: /^lambda:InvokeFunction$/, resource: /RegistrarFunction[0-9A-F]+","Arn"\]\},":\*"/, why: 'the CDK Provider framework invokes any version of the registrar' },
-  { actions: /^kms:(Decrypt|GenerateDataKey\*)$/, resource: /./, why: 'publishing to the KMS-encrypted alert topic (one key)' },
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
+    resource: /^"\*"$/,
+    why: 'X-Ray has no resource-level permissions',
+  },
+  {
+    actions: /^states:SendTask(Success|Failure|Heartbeat)$/,
+    resource: /^"\*"$/,
+    why: 'task-token actions take no resource',
+  },
+  {
+    actions: /^states:(ValidateStateMachineDefinition|ListStateMachines)$/,
+    resource: /^"\*"$/,
+    why: 'account-level Step Functions actions',
+  },
+  {
+    actions:
+      /^logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)$|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/,
+    resource: /^"\*"$/,
+    why: 'vended log delivery for state machines has no resource-level permissions',
+  },
+  {
+    actions: /^servicediscovery:(ListNamespaces|ListServices|DiscoverInstances)$/,
+    resource: /^"\*"$/,
+    why: 'Cloud Map list/discover actions take no resource',
+  },
+  {
+    actions: /^ecs:(ListServices|ListTasks)$/,
+    resource: /^"\*"$/,
+    why: 'ECS list actions take no resource; an ecs:cluster condition scopes them',
+  },
+  {
+    actions: /^states:/,
+    resource: /:(stateMachine|execution|express):steward-[a-z]+-\*"/,
+    why: 'the deployment prefix: API-created state machines and executions are named at run time',
+  },
+  {
+    actions: /^ecs:(UpdateService|StopTask|DescribeServices|DescribeTasks)$/,
+    resource: /:(service|task)\/steward-[a-z]+\/\*"/,
+    why: "Steward's own cluster: task ids are assigned at run time",
+  },
+  {
+    actions: /^servicediscovery:(GetNamespace|ListInstances|GetService)$/,
+    resource: /:service\/\*"/,
+    why: 'Cloud Map service ids are random',
+  },
+  {
+    actions: /^lambda:InvokeFunction$/,
+    resource: /RegistrarFunction[0-9A-F]+","Arn"\]\},":\*"/,
+    why: 'the CDK Provider framework invokes any version of the registrar',
+  },
+  {
+    actions: /^kms:(Decrypt|GenerateDataKey\*)$/,
+    resource: /./,
+    why: 'publishing to the KMS-encrypted alert topic (one key)',
+  },
 ];
 
 let s: Synthesized;
@@ -28,7 +73,13 @@ describe('IAM wildcards', () => {
   it('has no wildcard outside the allow-list', () => {
     const unexpected: string[] = [];
     for (const p of [...resourcesOf(s, 'AWS::IAM::Policy'), ...resourcesOf(s, 'AWS::IAM::Role')]) {
-      const docs = (p.Properties['PolicyDocument'] ? [p.Properties['PolicyDocument']] : ((p.Properties['Policies'] as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((x) => x.PolicyDocument)) as Array<{ Statement: Array<{ Action: string | string[]; Resource: unknown }> }>;
+      const docs = (
+        p.Properties['PolicyDocument']
+          ? [p.Properties['PolicyDocument']]
+          : ((p.Properties['Policies'] as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map(
+              (x) => x.PolicyDocument,
+            )
+      ) as Array<{ Statement: Array<{ Action: string | string[]; Resource: unknown }> }>;
       for (const st of docs.flatMap((d) => d.Statement)) {
         const actions = [st.Action].flat();
         const resources = [st.Resource].flat().map((r) => JSON.stringify(r));
@@ -36,7 +87,9 @@ describe('IAM wildcards', () => {
         const wildAction = actions.some((a) => a.includes('*'));
         if (wild.length === 0 && !wildAction) continue;
         const ok = ALLOWED.some(
-          (rule) => actions.every((a) => rule.actions.test(a)) && (wild.length === 0 ? wildAction : wild.every((r) => rule.resource.test(r))),
+          (rule) =>
+            actions.every((a) => rule.actions.test(a)) &&
+            (wild.length === 0 ? wildAction : wild.every((r) => rule.resource.test(r))),
         );
         if (!ok) unexpected.push(`${p.stack}/${p.id}: ${actions.join(',')} on ${wild.join(' ')}`);
       }

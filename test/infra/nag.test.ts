@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -8,29 +8,33 @@ import { syntheticWorkflows } from './fixtures.ts';
 import { missingEntries, ROOT } from './support.ts';
 
 describe('cdk-nag (AwsSolutions + Serverless) and CloudFormation validation', () => {
-  it.each(['dev', 'staging', 'prod'])('%s: zero unacknowledged findings', (tier) => {
-    expect(missingEntries()).toEqual([]);
-    const outdir = mkdtempSync(path.join(tmpdir(), 'steward-nag-'));
-    const { app } = createStewardApp({
-      tier,
-      rootDir: ROOT,
-      outdir,
-      nag: true,
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
-    let failure: unknown;
-    try {
-      app.synth();
-    } catch (error) {
-      failure = error;
-    }
-    const reportFile = path.join(outdir, 'validation-report.json');
-    const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
-    expect(failure === undefined ? '' : `${String(failure)}\n${report.slice(0, 4000)}`).toBe('');
-    for (const stack of app.node.children.filter((c) => 'templateOptions' in c)) {
-      expect(Annotations.fromStack(stack as never).findError('*', Match.anyValue())).toEqual([]);
-    }
-  }, 120_000);
+  it.each(['dev', 'staging', 'prod'])(
+    '%s: zero unacknowledged findings',
+    (tier) => {
+      expect(missingEntries()).toEqual([]);
+      const outdir = mkdtempSync(path.join(tmpdir(), 'steward-nag-'));
+      const { app } = createStewardApp({
+        tier,
+        rootDir: ROOT,
+        outdir,
+        nag: true,
+        context: { 'aws:cdk:bundling-stacks': [] },
+      });
+      let failure: unknown;
+      try {
+        app.synth();
+      } catch (error) {
+        failure = error;
+      }
+      const reportFile = path.join(outdir, 'validation-report.json');
+      const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+      expect(failure === undefined ? '' : `${String(failure)}\n${report.slice(0, 4000)}`).toBe('');
+      for (const stack of app.node.children.filter((c) => 'templateOptions' in c)) {
+        expect(Annotations.fromStack(stack as never).findError('*', Match.anyValue())).toEqual([]);
+      }
+    },
+    120_000,
+  );
 
   it('stays clean with synthetic triggered workflows spread over several stacks', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'steward-nag-'));

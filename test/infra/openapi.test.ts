@@ -1,9 +1,13 @@
-import Ajv from 'ajv';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { openApiDocument } from '../../lib/api/openapi.ts';
 import { bodyJsonSchema, modelName } from '../../lib/api/schemas.ts';
 import type { Route } from '../../lib/core/api/route.ts';
+
+type Validate = (value: unknown) => boolean;
+const Ajv = createRequire(import.meta.url)('ajv') as new (options: object) => { compile(schema: object): Validate };
+
 import { ROUTES } from '../../lib/core/api/routes/index.ts';
 
 const sample: Route = {
@@ -20,7 +24,9 @@ const sample: Route = {
 
 describe('OpenAPI document', () => {
   it('has every route of the table with its operation id, parameters and security', () => {
-    const doc = openApiDocument() as { paths: Record<string, Record<string, { operationId: string; security: unknown[] }>> };
+    const doc = openApiDocument() as {
+      paths: Record<string, Record<string, { operationId: string; security: unknown[] }>>;
+    };
     for (const r of ROUTES) {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
       expect(op?.operationId, `${r.method} ${r.path}`).toBe(r.operationId);
@@ -29,13 +35,25 @@ describe('OpenAPI document', () => {
   });
 
   it('describes bodies, path and query parameters from the zod schemas', () => {
-    const doc = openApiDocument({ routes: [sample], serverUrl: 'https://api.example' }) as Record<string, any>;
-    const op = doc.paths['/things/{thing_id}/runs'].post;
+    const doc = openApiDocument({ routes: [sample], serverUrl: 'https://api.example' }) as {
+      servers: unknown;
+      paths: Record<
+        string,
+        {
+          post: {
+            parameters: unknown;
+            requestBody: { content: Record<string, { schema: { required: string[] } }> };
+            responses: Record<string, unknown>;
+          };
+        }
+      >;
+    };
+    const op = doc.paths['/things/{thing_id}/runs']!.post;
     expect(op.parameters).toEqual([
       { name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } },
       { name: 'limit', in: 'query', required: false, schema: { type: 'string' } },
     ]);
-    expect(op.requestBody.content['application/json'].schema.required).toEqual(['name', 'mode']);
+    expect(op.requestBody.content['application/json']!.schema.required).toEqual(['name', 'mode']);
     expect(op.responses['201']).toBeDefined();
     expect(op.responses['400']).toBeDefined();
     expect(doc.servers).toEqual([{ url: 'https://api.example' }]);

@@ -45,7 +45,11 @@ describe('functions', () => {
         TracingConfig: { Mode: 'Active' },
       });
       const env = (f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      expect(env).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_METRICS_NAMESPACE: 'Steward', LOG_LEVEL: 'DEBUG' });
+      expect(env).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_METRICS_NAMESPACE: 'Steward',
+        LOG_LEVEL: 'DEBUG',
+      });
     }
   });
 
@@ -72,16 +76,23 @@ describe('functions', () => {
 
   it('sends failed async invocations of rule/schedule-triggered functions to a DLQ after two retries', () => {
     const configs = resourcesOf(dev, 'AWS::Lambda::EventInvokeConfig');
-    const asyncIds = FUNCTIONS.filter((f) => f.triggers.some((t) => ['bus-rule', 'default-bus-rule', 'schedule', 'sns', 'async'].includes(t)));
+    const asyncIds = FUNCTIONS.filter((f) =>
+      f.triggers.some((t) => ['bus-rule', 'default-bus-rule', 'schedule', 'sns', 'async'].includes(t)),
+    );
     expect(configs).toHaveLength(asyncIds.length);
     for (const c of configs) {
-      expect(c.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: expect.anything() } } });
+      expect(c.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
     }
   });
 
   it('scales memory and reserved concurrency by tier', () => {
     const memory = (s: Synthesized): unknown =>
-      resourcesOf(s, 'AWS::Lambda::Function').find((f) => f.Metadata?.['steward:function'] === 'prober')?.Properties['MemorySize'];
+      resourcesOf(s, 'AWS::Lambda::Function').find((f) => f.Metadata?.['steward:function'] === 'prober')?.Properties[
+        'MemorySize'
+      ];
     expect(memory(dev)).toBe(1024);
     expect(memory(prod)).toBe(1536);
     prod.templates['Monitoring']!.hasResourceProperties('AWS::Lambda::Function', {
@@ -123,7 +134,10 @@ describe('api', () => {
         TracingEnabled: true,
         AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
         MethodSettings: Match.arrayWith([
-          Match.objectLike({ ThrottlingRateLimit: t.apiThrottle.rateLimit, ThrottlingBurstLimit: t.apiThrottle.burstLimit }),
+          Match.objectLike({
+            ThrottlingRateLimit: t.apiThrottle.rateLimit,
+            ThrottlingBurstLimit: t.apiThrottle.burstLimit,
+          }),
         ]),
       });
     }
@@ -173,7 +187,9 @@ describe('schedules', () => {
     ['prod', 4],
   ] as const)('%s: one rate(1 minute) prober schedule per shard with {shard, shards}', (tier, shards) => {
     const s = tier === 'dev' ? dev : prod;
-    const probes = resourcesOf(s, 'AWS::Scheduler::Schedule').filter((r) => String(r.Metadata?.['steward:schedule']).startsWith('prober:'));
+    const probes = resourcesOf(s, 'AWS::Scheduler::Schedule').filter((r) =>
+      String(r.Metadata?.['steward:schedule']).startsWith('prober:'),
+    );
     expect(probes).toHaveLength(shards);
     probes.forEach((p) => {
       expect(p.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', FlexibleTimeWindow: { Mode: 'OFF' } });
@@ -210,7 +226,9 @@ describe('monitoring', () => {
     });
     s.templates['Monitoring']!.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ComparisonOperator: 'GreaterThanUpperThreshold',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: `ANOMALY_DETECTION_BAND(m0, ${t.alarms.anomalyBandWidth})` })]),
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: `ANOMALY_DETECTION_BAND(m0, ${t.alarms.anomalyBandWidth})` }),
+      ]),
     });
   });
 
@@ -223,7 +241,11 @@ describe('monitoring', () => {
   it('encrypts the alert topic, enforces TLS and subscribes the alerts function with a DLQ', () => {
     dev.templates['Data']!.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     dev.templates['Data']!.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     dev.templates['Monitoring']!.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
@@ -234,8 +256,11 @@ describe('monitoring', () => {
   it('makes every DLQ encrypted, TLS-only, 14-day, with a depth alarm', () => {
     const queues = resourcesOf(dev, 'AWS::SQS::Queue');
     expect(queues.length).toBeGreaterThan(5);
-    for (const q of queues) expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
-    const depthAlarms = resourcesOf(dev, 'AWS::CloudWatch::Alarm').filter((a) => a.Properties['MetricName'] === 'ApproximateNumberOfMessagesVisible');
+    for (const q of queues)
+      expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    const depthAlarms = resourcesOf(dev, 'AWS::CloudWatch::Alarm').filter(
+      (a) => a.Properties['MetricName'] === 'ApproximateNumberOfMessagesVisible',
+    );
     expect(depthAlarms.length).toBe(queues.length);
   });
 });
@@ -293,7 +318,9 @@ describe('managed services', () => {
 
 describe('runtime role', () => {
   it('lets api-workflows pass only the runtime role, to Step Functions', () => {
-    const policies = resourcesOf(dev, 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties).includes('iam:PassRole'));
+    const policies = resourcesOf(dev, 'AWS::IAM::Policy').filter((p) =>
+      JSON.stringify(p.Properties).includes('iam:PassRole'),
+    );
     expect(policies).toHaveLength(1);
     const stmt = (policies[0]!.Properties['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement.find(
       (x) => x['Action'] === 'iam:PassRole',

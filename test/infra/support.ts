@@ -6,7 +6,8 @@ import { createStewardApp, type StewardApp, type StewardAppOptions } from '../..
 import { FUNCTIONS } from '../../lib/core/functions.ts';
 
 /** The repository root (or STEWARD_INFRA_ROOT: another checkout with the same layout). */
-export const ROOT = process.env.STEWARD_INFRA_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT =
+  process.env.STEWARD_INFRA_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Handler entries of lib/core/functions.ts that do not exist yet. */
 export function missingEntries(rootDir = ROOT): string[] {
@@ -16,7 +17,15 @@ export function missingEntries(rootDir = ROOT): string[] {
 /** A synthesized app with one Template per stack, by stack id suffix (`Data`, `Workflows`, `Workflows2` …). */
 export interface Synthesized extends StewardApp {
   readonly templates: Record<string, Template>;
-  readonly raw: Record<string, { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> }>;
+  readonly raw: Record<
+    string,
+    {
+      Resources: Record<
+        string,
+        { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+      >;
+    }
+  >;
 }
 
 /** Synthesizes the app with bundling skipped; fails naming any handler entry that is missing. */
@@ -41,7 +50,10 @@ export function synth(options: StewardAppOptions = {}): Synthesized {
 }
 
 /** Every resource of a type across all stacks. */
-export function resourcesOf(s: Synthesized, type: string): Array<{ stack: string; id: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> }> {
+export function resourcesOf(
+  s: Synthesized,
+  type: string,
+): Array<{ stack: string; id: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> }> {
   return Object.entries(s.raw).flatMap(([stack, t]) =>
     Object.entries(t.Resources)
       .filter(([, r]) => r.Type === type)

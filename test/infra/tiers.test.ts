@@ -22,7 +22,11 @@ describe('tiers', () => {
     const [dev, staging, prod] = TIER_NAMES.map((t) => tierConfig(t));
     expect(dev!.removalPolicy).toBe('destroy');
     expect(prod!.removalPolicy).toBe('retain');
-    expect([dev!.pointInTimeRecovery, staging!.pointInTimeRecovery, prod!.pointInTimeRecovery]).toEqual([false, true, true]);
+    expect([dev!.pointInTimeRecovery, staging!.pointInTimeRecovery, prod!.pointInTimeRecovery]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     expect(prod!.restartPolicy.max_restarts).toBeLessThan(dev!.restartPolicy.max_restarts);
     expect(prod!.alarms.lambdaErrors).toBeLessThanOrEqual(staging!.alarms.lambdaErrors);
     expect(staging!.alarms.lambdaErrors).toBeLessThanOrEqual(dev!.alarms.lambdaErrors);

@@ -1,7 +1,13 @@
-import aslValidator from 'asl-validator';
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileDocument, type DeployedWorkflow, loadWorkflows } from '../../lib/stacks/inputs.ts';
-import { resourcesOf, ROOT, type Synthesized, synth } from './support.ts';
+import { ROOT, resourcesOf, type Synthesized, synth } from './support.ts';
+
+// asl-validator ships CommonJS without types; it mutates its input, so it always gets a copy.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
 
 const triggered = {
   name: 'Nightly Report',
@@ -29,7 +35,9 @@ type Sub = { 'Fn::GetAtt': [string, string] } | { 'Fn::ImportValue': string };
 describe('deployed workflows', () => {
   it('turns every workflow into a state machine whose substituted definition validates', () => {
     const machines = resourcesOf(s, 'AWS::StepFunctions::StateMachine');
-    expect(machines.map((m) => m.Metadata?.['steward:workflow']).sort()).toEqual(deployed.map((w) => w.document.name).sort());
+    expect(machines.map((m) => m.Metadata?.['steward:workflow']).sort()).toEqual(
+      deployed.map((w) => w.document.name).sort(),
+    );
     for (const m of machines) {
       const subs = m.Properties['DefinitionSubstitutions'] as Record<string, unknown>;
       let text = m.Properties['DefinitionString'] as string;
@@ -49,7 +57,10 @@ describe('deployed workflows', () => {
       const subs = m.Properties['DefinitionSubstitutions'] as Record<string, Sub>;
       expect(subs['StepRunnerArn']).toEqual({ 'Fn::GetAtt': [idOf('step-runner'), 'Arn'] });
       expect(subs['WaiterArn']).toEqual({ 'Fn::GetAtt': [idOf('waiter'), 'Arn'] });
-      expect(m.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+      expect(m.Properties).toMatchObject({
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL' },
+      });
       expect(String(m.Properties['StateMachineName'])).toMatch(/^steward-dev-[a-z0-9-]+$/);
     }
   });
@@ -60,37 +71,57 @@ describe('deployed workflows', () => {
     const aliases = resourcesOf(s, 'AWS::StepFunctions::StateMachineAlias');
     expect(versions).toHaveLength(machines.length);
     expect(aliases).toHaveLength(machines.length);
-    const tpl = s.raw['Workflows']!.Resources as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+    const tpl = s.raw['Workflows']!.Resources as Record<
+      string,
+      { DeletionPolicy?: string; UpdateReplacePolicy?: string }
+    >;
     for (const v of versions) {
-      expect(v.Properties['StateMachineRevisionId']).toEqual({ 'Fn::GetAtt': [expect.any(String), 'StateMachineRevisionId'] });
+      expect(v.Properties['StateMachineRevisionId']).toEqual({
+        'Fn::GetAtt': [expect.any(String), 'StateMachineRevisionId'],
+      });
       expect(tpl[v.id]).toMatchObject({ UpdateReplacePolicy: 'Retain' });
     }
     for (const a of aliases) {
-      expect(a.Properties).toMatchObject({ Name: 'live', RoutingConfiguration: [{ Weight: 100, StateMachineVersionArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } }] });
+      expect(a.Properties).toMatchObject({
+        Name: 'live',
+        RoutingConfiguration: [{ Weight: 100, StateMachineVersionArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } }],
+      });
     }
   });
 
   it('creates a Scheduler schedule and an event rule per trigger, both to workflow-trigger', () => {
-    const schedules = resourcesOf(s, 'AWS::Scheduler::Schedule').filter((x) => x.Metadata?.['steward:schedule'] === 'trigger:Nightly Report');
+    const schedules = resourcesOf(s, 'AWS::Scheduler::Schedule').filter(
+      (x) => x.Metadata?.['steward:schedule'] === 'trigger:Nightly Report',
+    );
     expect(schedules).toHaveLength(1);
-    expect(schedules[0]!.Properties).toMatchObject({ ScheduleExpression: 'cron(0 2 * * ? *)', FlexibleTimeWindow: { Mode: 'OFF' } });
+    expect(schedules[0]!.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
     expect(JSON.parse((schedules[0]!.Properties['Target'] as { Input: string }).Input)).toMatchObject({
       workflow_name: 'Nightly Report',
       context: { report: 'daily' },
       source: 'schedule',
       scheduled_time: '<aws.scheduler.scheduled-time>',
     });
-    const rules = resourcesOf(s, 'AWS::Events::Rule').filter((x) => x.Metadata?.['steward:rule'] === 'trigger:Nightly Report');
+    const rules = resourcesOf(s, 'AWS::Events::Rule').filter(
+      (x) => x.Metadata?.['steward:rule'] === 'trigger:Nightly Report',
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties['EventPattern']).toEqual({ 'detail-type': ['order.created'] });
     const [target] = rules[0]!.Properties['Targets'] as Array<Record<string, unknown>>;
-    const transformer = target!['InputTransformer'] as { InputPathsMap?: Record<string, string>; InputTemplate: string };
+    const transformer = target!['InputTransformer'] as {
+      InputPathsMap?: Record<string, string>;
+      InputTemplate: string;
+    };
     const input = transformer.InputTemplate;
     expect(input).toContain('"workflow_name":"Nightly Report"');
     expect(input).toContain('"context":{"order_id":"$.detail.data.order_id"}');
     expect(input).toContain('"source":"event"');
     expect(input).toMatch(/"event":<aws\.events\.event>|"event":<[^>]+>/);
-    const triggerFn = resourcesOf(s, 'AWS::Lambda::Function').find((f) => f.Metadata?.['steward:function'] === 'workflow-trigger')!;
+    const triggerFn = resourcesOf(s, 'AWS::Lambda::Function').find(
+      (f) => f.Metadata?.['steward:function'] === 'workflow-trigger',
+    )!;
     expect(JSON.stringify(target!['Arn'])).toContain(triggerFn.id);
     expect(JSON.stringify(resourcesOf(s, 'AWS::Events::Rule'))).not.toContain('states:StartExecution');
   });
