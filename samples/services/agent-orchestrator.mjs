@@ -4,7 +4,7 @@
 // execution has this agent in its context (GET /executions?status=running) and takes the task from there.
 // It turns unhealthy FLAKE_AFTER_SECONDS after it starts (0 = never), so Steward's probes notice and restart it
 // within its restart budget; a restarted process is healthy again for the same time.
-import { pick, serve } from './common.mjs';
+import { echo, pick, serve } from './common.mjs';
 
 const stewardUrl = process.env.STEWARD_URL ?? 'http://127.0.0.1:4500';
 const completeAfterMs = Number(process.env.COMPLETE_AFTER_MS ?? 2000);
@@ -72,6 +72,10 @@ serve(
         return { status: 202, body: { accepted: true, agent_id: agentId, task_id: taskId, eta_ms: completeAfterMs } };
       },
     ],
+    ['GET', '/agents/availability', () => ({ status: 200, body: { available: 3, agents: ['a1', 'a2', 'a3'] } })],
+    ['*', '/{a}', echo('agents')],
+    ['*', '/{a}/{b}', echo('agents')],
+    ['*', '/{a}/{b}/{c}', echo('agents')],
   ],
   { healthy: (uptimeMs) => flakeAfterSeconds <= 0 || uptimeMs < flakeAfterSeconds * 1000 },
 );

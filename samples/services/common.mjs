@@ -99,6 +99,41 @@ export function serve(name, routes, options = {}) {
   return server;
 }
 
+/**
+ * A catch-all answer for the example workflows of statemachines/: 200 with what was received, plus the ids and
+ * figures those workflows read from step outputs (`charge_id`, `reservation_id`, `tracking_id`, `order_id`, `total`).
+ */
+export function echo(kind) {
+  let counter = 0;
+  return ({ params, body, path, method }) => {
+    counter += 1;
+    const id = `${kind}-${process.pid}-${counter}`;
+    const segments = path.split('/').filter(Boolean);
+    const last = segments.at(-1) ?? kind;
+    const singular = last.endsWith('ies') ? `${last.slice(0, -3)}y` : last.replace(/s$/, '');
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        kind,
+        id,
+        [`${singular.replace(/[^a-z0-9]/gi, '_')}_id`]: id,
+        charge_id: `ch-${id}`,
+        reservation_id: `res-${id}`,
+        tracking_id: `trk-${id}`,
+        order_id: params.order_id ?? `ord-${id}`,
+        total: Number(body?.total ?? 120),
+        amount: Number(body?.amount ?? 120),
+        available: true,
+        method,
+        path,
+        params,
+        received: body ?? null,
+      },
+    };
+  };
+}
+
 /** Finds a value in a request: top-level body field, then `body.context`, then the query string. */
 export function pick(request, key) {
   return request.body?.[key] ?? request.body?.context?.[key] ?? request.query?.[key];

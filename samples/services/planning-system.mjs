@@ -1,5 +1,5 @@
 // Sample "planning-system": healthy and quick. Prepares tasks and accepts their results.
-import { pick, serve } from './common.mjs';
+import { echo, pick, serve } from './common.mjs';
 
 const tasks = new Map();
 
@@ -29,4 +29,8 @@ serve('planning-system', [
       };
     },
   ],
+  ['*', '/{a}', echo('planning')],
+  ['*', '/{a}/{b}', echo('planning')],
+  ['*', '/{a}/{b}/{c}', echo('planning')],
+  ['*', '/{a}/{b}/{c}/{d}', echo('planning')],
 ]);

@@ -1,5 +1,5 @@
 // Sample "project-coordinator": slow on purpose (answers after DELAY_MS), the target of the seed's `notify`.
-import { serve } from './common.mjs';
+import { echo, serve } from './common.mjs';
 
 const delayMs = Number(process.env.DELAY_MS ?? 1500);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,4 +21,19 @@ serve('project-coordinator', [
       return { status: 200, body: { project_id: params.project_id, status: 'on_track' } };
     },
   ],
+  [
+    '*',
+    '/projects/{project_id}/approvals',
+    async ({ params }) => {
+      await sleep(delayMs);
+      return {
+        status: 200,
+        body: { project_id: params.project_id, plan_id: `plan-${params.project_id}`, requested: true },
+      };
+    },
+  ],
+  ['*', '/{a}', echo('projects')],
+  ['*', '/{a}/{b}', echo('projects')],
+  ['*', '/{a}/{b}/{c}', echo('projects')],
+  ['*', '/{a}/{b}/{c}/{d}', echo('projects')],
 ]);
