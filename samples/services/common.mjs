@@ -110,18 +110,22 @@ export function echo(kind) {
     const id = `${kind}-${process.pid}-${counter}`;
     const segments = path.split('/').filter(Boolean);
     const last = segments.at(-1) ?? kind;
-    const singular = last.endsWith('ies') ? `${last.slice(0, -3)}y` : last.replace(/s$/, '');
+    const singular = (word) =>
+      (word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.replace(/s$/, '')).replace(/[^a-z0-9]/gi, '_');
+    // `/orders/o1/charges` names order o1: collection/id pairs of the path become `<collection>_id` fields.
+    const named = {};
+    for (let i = 0; i + 1 < segments.length; i += 2) named[`${singular(segments[i])}_id`] = segments[i + 1];
     return {
       status: 200,
       body: {
         ok: true,
         kind,
         id,
-        [`${singular.replace(/[^a-z0-9]/gi, '_')}_id`]: id,
+        [`${singular(last)}_id`]: id,
         charge_id: `ch-${id}`,
         reservation_id: `res-${id}`,
         tracking_id: `trk-${id}`,
-        order_id: params.order_id ?? `ord-${id}`,
+        order_id: `ord-${id}`,
         total: Number(body?.total ?? 120),
         amount: Number(body?.amount ?? 120),
         available: true,
@@ -129,6 +133,7 @@ export function echo(kind) {
         path,
         params,
         received: body ?? null,
+        ...named,
       },
     };
   };
