@@ -33,6 +33,10 @@ export interface ServiceRecord extends MergeableRecord {
   created_at: string;
   updated_at: string;
   retired_at?: string;
+  /** Scan that found it (`ecs:<cluster>`, `cloudmap:<namespace id>`), for marking what disappeared. */
+  discovered_by?: string;
+  /** Set when the scan that found it no longer does; cleared when it is seen again. */
+  disappeared_at?: string;
   version: number;
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Acts on an unhealthy service: applies its group's strategy (and escalation), checks each service's restart
+ * budget and backoff, claims the restart with a conditional write, and only then calls ECS. A lost claim means
+ * another restarter already acted: it does nothing.
+ */
+import { StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import type { StewardEvent } from '../../lib/core/events/types.ts';
+import { effectiveRestartPolicy } from '../../lib/core/supervision/defaults.ts';
+import { PROBED_STATES } from '../../lib/core/supervision/lifecycle.ts';
+import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
+import { decideRestart } from '../../lib/core/supervision/restart-budget.ts';
+import { SupervisionTree } from '../../lib/core/supervision/strategy.ts';
+import { ecs } from '../shared/clients/ecs.ts';
+import { stewardEvent } from '../shared/events.ts';
+import {
+  getGroupRestarts,
+  getRestartState,
+  recordGroupRestart,
+  saveRestartState,
+} from '../shared/repositories/restarts.ts';
+import { allServices, getService, listGroups, type ServiceRecord } from '../shared/repositories/services.ts';
+
+/** A restart request (from the prober, or `detail.data` of a bus event). */
+export interface RestartRequest {
+  service_id: string;
+  reason?: string;
+  bad_tasks?: string[];
+}
+
+/** What was done, per service. */
+export interface SuperviseOutcome {
+  actions: Array<{ service: string; action: string; detail?: string }>;
+  events: StewardEvent[];
+}
+
+const inMaintenance = (r: ServiceRecord, now: number): boolean =>
+  r.status === 'maintenance' || activeMaintenance(r.spec.maintenance_windows, now) !== undefined;
+
+/** Handles one request at `now`. */
+export async function supervise(request: RestartRequest, now: number): Promise<SuperviseOutcome> {
+  const out: SuperviseOutcome = { actions: [], events: [] };
+  const failed = await getService(request.service_id);
+  if (!failed || failed.status === 'retired') {
+    out.actions.push({ service: request.service_id, action: 'ignored', detail: 'unknown or retired' });
+    return out;
+  }
+  if (failed.health !== 'unhealthy') {
+    out.actions.push({ service: failed.name, action: 'ignored', detail: `health is ${failed.health}` });
+    return out;
+  }
+  const [groups, services] = await Promise.all([listGroups(), allServices(PROBED_STATES)]);
+  const tree = new SupervisionTree(
+    groups,
+    services.map((s) => ({ name: s.name, group: s.spec.group, depends_on: s.spec.depends_on })),
+  );
+  const recent = new Map<string, number>();
+  for (const g of new Set([tree.groupOf(failed.name), ...groups.map((x) => x.name), 'root'])) {
+    const { restarts } = await getGroupRestarts(g);
+    recent.set(g, restarts.filter((t) => t > now - tree.intensity(g).window_seconds * 1_000).length);
+  }
+  const plan = tree.plan(failed.name, (g) => recent.get(g) ?? 0);
+  if (plan.terminal) {
+    out.actions.push({
+      service: failed.name,
+      action: 'terminal',
+      detail: `groups gave up: ${plan.escalations.join(', ')}`,
+    });
+    out.events.push(
+      stewardEvent('service.restart_budget_exhausted', {
+        service_id: failed.id,
+        name: failed.name,
+        scope: 'group',
+        groups: plan.escalations,
+      }),
+    );
+    return out;
+  }
+  // The failed service's own budget decides whether anything happens at all.
+  const own = await restartOne(failed, request.bad_tasks, now, out, false);
+  if (!own || plan.services.length <= 1) return out;
+  const byName = new Map(services.map((s) => [s.name, s]));
+  if (!(await recordGroupRestart(plan.decidedBy, now, tree.intensity(plan.decidedBy).window_seconds * 1_000)))
+    return out;
+  for (const name of plan.services) {
+    const sibling = byName.get(name);
+    if (sibling && sibling.id !== failed.id) await restartOne(sibling, undefined, now, out, true);
+  }
+  if (plan.escalations.length > 0)
+    out.actions.push({ service: failed.name, action: 'escalated', detail: plan.escalations.join(' → ') });
+  return out;
+}
+
+async function restartOne(
+  record: ServiceRecord,
+  badTasks: string[] | undefined,
+  now: number,
+  out: SuperviseOutcome,
+  sibling: boolean,
+): Promise<boolean> {
+  const policy = effectiveRestartPolicy(record.spec.restart_policy);
+  const current = await getRestartState(record.id);
+  const decision = decideRestart(current.state, policy, now, { inMaintenance: inMaintenance(record, now) });
+  if (decision.kind === 'held' || decision.kind === 'wait') {
+    out.actions.push({
+      service: record.name,
+      action: decision.kind,
+      detail: 'reason' in decision ? decision.reason : undefined,
+    });
+    return false;
+  }
+  if (!(await saveRestartState(record.id, decision.state, current.version))) {
+    out.actions.push({ service: record.name, action: 'lost_race' });
+    return false;
+  }
+  if (decision.kind === 'exhausted') {
+    out.actions.push({ service: record.name, action: 'exhausted' });
+    out.events.push(
+      stewardEvent('service.restart_budget_exhausted', {
+        service_id: record.id,
+        name: record.name,
+        scope: 'service',
+        max_restarts: policy.max_restarts,
+        window_seconds: policy.window_seconds,
+      }),
+    );
+    return false;
+  }
+  const detail = await ecsRestart(record, policy.action, badTasks);
+  out.actions.push({ service: record.name, action: 'restarted', detail });
+  out.events.push(
+    stewardEvent('service.restarted', {
+      service_id: record.id,
+      name: record.name,
+      action: policy.action,
+      attempt: decision.state.attempt,
+      by_group: sibling,
+      detail,
+    }),
+  );
+  return true;
+}
+
+async function ecsRestart(record: ServiceRecord, action: string, badTasks: string[] | undefined): Promise<string> {
+  const target = record.spec.ecs;
+  if (!target) return 'no ECS service to restart (recorded only)';
+  if (action === 'stop_task' && badTasks && badTasks.length > 0) {
+    for (const task of badTasks) {
+      await ecs.send(
+        new StopTaskCommand({ cluster: target.cluster, task, reason: `Steward: ${record.name} unhealthy` }),
+      );
+    }
+    return `stopped ${badTasks.length} task(s)`;
+  }
+  await ecs.send(
+    new UpdateServiceCommand({ cluster: target.cluster, service: target.service_name, forceNewDeployment: true }),
+  );
+  return 'force new deployment';
+}
