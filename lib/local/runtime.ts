@@ -4,17 +4,15 @@
  * services as the deploy-time registrar would, and (with samples) starts the seed workflow. Any failure stops
  * whatever already started and reports one message saying what and where.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../api/openapi.ts';
-import { createStewardApp } from '../app.ts';
 import { createBackend, type LocalBackend } from './backend.ts';
 import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
 import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
 import { localEndpoints } from './local-endpoints.ts';
+import { loadTemplates } from './templates.ts';
 import { deriveWiring, type LocalWiring } from './wiring.ts';
 
 /** Default ports: the API, the AWS endpoint, DynamoDB. */
@@ -33,6 +31,8 @@ export interface LocalOptions {
   samples?: boolean;
   /** @default 'dev' */
   tier?: string;
+  /** Reuse the cached synthesis when no input changed (see templates.ts). @default true */
+  cache?: boolean;
   /** Where progress lines go. @default stderr */
   log?: (line: string) => void;
   /** Function log lines (Powertools JSON), e.g. to a file. @default dropped */
@@ -82,24 +82,6 @@ export function sdkEnvironment(awsUrl: string, dynamodbUrl: string): Record<stri
   return env;
 }
 
-/** Synthesizes the app in-process (no bundling, no nag) and returns its stack templates. */
-export function synthesize(rootDir: string, tier: string): StackTemplate[] {
-  const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
-  try {
-    const { app } = createStewardApp({
-      tier,
-      rootDir,
-      outdir,
-      nag: false,
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
-    const assembly = app.synth();
-    return assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
 function portProblem(error: unknown, what: string, port: number, flag: string): Error {
   const code = (error as { code?: string }).code;
   if (code === 'EADDRINUSE') {
@@ -124,7 +106,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
   try {
     let stacks: StackTemplate[];
     try {
-      stacks = synthesize(rootDir, options.tier ?? 'dev');
+      const loaded = await loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache });
+      stacks = loaded.stacks;
+      log(
+        `steward local: ${loaded.cached ? 'templates unchanged, using the cached synthesis' : 'synthesized the app'}`,
+      );
     } catch (error) {
       throw new LocalStartError((error as Error).message);
     }
@@ -209,7 +195,7 @@ async function register(wiring: LocalWiring, backend: LocalBackend): Promise<voi
       RequestId: crypto.randomUUID(),
       LogicalResourceId: resource.logicalId,
       ResourceType: resource.type,
-      ResourceProperties: { ServiceToken: resource.functionName, ...resource.properties },
+      ResourceProperties: { ServiceToken: resource.functionName, ...toLoopback(resource.properties, wiring) },
     };
     const outcome = await backend.invoke(resource.functionName, event);
     if (!outcome.ok) {
@@ -218,6 +204,27 @@ async function register(wiring: LocalWiring, backend: LocalBackend): Promise<voi
       );
     }
   }
+}
+
+/**
+ * In AWS a managed service is reached by its Cloud Map name (`http://<service>.<namespace>:<port>`); locally its
+ * process (local ECS) listens on 127.0.0.1 at that port, so the registration records the loopback address, as a
+ * local DNS would resolve it.
+ */
+export function toLoopback(properties: Record<string, unknown>, wiring: LocalWiring): Record<string, unknown> {
+  const managed = new Set(wiring.containerServices.map((s) => s.serviceName));
+  const services = properties.services;
+  if (!Array.isArray(services)) return properties;
+  return {
+    ...properties,
+    services: services.map((s: Record<string, unknown>) => {
+      if (typeof s.base_url !== 'string' || !managed.has(String(s.name))) return s;
+      const url = new URL(s.base_url);
+      if (!url.hostname.startsWith(`${String(s.name)}.`)) return s;
+      url.hostname = '127.0.0.1';
+      return { ...s, base_url: url.toString().replace(/\/$/, '') };
+    }),
+  };
 }
 
 /** The seed's sample context: a project, a task and an agent of the seed document's example. */

@@ -1,0 +1,74 @@
+/**
+ * The synthesized templates local mode runs from. Synthesizing the whole app takes seconds (aws-cdk-lib alone takes
+ * a while to load), so the templates are cached in `.steward/cache/`, keyed by a hash of every input of the
+ * synthesis: the code under lib/ and bin/, statemachines/, services.json, cdk.json and the lockfile. Any change to
+ * them synthesizes again; the cache is only ever a copy of what `createStewardApp` produced.
+ */
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { StackTemplate } from './cfn.ts';
+
+const INPUTS = ['lib', 'bin', 'statemachines', 'services.json', 'cdk.json', 'package-lock.json'];
+
+function files(root: string, path: string, out: string[]): void {
+  const full = join(root, path);
+  if (!existsSync(full)) return;
+  if (statSync(full).isDirectory()) {
+    for (const name of readdirSync(full).sort()) {
+      if (name === 'node_modules' || name === 'status-page') continue;
+      files(root, join(path, name), out);
+    }
+  } else {
+    out.push(path);
+  }
+}
+
+/** Hash of every synthesis input under `rootDir` for `tier`. */
+export function inputsHash(rootDir: string, tier: string): string {
+  const hash = createHash('sha256').update(`tier=${tier}\n`);
+  const list: string[] = [];
+  for (const input of INPUTS) files(rootDir, input, list);
+  for (const file of list)
+    hash.update(`${relative(rootDir, join(rootDir, file))}\n`).update(readFileSync(join(rootDir, file)));
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** Synthesizes the app in-process (no bundling, no nag) and returns its stack templates. */
+export async function synthesize(rootDir: string, tier: string): Promise<StackTemplate[]> {
+  const { createStewardApp } = await import('../app.ts');
+  const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
+  try {
+    const { app } = createStewardApp({ tier, rootDir, outdir, nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    return app.synth().stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The templates for `rootDir`/`tier`: from the cache when the inputs are unchanged, else synthesized and cached. */
+export async function loadTemplates(
+  rootDir: string,
+  tier: string,
+  options: { cache?: boolean } = {},
+): Promise<{ stacks: StackTemplate[]; cached: boolean }> {
+  if (options.cache === false) return { stacks: await synthesize(rootDir, tier), cached: false };
+  const dir = join(rootDir, '.steward', 'cache');
+  const file = join(dir, `templates-${tier}-${inputsHash(rootDir, tier)}.json`);
+  if (existsSync(file)) return { stacks: JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[], cached: true };
+  const stacks = await synthesize(rootDir, tier);
+  mkdirSync(dir, { recursive: true });
+  for (const old of readdirSync(dir)) if (old.startsWith(`templates-${tier}-`)) rmSync(join(dir, old), { force: true });
+  writeFileSync(file, JSON.stringify(stacks));
+  return { stacks, cached: false };
+}
