@@ -62,6 +62,11 @@ export function decideRestart(
   if (state.failed) return { kind: 'held', reason: 'failed' };
   if (state.grace_until !== undefined && now < state.grace_until)
     return { kind: 'wait', until: state.grace_until, reason: 'grace' };
+  // Backoff first: the budget is judged when the next restart would be due, not while waiting for it.
+  if (state.last_restart_at !== undefined) {
+    const until = state.last_restart_at + backoffDelayMs(policy, state.attempt);
+    if (now < until) return { kind: 'wait', until, reason: 'backoff' };
+  }
   const windowStart = now - policy.window_seconds * 1_000;
   const recent = state.restarts.filter((t) => t > windowStart);
   if (recent.length >= policy.max_restarts) {
@@ -69,10 +74,6 @@ export function decideRestart(
       kind: 'exhausted',
       state: { ...state, restarts: recent, failed: true, failed_at: now, healthy_since: undefined },
     };
-  }
-  if (state.last_restart_at !== undefined) {
-    const until = state.last_restart_at + backoffDelayMs(policy, state.attempt);
-    if (now < until) return { kind: 'wait', until, reason: 'backoff' };
   }
   return {
     kind: 'restart',
