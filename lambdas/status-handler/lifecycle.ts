@@ -1,4 +1,5 @@
 import { GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { failedStepFromHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
 import { eventForStatus, factEffect, type ObservedFact } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
@@ -27,7 +28,11 @@ export interface Fact extends ObservedFact {
 }
 
 /** The `workflow.*` event of a record. */
-export function workflowEvent(type: string, record: ExecutionRecord, extra: Record<string, unknown> = {}) {
+export function workflowEvent(
+  type: string,
+  record: ExecutionRecord,
+  extra: Record<string, unknown> = {},
+): StewardEvent {
   return stewardEvent(
     type,
     {
