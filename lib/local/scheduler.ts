@@ -15,7 +15,14 @@ export interface ScheduleHandle {
 type Matcher = (value: number) => boolean;
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const UNITS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const UNITS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
 
 /** Parses a schedule expression into "next fire time after t"; throws naming what is wrong. */
 export function parseSchedule(expression: string): (after: Date) => Date | undefined {
@@ -23,16 +30,19 @@ export function parseSchedule(expression: string): (after: Date) => Date | undef
   if (rate) {
     const value = Number(rate[1]);
     if (value < 1) throw new Error(`rate must be at least 1: ${expression}`);
-    if ((value === 1) !== !rate[2]?.endsWith('s')) throw new Error(`use the singular unit for 1 and the plural otherwise: ${expression}`);
+    if ((value === 1) !== !rate[2]?.endsWith('s'))
+      throw new Error(`use the singular unit for 1 and the plural otherwise: ${expression}`);
     const every = value * (UNITS[rate[2] ?? ''] ?? 60_000);
     return (after) => new Date(after.getTime() + every);
   }
   const cron = /^cron\((.+)\)$/.exec(expression.trim());
   if (!cron) throw new Error(`not a rate() or cron() expression: ${expression}`);
   const fields = (cron[1] ?? '').trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`cron() needs 6 fields (minutes hours day-of-month month day-of-week year): ${expression}`);
+  if (fields.length !== 6)
+    throw new Error(`cron() needs 6 fields (minutes hours day-of-month month day-of-week year): ${expression}`);
   const [min, hour, dom, mon, dow, year] = fields as [string, string, string, string, string, string];
-  if ((dom === '?') === (dow === '?')) throw new Error(`exactly one of day-of-month and day-of-week must be '?': ${expression}`);
+  if ((dom === '?') === (dow === '?'))
+    throw new Error(`exactly one of day-of-month and day-of-week must be '?': ${expression}`);
   const m = field(min, 0, 59);
   const h = field(hour, 0, 23);
   const d = field(dom, 1, 31);
@@ -113,10 +123,13 @@ export class LocalScheduler {
       handle.next = at;
       if (!at) return;
       const delay = Math.max(0, (at.getTime() - this.now().getTime()) / this.speed);
-      timer = setTimeout(() => {
-        onFire(input, at);
-        arm(at);
-      }, Math.min(delay, 2_000_000_000));
+      timer = setTimeout(
+        () => {
+          onFire(input, at);
+          arm(at);
+        },
+        Math.min(delay, 2_000_000_000),
+      );
       timer.unref?.();
     };
     arm(this.now());

@@ -3,7 +3,7 @@ import { matchesPattern, validatePattern } from '../../../lib/core/events/patter
 
 // Cases from the EventBridge user guide ("Content filtering in Amazon EventBridge event patterns" and
 // "Comparison operators for use in event patterns"), each with events that must and must not match.
-const cases: Array<{ name: string; pattern: object; match: object[]; miss: object[] }> = [
+const cases: Array<{ name: string; pattern: Record<string, unknown>; match: object[]; miss: object[] }> = [
   {
     name: 'exact values, OR within an array',
     pattern: { source: ['aws.ec2'], detail: { state: ['running', 'stopped'] } },
