@@ -1,10 +1,12 @@
-import { Agent, request } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { errorForStatus } from '../../lib/core/resilience/outcomes.ts';
 import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
 
 /**
- * HTTP calls from workflow steps to services, with undici (keep-alive pool per origin: a warm step runner reuses its
- * connections, several times faster than the global fetch). Every failure becomes a {@link ServiceCallError} whose
+ * HTTP calls from workflow steps to services, on node:http(s) with keep-alive agents (a warm step runner reuses its
+ * connections). Not undici: bundled, undici adds ~720 KB (two WebAssembly HTTP parsers) to the step runner, three
+ * times the whole 400 KB budget, for a runner that makes one call per invocation. Every failure becomes a {@link ServiceCallError} whose
  * `name` is a Steward error name, so the Lambda reports it as `errorType` and the compiled Retry/Catch match it.
  */
 
@@ -40,7 +42,10 @@ export class ServiceCallError extends Error {
   }
 }
 
-const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+};
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -87,6 +92,48 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text;
 }
 
+/** One request/response on node:http(s); the whole exchange, connect included, gets the step's timeout. */
+function exchange(
+  req: OutgoingRequest,
+  hasBody: boolean,
+): Promise<{ status: number; text: string; contentType: string | undefined }> {
+  const url = new URL(req.url);
+  const lib = url.protocol === 'https:' ? https : http;
+  const payload = hasBody ? JSON.stringify(req.body) : undefined;
+  return new Promise((resolve, reject) => {
+    const outgoing = lib.request(
+      url,
+      {
+        method: req.method,
+        agent: agents[url.protocol as 'http:' | 'https:'],
+        signal: AbortSignal.timeout(req.timeoutMs),
+        headers: {
+          accept: 'application/json',
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+          ...req.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            contentType: res.headers['content-type'],
+          }),
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
+
 /** Calls a service; resolves with a 1xx–3xx response, throws a {@link ServiceCallError} otherwise. */
 export async function callService(req: OutgoingRequest): Promise<ServiceResponse> {
   const started = performance.now();
@@ -95,24 +142,7 @@ export async function callService(req: OutgoingRequest): Promise<ServiceResponse
   let text: string;
   let contentType: string | undefined;
   try {
-    const res = await request(req.url, {
-      method: req.method,
-      dispatcher,
-      headers: {
-        accept: 'application/json',
-        ...(hasBody ? { 'content-type': 'application/json' } : {}),
-        ...req.headers,
-      },
-      body: hasBody ? JSON.stringify(req.body) : undefined,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      // The whole exchange, connect included, gets the step's timeout.
-      signal: AbortSignal.timeout(req.timeoutMs),
-    });
-    status = res.statusCode;
-    const header = res.headers['content-type'];
-    contentType = Array.isArray(header) ? header[0] : header;
-    text = await res.body.text();
+    ({ status, text, contentType } = await exchange(req, hasBody));
   } catch (error) {
     throw mapFailure(error, req);
   }

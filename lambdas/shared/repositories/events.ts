@@ -8,7 +8,7 @@ import { requireEnv } from '../config.ts';
 
 /**
  * Events and early events (history table).
- * - event:       pk `EVT#<id>` sk `META`; gsi1 `EVENTS` / `<timestamp>#<id>`, gsi2 `CORR#<correlation_id>` /
+ * - event:       pk `EVT#<id>` sk `META`, `data` kept as JSON text in `data_json`; gsi1 `EVENTS` / `<timestamp>#<id>`, gsi2 `CORR#<correlation_id>` /
  *                `EVT#<timestamp>#<id>`, gsi3 `EVTTYPE#<type>` / `<timestamp>#<id>`
  * - early event: pk `EARLY#<event_type>#<filter hash>` sk `<received_at>#<event id>` (received_at: the router's clock,
  *                so a waiter can ask for "events since t"), `expires_at` = received + keep time
@@ -30,7 +30,7 @@ const toEvent = (item: Record<string, unknown>): StoredEvent => ({
   source: item.source as string,
   timestamp: item.timestamp as string,
   ...(item.correlation_id ? { correlation_id: item.correlation_id as string } : {}),
-  data: (item.data ?? {}) as Record<string, unknown>,
+  data: JSON.parse(String(item.data_json ?? '{}')) as Record<string, unknown>,
   received_at: item.received_at as string,
   matched: Number(item.matched ?? 0),
   ...(item.published_at ? { published_at: item.published_at as string } : {}),
@@ -51,6 +51,10 @@ export async function putEvent(
           pk: `EVT#${event.id}`,
           sk: 'META',
           ...stored,
+          // As JSON text: any JSON the caller sent round-trips, where DynamoDB numbers would refuse 1e200 or lose
+          // digits past 38, and empty sets or nested nulls would change shape.
+          data: undefined,
+          data_json: JSON.stringify(event.data),
           gsi1pk: 'EVENTS',
           gsi1sk: sortKey,
           ...(event.correlation_id ? { gsi2pk: `CORR#${event.correlation_id}`, gsi2sk: `EVT#${sortKey}` } : {}),
@@ -144,7 +148,7 @@ export async function putEarlyEvent(
       Item: {
         pk: `EARLY#${eventType}#${hash}`,
         sk: `${event.received_at}#${event.id}`,
-        event: toPlain(event),
+        event_json: JSON.stringify(toPlain(event)),
         expires_at: expiresAt(nowMs, keepSeconds),
       },
     }),
@@ -184,7 +188,7 @@ export async function findEarlyEvents(
       }),
     );
     for (const item of out.Items ?? []) {
-      if (isAlive(item.expires_at as number, nowMs)) found.push(item.event as StewardEvent);
+      if (isAlive(item.expires_at as number, nowMs)) found.push(JSON.parse(String(item.event_json)) as StewardEvent);
     }
     start = out.LastEvaluatedKey;
   } while (start);
