@@ -38,8 +38,6 @@ export interface AlarmThresholds {
   readonly dynamoThrottles: number;
   /** Visible messages in any DLQ. */
   readonly dlqDepth: number;
-  /** Unhealthy services (Steward's `UnhealthyServices` metric). */
-  readonly unhealthyServices: number;
   /** Consecutive periods that must breach before an alarm fires. */
   readonly evaluationPeriods: number;
   /** Period of every alarm, in seconds. */
@@ -106,7 +104,6 @@ const TIERS: Readonly<Record<TierName, TierConfig>> = {
       executionsFailed: 10,
       dynamoThrottles: 50,
       dlqDepth: 10,
-      unhealthyServices: 3,
       evaluationPeriods: 3,
       periodSeconds: 300,
       anomalyBandWidth: 4,
@@ -136,7 +133,6 @@ const TIERS: Readonly<Record<TierName, TierConfig>> = {
       executionsFailed: 5,
       dynamoThrottles: 20,
       dlqDepth: 1,
-      unhealthyServices: 1,
       evaluationPeriods: 2,
       periodSeconds: 60,
       anomalyBandWidth: 3,
@@ -166,7 +162,6 @@ const TIERS: Readonly<Record<TierName, TierConfig>> = {
       executionsFailed: 1,
       dynamoThrottles: 5,
       dlqDepth: 1,
-      unhealthyServices: 1,
       evaluationPeriods: 1,
       periodSeconds: 60,
       anomalyBandWidth: 2,
