@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
+import { effectiveBaseUrl } from '../../../lib/core/supervision/defaults.ts';
 import { type MergeableRecord, mergeServiceSpec, type ServiceSource } from '../../../lib/core/supervision/discovery.ts';
 import type { HealthStatus } from '../../../lib/core/supervision/health.ts';
 import type { LifecycleState } from '../../../lib/core/supervision/lifecycle.ts';
@@ -49,12 +50,21 @@ export const isConditionFailure = (error: unknown): boolean =>
 
 function strip(item: Record<string, unknown> | undefined): ServiceRecord | undefined {
   if (!item) return undefined;
-  const { pk: _a, sk: _b, gsi1pk: _c, gsi1sk: _d, gsi2pk: _e, gsi2sk: _f, ...rest } = item;
+  const { pk: _a, sk: _b, gsi1pk: _c, gsi1sk: _d, gsi2pk: _e, gsi2sk: _f, base_url: _g, ...rest } = item;
   return rest as unknown as ServiceRecord;
 }
 
 function toItem(r: ServiceRecord): Record<string, unknown> {
-  return { ...key(r.id), gsi1pk: 'SERVICES', gsi1sk: r.name, gsi2pk: `SVCSTATUS#${r.status}`, gsi2sk: r.name, ...r };
+  // `base_url` at the top is the resolved address (default from name + port): the step runner reads it directly.
+  return {
+    ...key(r.id),
+    gsi1pk: 'SERVICES',
+    gsi1sk: r.name,
+    gsi2pk: `SVCSTATUS#${r.status}`,
+    gsi2sk: r.name,
+    ...r,
+    base_url: effectiveBaseUrl(r.spec),
+  };
 }
 
 /** Reads a service by id. */
