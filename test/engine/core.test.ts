@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Steward templates are literal `${…}` strings
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, INITIAL_BREAKER, record } from '../../lib/core/resilience/circuit-breaker.ts';
