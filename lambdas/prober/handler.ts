@@ -31,6 +31,9 @@ export async function handler(
   const shards = event.shards ?? 1;
   const rounds = event.rounds ?? 6;
   const roundMs = (event.round_seconds ?? 10) * 1_000;
+  if (!Number.isInteger(shard) || !Number.isInteger(shards) || shard < 0 || shards < 1 || shard >= shards) {
+    throw new Error(`Prober input needs 0 <= shard < shards, got shard ${shard} of ${shards}`);
+  }
   const start = Date.now();
   if (!(await acquireLease(String(shard), context.awsRequestId, start, rounds * roundMs + 5_000))) {
     logger.info('Another prober holds this shard', { shard });
