@@ -7,9 +7,17 @@
  * - {@link StepFunctionsService}, {@link EventBridgeService}, {@link EcsService}, {@link CloudWatchService},
  *   {@link SnsService}, {@link SqsService}: the services, each exposing `operations()` for the server.
  * - {@link LocalScheduler}: `rate()` / `cron()` schedules with a speed factor.
+ * - {@link matchesPattern}: EventBridge event-pattern matching (pure, from lib/core).
  */
-
+export { matchesPattern, validatePattern } from '../../core/events/pattern.ts';
+export * from '../cloudwatch/index.ts';
+export * from '../ecs/index.ts';
+export * from '../eventbridge/index.ts';
 export * from '../lambda/index.ts';
+export { LocalScheduler, parseSchedule, type ScheduleHandle } from '../scheduler.ts';
+export * from '../sns/index.ts';
+export * from '../sqs/index.ts';
+export * from '../stepfunctions/index.ts';
 export { AwsError, LOCAL_ACCOUNT, LOCAL_REGION } from './errors.ts';
 export {
   type AwsEndpoint,

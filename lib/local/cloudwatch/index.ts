@@ -1,0 +1,1 @@
+export { type CloudWatchOptions, CloudWatchService, type MetricSeries, type MinuteBucket } from './service.ts';

@@ -1,0 +1,1 @@
+export { type SnsOptions, SnsService } from './service.ts';

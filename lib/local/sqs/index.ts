@@ -1,0 +1,1 @@
+export { SqsService } from './service.ts';
