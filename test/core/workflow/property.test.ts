@@ -22,6 +22,7 @@ async function execute(deps: number[][], durations: number[]) {
   return { asl, report, run };
 }
 
+// Each property runs a bounded number of cases (numRuns); the budget covers a loaded 2-core machine.
 describe('random DAG properties', () => {
   it('compiles every random DAG to ASL that asl-validator and the Retry checks accept', () => {
     fc.assert(
@@ -32,7 +33,7 @@ describe('random DAG properties', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 
   it('starts every step after all its dependencies ended, and runs each step once', async () => {
     await fc.assert(
@@ -51,7 +52,7 @@ describe('random DAG properties', () => {
       ),
       { numRuns: 25 },
     );
-  });
+  }, 120_000);
 
   it('reaches the critical path exactly on series-parallel DAGs', async () => {
     await fc.assert(
@@ -71,5 +72,5 @@ describe('random DAG properties', () => {
       ),
       { numRuns: 15 },
     );
-  });
+  }, 120_000);
 });
