@@ -58,7 +58,12 @@ const SERVICE_BUDGET = 16;
  */
 export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   const rootDir = options.rootDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const app = new App({ outdir: options.outdir, context: { ...options.context } });
+  // Strong cross-stack references (exports the consumer pins) stated explicitly: a producer cannot drop what a
+  // consumer still uses.
+  const app = new App({
+    outdir: options.outdir,
+    context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...options.context },
+  });
   const tier = tierConfig(options.tier ?? app.node.tryGetContext('tier') ?? 'dev');
   const deployment = String(app.node.tryGetContext('deployment') ?? `steward-${tier.name}`);
   if (!/^[a-z][a-z0-9-]{1,30}$/.test(deployment)) {
