@@ -3,9 +3,11 @@ import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { keepSeconds } from '../../lib/core/routing/expiry.ts';
 import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
+import type { StepResult } from '../../lib/core/runtime-contract.ts';
 import { sfn } from '../shared/clients/sfn.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { putEarlyEvent, type StoredEvent } from '../shared/repositories/events.ts';
+import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
   expireWaiter,
@@ -40,7 +42,20 @@ export type Delivery = 'resumed' | 'already_matched' | 'expired';
 export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = new Date()): Promise<Delivery> {
   if (!(await claimWaiter(waiter, event.id, now))) return 'already_matched';
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.task_token, output: JSON.stringify(event) }));
+    // The compiled ASL stores a callback's output at `$.steps.<name>` as sent: the same `{status, output}` shape
+    // the step runner returns, so later steps read `${steps.<name>.output.data.x}`.
+    const result: StepResult = { status: 'completed', output: event };
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.task_token, output: JSON.stringify(result) }));
+    if (waiter.attempt !== undefined) {
+      await finishStep({
+        executionId: waiter.execution_id,
+        stepKey: stepKey(waiter.step),
+        attempt: waiter.attempt,
+        status: 'completed',
+        output: event,
+        now,
+      });
+    }
     return 'resumed';
   } catch (error) {
     const name = (error as Error).name;

@@ -8,6 +8,7 @@ import { sfn } from '../shared/clients/sfn.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';
+import { beginAttempt, stepKey } from '../shared/repositories/steps.ts';
 import { addKeySet, putWaiter, type WaiterRecord, waiterPk } from '../shared/repositories/waiters.ts';
 import { guardStepStart } from '../step-runner/guard.ts';
 
@@ -47,6 +48,15 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
   await guardStepStart(input.execution_id, input.step);
   const nowMs = now.getTime();
   const filter = input.filter ?? {};
+  // The wait is a step like any other in the run's step list: opened here, completed by the delivery.
+  const { attempt } = await beginAttempt({
+    executionId: input.execution_id,
+    workflowId: input.workflow_id,
+    step: input.step,
+    stepKey: stepKey(input.step),
+    input: { event_type: input.event_type, filter },
+    now,
+  });
   const keys = keySetOf(filter);
   const hash = filterHash(filter);
   const created = await addKeySet(input.event_type, keys, nowMs);
@@ -61,6 +71,7 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
     task_token: input.task_token,
     registered_at: now.toISOString(),
     expires_at: expiresAt(nowMs, input.timeout_seconds ?? DEFAULT_WAITER_KEEP_SECONDS),
+    attempt,
   };
   if (!(await putWaiter(record))) return { status: 'duplicate' };
   const waiter: WaiterRecord = {

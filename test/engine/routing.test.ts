@@ -78,7 +78,12 @@ describe('waiter and event router', () => {
     expect(resumedTokens()).toEqual([input.task_token]);
     expect(resumedTokens()).not.toContain(other.input.task_token);
     const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output ?? '{}');
-    expect(output).toMatchObject({ id, type, data: { task_id: 't1', result: 'ok' } });
+    expect(output).toMatchObject({ status: 'completed', output: { id, type, data: { task_id: 't1', result: 'ok' } } });
+    const { getStep } = await import('../../lambdas/shared/repositories/steps.ts');
+    const step = await getStep(input.execution_id, 'execution_monitoring');
+    expect(step).toMatchObject({ status: 'completed', attempts: 1, output: { id, type } });
+    const waiting = await getStep(other.input.execution_id, 'execution_monitoring');
+    expect(waiting).toMatchObject({ status: 'running', input: { event_type: type, filter: { task_id: 't2' } } });
   });
 
   it('matches numbers and numeric strings alike, whatever the key order', async () => {

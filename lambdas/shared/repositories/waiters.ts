@@ -33,6 +33,8 @@ export interface WaiterRecord {
   registered_at: string;
   expires_at: number;
   matched_event_id?: string;
+  /** The step-record attempt this wait opened; the delivery completes exactly that attempt. */
+  attempt?: number;
 }
 
 /** The partition key of waiters of one event type and filter hash. */
