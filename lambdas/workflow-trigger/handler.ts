@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '../shared/errors.ts';
 import { logger } from '../shared/powertools.ts';
+import { recordAudit } from '../shared/repositories/audit.ts';
 import { startExecution } from '../shared/start-execution.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { resolveContext, triggerKey } from './input.ts';
@@ -50,6 +51,11 @@ export const handler = async (raw: unknown): Promise<TriggerResult> => {
     });
     const execution_id = outcome.record.execution_id;
     if (!outcome.created) return { outcome: 'duplicate', execution_id };
+    await recordAudit(`${input.source}-trigger`, 'execution.start', `execution/${execution_id}`, {
+      workflow_id: outcome.record.workflow_id,
+      trigger_key: key,
+      queued: outcome.queued,
+    });
     return { outcome: outcome.queued ? 'queued' : 'started', execution_id };
   } catch (error) {
     if (error instanceof HttpError && error.statusCode < 500) {

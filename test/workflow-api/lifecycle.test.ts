@@ -258,6 +258,9 @@ describe('workflow-trigger', () => {
     expect((await repo.getExecution(first.execution_id!))?.context).toEqual({ task_id: 't9', fixed: 1 });
     expect(scheduled.outcome).toBe('started');
     expect(unknown.outcome).toBe('refused');
+    const { listAudit } = await import('../../lambdas/shared/repositories/audit.ts');
+    const audit = await listAudit({ target: `execution/${first.execution_id}` }, 10);
+    expect(audit.items.map((a) => [a.caller, a.action])).toEqual([['event-trigger', 'execution.start']]);
     await expect(trigger({ source: 'event' })).rejects.toThrow(/workflow_id/);
   });
 });
