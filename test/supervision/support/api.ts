@@ -26,7 +26,8 @@ export function apiEvent(
   } as unknown as APIGatewayProxyEvent;
 }
 
-/** The parsed JSON body of a response. */
+/** The parsed JSON body of a response (loosely typed: tests assert on its shape). */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are arbitrary JSON, checked by the assertions
 export function json(res: APIGatewayProxyResult): Record<string, any> {
   return res.body ? JSON.parse(res.body) : {};
 }
