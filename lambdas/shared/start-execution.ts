@@ -85,7 +85,11 @@ function duplicateOutcome(existing: ExecutionRecord, hash: string): StartOutcome
       { field: 'idempotency_key', execution_id: existing.execution_id },
     );
   }
-  return { record: existing, created: false, queued: existing.status === 'created' && existing.queued_at !== undefined };
+  return {
+    record: existing,
+    created: false,
+    queued: existing.status === 'created' && existing.queued_at !== undefined,
+  };
 }
 
 /** Starts a run (see the module comment). Throws 4xx errors for an unknown workflow, a reused key, a full limit. */
