@@ -5,6 +5,7 @@
  * services the templates declare.
  */
 import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
+import { bundleFunctions } from './bundles.ts';
 import { EmfSink, type MetricSummary } from './emf.ts';
 import type { InvokeOutcome } from './http-api.ts';
 import { type AttachedServices, attachServices } from './services.ts';
@@ -41,6 +42,11 @@ export interface LocalBackend {
 
 /** Starts the endpoint and the services; rejects (with nothing left running) on failure. */
 export async function createBackend(options: BackendOptions): Promise<LocalBackend> {
+  // Bundled first: a build error is reported before anything listens.
+  const bundles = await bundleFunctions(
+    options.rootDir,
+    options.wiring.functions.map((f) => f.id),
+  );
   const services: AwsServices = {};
   const endpoint = await startAwsEndpoint({ port: options.port, services });
   const sdkEnv = options.sdkEnv(endpoint.url);
@@ -50,7 +56,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     functions: options.wiring.functions.map((f) => ({
       name: f.name,
       arn: f.arn,
-      entry: f.entry,
+      entry: bundles.get(f.id) ?? f.entry,
       env: { ...f.environment, ...sdkEnv, POWERTOOLS_DEV: 'false' },
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
@@ -76,6 +82,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       startContainers: options.startContainers,
       containerEnv: { ...sdkEnv, ...options.containerEnv },
       onMetricLine: (line) => emf.ingest(line),
+      log: (line) => options.onFunctionLog?.('steward-local', line),
     });
   } catch (error) {
     await runner.close();

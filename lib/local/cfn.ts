@@ -88,6 +88,30 @@ export class CfnEvaluator {
         this.physical.set(`${stackName}/${id}`, this.name(stackName, id, { ...resource, Properties: props }));
       }
     }
+    // Versions and aliases are named after their state machine: `<machine arn>:<n>` and `<machine arn>:<alias>`.
+    for (const { stackName, template } of stacks) {
+      const published = new Map<string, number>();
+      const entries = Object.entries(template.Resources ?? {});
+      for (const [id, resource] of entries) {
+        if (resource.Type !== 'AWS::StepFunctions::StateMachineVersion') continue;
+        const machine = String(this.resolve(stackName, resource.Properties?.StateMachineArn));
+        const n = (published.get(machine) ?? 0) + 1;
+        published.set(machine, n);
+        this.physical.set(`${stackName}/${id}`, { ref: `${machine}:${n}`, attrs: { Arn: `${machine}:${n}` } });
+      }
+      for (const [id, resource] of entries) {
+        if (resource.Type !== 'AWS::StepFunctions::StateMachineAlias') continue;
+        const p = resource.Properties ?? {};
+        const routes = (p.RoutingConfiguration ?? p.DeploymentPreference) as unknown;
+        const first = Array.isArray(routes)
+          ? (routes[0] as Record<string, unknown>)
+          : (routes as Record<string, unknown>);
+        const version = String(this.resolve(stackName, first?.StateMachineVersionArn));
+        const machine = version.replace(/:\d+$/, '');
+        const arnOf = `${machine}:${String(this.resolve(stackName, p.Name))}`;
+        this.physical.set(`${stackName}/${id}`, { ref: arnOf, attrs: { Arn: arnOf } });
+      }
+    }
     for (const { stackName, template } of stacks) {
       for (const output of Object.values(template.Outputs ?? {})) {
         if (output.Export === undefined) continue;

@@ -114,6 +114,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     } catch (error) {
       throw new LocalStartError((error as Error).message);
     }
+    const phase = (what: string): void => log(`steward local: ${what} (${Math.round(performance.now() - started)} ms)`);
+    phase('templates ready');
     const wiring = deriveWiring(stacks);
 
     let dynamo: LocalDynamo;
@@ -164,9 +166,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         : new LocalStartError(`the local AWS endpoints could not start: ${(error as Error).message}`);
     }
     const running = backend;
+    phase('endpoints and functions ready');
     cleanup.push(() => running.stop());
 
     await register(wiring, running);
+    phase('workflows and services registered');
     const seedExecutionId = samples ? await startSeed(api.url, log) : undefined;
     const startedInMs = Math.round(performance.now() - started);
     return {

@@ -3,7 +3,10 @@
  * declare: state machines (with versions and aliases), buses and rules, schedules, topics and their subscriptions,
  * queues, and the managed services (local ECS runs them as child processes).
  */
+import type { EventPattern } from '../core/events/pattern.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
+import { EventBridgeService } from './eventbridge/index.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
 import type { LocalWiring } from './wiring.ts';
 
@@ -16,11 +19,15 @@ export interface AttachOptions {
   startContainers: boolean;
   containerEnv: Record<string, string>;
   onMetricLine: (line: string) => void;
+  /** Problems worth a line in the log (failed deliveries). */
+  log: (line: string) => void;
 }
 
 /** The attached services, for the status page and local-only control in tests. */
 export interface AttachedServices {
   stepFunctions: StepFunctionsService;
+  eventBridge: EventBridgeService;
+  scheduler: LocalScheduler;
   recentEvents(limit: number): unknown[];
   stop(): Promise<void>;
 }
@@ -56,15 +63,89 @@ export async function loadStateMachines(sfn: StepFunctionsService, wiring: Local
   }
 }
 
+/**
+ * Schedule input with local-mode overrides: at speed N the prober's rounds (ten seconds apart within a one-minute
+ * tick) run N times closer together too, so probing keeps pace with the faster clock.
+ */
+export function scheduleInput(input: string | undefined, speed: number): unknown {
+  const parsed = input === undefined ? {} : (JSON.parse(input) as Record<string, unknown>);
+  if (
+    speed > 1 &&
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'shard' in parsed &&
+    parsed.round_seconds === undefined
+  ) {
+    return { ...parsed, round_seconds: 10 / speed };
+  }
+  return parsed;
+}
+
 /** Starts every service and loads it from the wiring. */
 export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
-  const events: unknown[] = [];
-  const stepFunctions = new StepFunctionsService({ lambda: options.runner, speed: options.speed });
+  const { runner, wiring, speed } = options;
+  const scheduler = new LocalScheduler(speed);
+  let stepFunctions: StepFunctionsService | undefined;
+  const eventBridge = new EventBridgeService({
+    scheduler,
+    invokers: {
+      lambda: (arn, payload) => runner.invoke(arn, payload),
+      stepFunctions: async (arn, input) => {
+        stepFunctions?.startExecution({ stateMachineArn: arn, input });
+      },
+    },
+    onDeliveryFailure: (rule, target, _payload, error) => {
+      options.log(`steward local: rule ${rule} could not deliver to ${target}: ${error}`);
+    },
+  });
+  for (const bus of wiring.eventBuses) eventBridge.createBus(bus);
+  stepFunctions = new StepFunctionsService({
+    lambda: runner,
+    speed,
+    // Step Functions reports status changes on the account's default bus, where Steward's status rule listens.
+    onStatusChange: (entry) => {
+      eventBridge.putEvents([{ ...entry }]);
+    },
+  });
+  for (const rule of wiring.rules) {
+    eventBridge.addRule({
+      name: rule.name,
+      bus: rule.eventBusName,
+      pattern: rule.eventPattern as EventPattern | undefined,
+      schedule: rule.scheduleExpression,
+      enabled: rule.enabled,
+      targets: rule.targets.map((t) => ({
+        Id: t.id,
+        Arn: t.arn,
+        Input: t.input,
+        InputPath: t.inputPath,
+        InputTransformer: t.inputTransformer,
+      })),
+    });
+  }
+  for (const schedule of wiring.schedules) {
+    if (!schedule.enabled) continue;
+    const input = scheduleInput(schedule.target.input, speed);
+    scheduler.add(schedule.name, schedule.expression, input, (payload) => {
+      void runner.invoke(schedule.target.arn, payload, { async: true }).catch(() => undefined);
+    });
+  }
   options.services.stepFunctions = stepFunctions.operations();
-  await loadStateMachines(stepFunctions, options.wiring);
+  options.services.events = eventBridge.operations();
+  await loadStateMachines(stepFunctions, wiring);
   return {
     stepFunctions,
-    recentEvents: (limit) => events.slice(0, limit),
-    stop: async () => undefined,
+    eventBridge,
+    scheduler,
+    recentEvents: (limit) =>
+      eventBridge
+        .recentEvents()
+        .slice(-limit)
+        .reverse()
+        .map((r) => ({ bus: r.bus, matched_rules: r.matchedRules, ...r.event })),
+    stop: async () => {
+      scheduler.close();
+      eventBridge.close();
+    },
   };
 }

@@ -26,7 +26,8 @@ function files(root: string, path: string, out: string[]): void {
   if (!existsSync(full)) return;
   if (statSync(full).isDirectory()) {
     for (const name of readdirSync(full).sort()) {
-      if (name === 'node_modules' || name === 'status-page') continue;
+      // Local mode's own code and the status page do not change the templates.
+      if (name === 'node_modules' || (path === 'lib' && name === 'local')) continue;
       files(root, join(path, name), out);
     }
   } else {
