@@ -1,27 +1,8 @@
-import { z } from 'zod';
-import { HttpError } from '../shared/errors.ts';
+import { HttpError, ValidationError } from '../shared/errors.ts';
 import { logger } from '../shared/powertools.ts';
 import { recordAudit } from '../shared/repositories/audit.ts';
 import { startExecution } from '../shared/start-execution.ts';
-import { parseOrThrow } from '../shared/validation.ts';
-import { resolveContext, triggerKey } from './input.ts';
-
-const triggerInput = z
-  .strictObject({
-    workflow_id: z.string().min(1).max(256).optional(),
-    workflow_name: z.string().min(1).max(256).optional(),
-    version: z.string().min(1).max(64).optional(),
-    context: z.record(z.string(), z.unknown()).optional(),
-    source: z.enum(['schedule', 'event']),
-    /** The EventBridge event that fired the rule (or the scheduled event). */
-    event: z.looseObject({ id: z.string().optional(), time: z.string().optional() }).optional(),
-    /** The schedule's scheduled time (`<aws.scheduler.scheduled-time>`). */
-    scheduled_time: z.string().optional(),
-  })
-  .refine((i) => i.workflow_id !== undefined || i.workflow_name !== undefined, {
-    message: 'workflow_id or workflow_name is required',
-    path: ['workflow_id'],
-  });
+import { checkTriggerInput, resolveContext, triggerKey } from './input.ts';
 
 /** What a trigger did. */
 export interface TriggerResult {
@@ -36,7 +17,10 @@ export interface TriggerResult {
  * A refusal (unknown workflow, concurrency limit) is logged and returned, not retried.
  */
 export const handler = async (raw: unknown): Promise<TriggerResult> => {
-  const input = parseOrThrow(triggerInput, raw, 'input');
+  const checked = checkTriggerInput(raw);
+  // A malformed input is a wiring error: throw, so the delivery lands in the DLQ where it can be seen.
+  if (!checked.ok) throw new ValidationError(checked.problems);
+  const input = checked.input;
   const key = triggerKey(input);
   if (!key) logger.warn('Trigger without an event id or scheduled time: the start is not idempotent');
   try {

@@ -264,3 +264,22 @@ describe('workflow-trigger', () => {
     await expect(trigger({ source: 'event' })).rejects.toThrow(/workflow_id/);
   });
 });
+
+describe('workflow-trigger input', () => {
+  it.each([
+    [null, 'input'],
+    [{ source: 'event' }, 'input.workflow_id'],
+    [{ workflow_id: 'w', source: 'cron' }, 'input.source'],
+    [{ workflow_id: 'w', source: 'event', context: [] }, 'input.context'],
+    [{ workflow_id: 'w', source: 'event', event: { id: 5 } }, 'input.event.id'],
+    [{ workflow_id: '', source: 'event' }, 'input.workflow_id'],
+    [{ workflow_id: 'w', source: 'event', colour: 1 }, 'input.colour'],
+  ])('refuses %j naming %s', async (raw, field) => {
+    const { checkTriggerInput } = await import('../../lambdas/workflow-trigger/input.ts');
+
+    const out = checkTriggerInput(raw);
+
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.problems.map((p) => p.field)).toContain(field);
+  });
+});
