@@ -170,7 +170,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 60,
     access: ['registry:read', 'registry:write', 'history:write', 'bus:put', 'ecs:read', 'ecs:restart'],
-    triggers: ['async', 'bus-rule'],
+    // Invoked asynchronously by the prober the moment a service turns unhealthy: no event round trip.
+    triggers: ['async'],
   }),
   fn({
     id: 'discovery',
