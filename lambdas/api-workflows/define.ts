@@ -27,9 +27,15 @@ import { deployStateMachine } from '../shared/state-machines.ts';
 import { workflowIdParam, workflowView } from './view.ts';
 
 const PREFIX = requireEnv(ENV.stateMachinePrefix);
+/** Largest workflow document the registry stores. */
+const MAX_DOCUMENT_BYTES = 150_000;
 
 /** Validates the meaning of a document and compiles it; problems become a 400 naming each field. */
 export function compileOrThrow(doc: WorkflowDocument): CompileResult {
+  // The document is stored twice per version (workflow and version items, 400 KB each at most).
+  if (Buffer.byteLength(JSON.stringify(doc)) > MAX_DOCUMENT_BYTES) {
+    throw new ValidationError([{ field: 'body', message: `must be at most ${MAX_DOCUMENT_BYTES} bytes of JSON` }]);
+  }
   const checked = validateWorkflow(doc);
   if (!checked.ok) {
     throw new ValidationError(

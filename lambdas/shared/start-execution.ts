@@ -30,6 +30,9 @@ import {
  * (created), take a concurrency slot or queue, StartExecution with name = execution id, created → running.
  */
 
+/** Largest context a run may start with (Step Functions input limit 256 KB, less the envelope). */
+export const MAX_CONTEXT_BYTES = 200_000;
+
 /** A request to start a run. */
 export interface StartRequest {
   workflow_id?: string;
@@ -94,6 +97,12 @@ function duplicateOutcome(existing: ExecutionRecord, hash: string): StartOutcome
 
 /** Starts a run (see the module comment). Throws 4xx errors for an unknown workflow, a reused key, a full limit. */
 export async function startExecution(request: StartRequest): Promise<StartOutcome> {
+  // Step Functions refuses inputs over 256 KB and DynamoDB items over 400 KB: refuse a context that cannot fit.
+  if (Buffer.byteLength(JSON.stringify(request.context ?? {})) > MAX_CONTEXT_BYTES) {
+    throw new ValidationError([
+      { field: 'body.context', message: `must be at most ${MAX_CONTEXT_BYTES} bytes of JSON` },
+    ]);
+  }
   const workflow = await resolveWorkflow(request);
   if (!workflow.active) throw new UnprocessableError(`Workflow ${workflow.id} is not active`, { field: 'workflow_id' });
   const version = await resolveVersion(workflow, request.version);

@@ -111,6 +111,13 @@ describe('POST /executions', () => {
     expect(res.body.error.problems.map((p: { field: string }) => p.field)).toContain(field);
   });
 
+  it('answers 400 for a context too large to start with', async () => {
+    const res = await start({ context: { blob: 'x'.repeat(250_000) } });
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.problems[0].field).toBe('body.context');
+  });
+
   it('answers 404 for an unknown workflow and version, 400 when header and body keys differ', async () => {
     expect((await call(executions, 'POST', '/executions', { body: { workflow_name: 'nope' } })).status).toBe(404);
     expect((await start({ version: '9.9.9' })).status).toBe(404);

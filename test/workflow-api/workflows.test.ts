@@ -79,6 +79,15 @@ describe('POST /workflows', () => {
     expect(res.body.error.problems.map((p: { field: string }) => p.field)).toContain(field);
   });
 
+  it('answers 400 for a document too large to store', async () => {
+    const res = await call(workflows, 'POST', '/workflows', {
+      body: { ...seedWorkflow('Huge'), description: 'x'.repeat(200_000) },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.problems[0].field).toBe('body');
+  });
+
   it('answers 400 for a body that is not JSON, and 409 for a name in use', async () => {
     expect((await call(workflows, 'POST', '/workflows', { rawBody: '{"name":' })).status).toBe(400);
     await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Taken') });
