@@ -29,7 +29,12 @@ import {
   saveCheck,
   servicePartition,
 } from '../shared/repositories/health.ts';
-import { restartStateOf, saveRestartState, type VersionedRestartState } from '../shared/repositories/restarts.ts';
+import {
+  getRestartState,
+  restartStateOf,
+  saveRestartState,
+  type VersionedRestartState,
+} from '../shared/repositories/restarts.ts';
 import { allServices, type ServiceRecord, setServiceHealth } from '../shared/repositories/services.ts';
 
 /** Side effects the engine needs beyond the repositories (injected so tests can observe them). */
@@ -45,6 +50,8 @@ interface Tracked {
   checks: Map<string, CheckRecord>;
   restart: VersionedRestartState;
   lastRestartRequest?: number;
+  /** A restart was requested: re-read the restart state (grace, failed) before the next round. */
+  reloadRestart?: boolean;
 }
 
 /** Which shard a service belongs to: a stable hash of its id. */
@@ -83,6 +90,14 @@ export class ProbeEngine {
   /** Runs round number `round` at time `now`. */
   async round(round: number, now: number): Promise<RoundSummary> {
     const summary: RoundSummary = { probes: 0, failures: 0, writes: 0, changes: 0, restartRequests: 0 };
+    await runBounded(
+      this.tracked.filter((t) => t.reloadRestart),
+      32,
+      async (t) => {
+        t.restart = await getRestartState(t.record.id);
+        t.reloadRestart = false;
+      },
+    );
     const due: Array<{ t: Tracked; check: HealthCheckSpec }> = [];
     for (const t of this.tracked) {
       for (const check of effectiveChecks(t.record.spec)) {
@@ -213,6 +228,7 @@ export class ProbeEngine {
     if (t.lastRestartRequest !== undefined && now - t.lastRestartRequest < this.options.roundSeconds * 1_000 - 500)
       return false;
     t.lastRestartRequest = now;
+    t.reloadRestart = true;
     const bad = [...t.checks.values()].flatMap((c) => c.last_result?.bad_tasks ?? []);
     await this.effects.requestRestart({
       service_id: t.record.id,
