@@ -60,6 +60,17 @@ export async function supervise(request: RestartRequest, now: number): Promise<S
   }
   const plan = tree.plan(failed.name, (g) => recent.get(g) ?? 0);
   if (plan.terminal) {
+    // The whole tree gave up: mark the service failed (once, conditionally) so it is held from now on.
+    const current = await getRestartState(failed.id);
+    if (current.state.failed) {
+      out.actions.push({ service: failed.name, action: 'held', detail: 'failed' });
+      return out;
+    }
+    const marked = { ...current.state, failed: true, failed_at: now, healthy_since: undefined };
+    if (!(await saveRestartState(failed.id, marked, current.version))) {
+      out.actions.push({ service: failed.name, action: 'lost_race' });
+      return out;
+    }
     out.actions.push({
       service: failed.name,
       action: 'terminal',

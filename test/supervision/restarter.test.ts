@@ -135,3 +135,20 @@ describe('restarter (ECS mocked, local DynamoDB)', () => {
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 });
+
+describe('restarter: escalation past the root', () => {
+  it('marks the service failed once when every group up to root has given up', async () => {
+    await services.registerGroups([
+      { name: 'tight', strategy: 'one_for_one', max_restarts: 0, window_seconds: 60, parent: 'top2' },
+      { name: 'top2', strategy: 'one_for_all', max_restarts: 0, window_seconds: 60 },
+    ]);
+    for (let i = 0; i < 10; i++) await restarts.recordGroupRestart('root', Date.now(), 60_000);
+    const id = await unhealthy(ecsSpec('doomed', { group: 'tight' }));
+    const first = await restarter.handler({ service_id: id });
+    expect((first.actions as Array<{ action: string }>)[0]!.action).toBe('terminal');
+    const second = await restarter.handler({ service_id: id });
+    expect(second.actions).toEqual([{ service: 'doomed', action: 'held', detail: 'failed' }]);
+    expect(events().filter((t) => t === 'service.restart_budget_exhausted')).toHaveLength(1);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+});
