@@ -6,10 +6,20 @@
  */
 import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
 import { bundleFunctions } from './bundles.ts';
-import { EmfSink, type MetricSummary } from './emf.ts';
 import type { InvokeOutcome } from './http-api.ts';
 import { type AttachedServices, attachServices } from './services.ts';
 import type { LocalWiring } from './wiring.ts';
+
+/** A metric series, summed up for the status page. */
+export interface MetricSummary {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+  unit?: string;
+  count: number;
+  last: number;
+  sum: number;
+}
 
 export interface BackendOptions {
   wiring: LocalWiring;
@@ -33,6 +43,7 @@ export interface LocalBackend {
   invoke(functionName: string, payload: unknown): Promise<InvokeOutcome>;
   /** The latest events put on any bus, newest first. */
   recentEvents(limit: number): unknown[];
+  /** Metrics from the functions' EMF output, one summary per series. */
   metrics(): MetricSummary[];
   functionStats(): unknown[];
   /** The services behind the endpoint, for local-only control in tests. */
@@ -47,10 +58,10 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     options.rootDir,
     options.wiring.functions.map((f) => f.id),
   );
-  const services: AwsServices = {};
-  const endpoint = await startAwsEndpoint({ port: options.port, services });
+  const aws: AwsServices = {};
+  const endpoint = await startAwsEndpoint({ port: options.port, services: aws });
   const sdkEnv = options.sdkEnv(endpoint.url);
-  const emf = new EmfSink();
+  let attached: AttachedServices | undefined;
   const runner = new LambdaRunner({
     rootDir: options.rootDir,
     functions: options.wiring.functions.map((f) => ({
@@ -63,25 +74,24 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     })),
     maxConcurrency: 8,
     onLog: (name, line) => {
-      emf.ingest(line);
+      attached?.cloudWatch.ingestLogLine(line);
       options.onFunctionLog?.(name, line);
     },
     onAsyncFailure: (name, _payload, error) => {
       options.onFunctionLog?.(name, `async invocation failed for good: ${error.errorType}: ${error.errorMessage}`);
     },
   });
-  services.lambda = runner;
-  let attached: AttachedServices;
+  aws.lambda = runner;
   try {
     attached = await attachServices({
-      services,
+      services: aws,
       runner,
       wiring: options.wiring,
       rootDir: options.rootDir,
       speed: options.speed,
       startContainers: options.startContainers,
       containerEnv: { ...sdkEnv, ...options.containerEnv },
-      onMetricLine: (line) => emf.ingest(line),
+      endpointUrl: endpoint.url,
       log: (line) => options.onFunctionLog?.('steward-local', line),
     });
   } catch (error) {
@@ -91,9 +101,10 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
   }
   // Loading every handler now keeps the first requests fast and surfaces a broken import at start-up.
   await runner.warm();
+  const services = attached;
   return {
     url: endpoint.url,
-    services: attached,
+    services,
     invoke: async (name, payload) => {
       try {
         return await runner.invoke(name, payload);
@@ -105,11 +116,20 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
         };
       }
     },
-    recentEvents: (limit) => attached.recentEvents(limit),
-    metrics: () => emf.list(),
+    recentEvents: (limit) => services.recentEvents(limit),
+    metrics: () =>
+      services.metrics().map((m) => ({
+        namespace: m.namespace,
+        name: m.name,
+        dimensions: m.dimensions,
+        unit: m.unit,
+        count: m.minutes.reduce((n, b) => n + b.count, 0),
+        sum: m.minutes.reduce((n, b) => n + b.sum, 0),
+        last: m.points.at(-1)?.value ?? 0,
+      })),
     functionStats: () => runner.stats(),
     stop: async () => {
-      await attached.stop();
+      await services.stop();
       await runner.close();
       await endpoint.close();
     },

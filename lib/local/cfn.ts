@@ -112,6 +112,17 @@ export class CfnEvaluator {
         this.physical.set(`${stackName}/${id}`, { ref: arnOf, attrs: { Arn: arnOf } });
       }
     }
+    // ECS service ARNs carry their cluster's name (`service/<cluster>/<name>`).
+    for (const { stackName, template } of stacks) {
+      for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::ECS::Service' || resource.Properties?.Cluster === undefined) continue;
+        const cluster = String(this.resolve(stackName, resource.Properties.Cluster)).replace(/^.*:cluster\//, '');
+        const current = this.physical.get(`${stackName}/${id}`)!;
+        const name = current.attrs.Name!;
+        const serviceArn = arn('ecs', `service/${cluster}/${name}`);
+        this.physical.set(`${stackName}/${id}`, { ref: serviceArn, attrs: { Name: name, ServiceArn: serviceArn } });
+      }
+    }
     for (const { stackName, template } of stacks) {
       for (const output of Object.values(template.Outputs ?? {})) {
         if (output.Export === undefined) continue;

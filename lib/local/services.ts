@@ -5,8 +5,12 @@
  */
 import type { EventPattern } from '../core/events/pattern.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
+import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
+import { EcsService } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { SnsService } from './sns/index.ts';
+import { SqsService } from './sqs/index.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
 import type { LocalWiring } from './wiring.ts';
 
@@ -18,7 +22,8 @@ export interface AttachOptions {
   speed: number;
   startContainers: boolean;
   containerEnv: Record<string, string>;
-  onMetricLine: (line: string) => void;
+  /** Base URL of the endpoint (queue URLs). */
+  endpointUrl: string;
   /** Problems worth a line in the log (failed deliveries). */
   log: (line: string) => void;
 }
@@ -27,7 +32,12 @@ export interface AttachOptions {
 export interface AttachedServices {
   stepFunctions: StepFunctionsService;
   eventBridge: EventBridgeService;
+  ecs: EcsService;
+  sns: SnsService;
+  sqs: SqsService;
+  cloudWatch: CloudWatchService;
   scheduler: LocalScheduler;
+  metrics(): MetricSeries[];
   recentEvents(limit: number): unknown[];
   stop(): Promise<void>;
 }
@@ -83,19 +93,62 @@ export function scheduleInput(input: string | undefined, speed: number): unknown
 
 /** Starts every service and loads it from the wiring. */
 export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
-  const { runner, wiring, speed } = options;
+  const { runner, wiring, speed, log } = options;
   const scheduler = new LocalScheduler(speed);
+  const cloudWatch = new CloudWatchService();
+  const sqs = new SqsService(() => options.endpointUrl);
+  for (const queue of wiring.queues) sqs.createQueue(queue.name);
+  const sns = new SnsService({ invokeLambda: (arn, event) => runner.invoke(arn, event, { async: true }) });
+  for (const topic of wiring.topics) {
+    sns.createTopic(topic.name);
+    for (const sub of topic.subscriptions) {
+      if (sub.protocol === 'lambda') sns.subscribeLambda(topic.arn, sub.endpoint);
+      else log(`steward local: ${topic.name}: ${sub.protocol} subscriptions are not delivered locally`);
+    }
+  }
+  const ecs = new EcsService({
+    handleSignals: false,
+    onOutput: (service, stream, line) => {
+      cloudWatch.ingestLogLine(line);
+      log(`${service} ${stream}: ${line}`);
+    },
+  });
+  for (const service of wiring.containerServices) {
+    const container = service.containers[0];
+    if (!container?.command) {
+      log(`steward local: ECS service ${service.serviceName} has no command; it is not run locally`);
+      continue;
+    }
+    const port = container.port ?? Number(container.environment.PORT);
+    if (!Number.isInteger(port) || port <= 0) {
+      throw new Error(`ECS service ${service.serviceName}: no container port (PortMappings or PORT) to run it on`);
+    }
+    const [program, ...args] = container.command;
+    ecs.defineService({
+      cluster: service.cluster,
+      name: service.serviceName,
+      // `node` is the project's pinned Node, the one running Steward.
+      command: [program === 'node' ? process.execPath : program!, ...args],
+      cwd: options.rootDir,
+      env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
+      port,
+      desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,
+    });
+  }
   let stepFunctions: StepFunctionsService | undefined;
   const eventBridge = new EventBridgeService({
     scheduler,
     invokers: {
       lambda: (arn, payload) => runner.invoke(arn, payload),
+      sqs: async (arn, body) => {
+        sqs.send(arn, body);
+      },
       stepFunctions: async (arn, input) => {
         stepFunctions?.startExecution({ stateMachineArn: arn, input });
       },
     },
     onDeliveryFailure: (rule, target, _payload, error) => {
-      options.log(`steward local: rule ${rule} could not deliver to ${target}: ${error}`);
+      log(`steward local: rule ${rule} could not deliver to ${target}: ${error}`);
     },
   });
   for (const bus of wiring.eventBuses) eventBridge.createBus(bus);
@@ -132,11 +185,28 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   }
   options.services.stepFunctions = stepFunctions.operations();
   options.services.events = eventBridge.operations();
+  options.services.ecs = ecs.operations();
+  options.services.sns = sns.operations();
+  options.services.sqs = sqs.operations();
+  options.services.cloudWatch = cloudWatch.operations();
   await loadStateMachines(stepFunctions, wiring);
+  try {
+    await ecs.start();
+  } catch (error) {
+    await ecs.close();
+    scheduler.close();
+    eventBridge.close();
+    throw new Error(`the managed services could not start: ${(error as Error).message}`);
+  }
   return {
     stepFunctions,
     eventBridge,
+    ecs,
+    sns,
+    sqs,
+    cloudWatch,
     scheduler,
+    metrics: () => cloudWatch.metrics(),
     recentEvents: (limit) =>
       eventBridge
         .recentEvents()
@@ -146,6 +216,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     stop: async () => {
       scheduler.close();
       eventBridge.close();
+      await ecs.close();
     },
   };
 }

@@ -112,7 +112,14 @@ export interface LocalContainerService {
   serviceName: string;
   serviceArn: string;
   desiredCount: number;
-  containers: Array<{ name: string; image?: string; command?: string[]; environment: Record<string, string> }>;
+  containers: Array<{
+    name: string;
+    image?: string;
+    command?: string[];
+    environment: Record<string, string>;
+    /** First container port of the port mappings. */
+    port?: number;
+  }>;
 }
 
 export interface LocalApiRoute {
@@ -385,7 +392,14 @@ function deriveContainerServices(
       for (const e of (c.Environment as Array<{ Name: string; Value: unknown }> | undefined) ?? [])
         environment[e.Name] = String(e.Value);
       const command = Array.isArray(c.Command) ? (c.Command as unknown[]).map(String) : undefined;
-      return { name: String(c.Name), image: typeof c.Image === 'string' ? c.Image : undefined, command, environment };
+      const mapping = (c.PortMappings as Array<{ ContainerPort?: number }> | undefined)?.[0];
+      return {
+        name: String(c.Name),
+        image: typeof c.Image === 'string' ? c.Image : undefined,
+        command,
+        environment,
+        port: mapping?.ContainerPort === undefined ? undefined : Number(mapping.ContainerPort),
+      };
     });
     const cluster = String(p.Cluster ?? 'default');
     return {
