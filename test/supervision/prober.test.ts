@@ -133,6 +133,37 @@ describe('prober engine (real HTTP, local DynamoDB, simulated round clock)', () 
     );
   });
 
+  it('with phi accrual, missed heartbeats make a check unhealthy before the failure count would', async () => {
+    svc.mode = 'ok';
+    const { record } = await services.registerManagedService(
+      {
+        name: 'phi-probed',
+        base_url: svc.url,
+        failure_threshold: 5,
+        phi_accrual: { threshold: 8 },
+        health_checks: [{ name: 'http', type: 'http', path: '/health', timeout_ms: 200 }],
+      },
+      'deployment',
+    );
+    const engine = new engineModule.ProbeEngine(
+      { publish: async () => undefined, requestRestart: async () => undefined, metric: () => undefined },
+      { concurrency: 8, roundSeconds: 10 },
+    );
+    await engine.load(0, 1);
+    const t0 = Date.now() + 60_000;
+    const healthAt: string[] = [];
+    for (let r = 0; r <= 6; r++) {
+      if (r === 4) svc.mode = 'hang';
+      await engine.round(r, t0 + r * 10_000);
+      healthAt.push((await services.getService(record.id))!.health);
+    }
+    expect(healthAt.slice(0, 6)).not.toContain('unhealthy');
+    expect(healthAt[6]).toBe('unhealthy');
+    const [check] = health.checkRecordsOf(await health.servicePartition(record.id));
+    expect(check!.consecutive_failures).toBe(3);
+    svc.mode = 'ok';
+  });
+
   it('splits services over shards by a stable hash', () => {
     const ids = Array.from({ length: 400 }, (_, i) => `id-${i}`);
     const counts = [0, 0, 0, 0];
