@@ -58,13 +58,21 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   }
 }
 
+/** Decodes a path parameter; one that is not valid percent-encoding (a bare `%`) is taken as it is. */
+function decodeParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 function routeOf(event: APIGatewayProxyEvent): { route: Route; params: Record<string, string> } | undefined {
   // API Gateway gives the resource template (`/executions/{execution_id}`); prefer it, fall back to the raw path.
   const byResource = ROUTES.find((r) => r.method === event.httpMethod && r.path === event.resource);
   if (byResource) {
     const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(event.pathParameters ?? {}))
-      if (v !== undefined) params[k] = decodeURIComponent(v);
+    for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = decodeParam(v);
     return { route: byResource, params };
   }
   return findRoute(event.httpMethod, event.path);

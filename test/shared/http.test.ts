@@ -89,4 +89,13 @@ describe('apiHandler', () => {
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body).error.code).toBe('route_not_found');
   });
+
+  it('takes a path parameter that is not valid percent-encoding as it is, never a 500', async () => {
+    const handler = apiHandler({ getExecution: async (req) => ({ body: { id: req.params.execution_id } }) });
+
+    const res = await handler(event('GET', '/executions/100%', '/executions/{execution_id}'), context);
+
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ id: '100%' });
+  });
 });
