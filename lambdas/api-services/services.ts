@@ -1,5 +1,6 @@
 /** Operations on the service registry: register, list, get, update, retire, health, status. */
 
+import { effectiveChecks } from '../../lib/core/supervision/defaults.ts';
 import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
 import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
 import { parseServiceSpec, type ServiceSpec } from '../../lib/core/supervision/manifest.ts';
@@ -157,7 +158,10 @@ export async function getServiceHealth(req: ApiRequest): Promise<ApiResult> {
     body: {
       service_id: id,
       name: record.name,
-      status: serviceStatus(checks.map((c) => c.status)),
+      // Checks never probed yet count as unknown, so a new check does not hide behind old healthy ones.
+      status: serviceStatus(
+        effectiveChecks(record.spec).map((c) => checks.find((x) => x.check === c.name)?.status ?? 'unknown'),
+      ),
       recorded_status: record.health,
       maintenance: view.maintenance,
       lifecycle: record.status,

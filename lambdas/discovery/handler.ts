@@ -21,7 +21,9 @@ export type DiscoveryEvent = { 'detail-type'?: string; detail?: { data?: unknown
 /** Registers advertised services, or scans clusters and namespaces and marks what disappeared. */
 export async function handler(event: DiscoveryEvent): Promise<Record<string, unknown>> {
   if (event['detail-type'] === 'service.advertised') {
-    const parsed = serviceSpecSchema.safeParse(event.detail?.data);
+    // Steward-shaped events carry the spec in `data`; other producers may put the spec as the whole detail.
+    const detail = event.detail as { data?: unknown } | undefined;
+    const parsed = serviceSpecSchema.safeParse(detail && 'data' in detail ? detail.data : detail);
     if (!parsed.success) {
       logger.warn('Ignored an invalid advertisement', { issues: parsed.error.issues });
       return { ignored: true };

@@ -139,6 +139,13 @@ describe('discovery (ECS and Cloud Map mocked, local DynamoDB)', () => {
     expect(
       await discovery.handler({ 'detail-type': 'service.advertised', detail: { data: { name: 'Not Valid' } } }),
     ).toEqual({ ignored: true });
+    // A producer that puts the spec as the whole detail is understood too.
+    const plain = await discovery.handler({
+      'detail-type': 'service.advertised',
+      detail: { name: 'plain-adv', port: 7000 } as never,
+    });
+    expect(plain.created).toBe(true);
+    expect((await services.getServiceByName('plain-adv'))!.status).toBe('discovered');
   });
 
   it('scans clusters and namespaces, registers what it finds, and marks what disappeared', async () => {
