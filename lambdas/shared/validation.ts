@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldProblem, ValidationError } from './errors.ts';
 
 /** Formats a zod issue path as a JSON path under `root`: `body.definition.steps[2].name`. */

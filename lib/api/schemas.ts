@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Route } from '../core/api/route.ts';
 
 /** JSON Schema as a plain object. */

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openApiDocument } from '../../lib/api/openapi.ts';
 import { bodyJsonSchema, modelName } from '../../lib/api/schemas.ts';
 import type { Route } from '../../lib/core/api/route.ts';

@@ -6,7 +6,7 @@
  * one left to Steward (discovery never overwrites what a user set). Defaults live in `defaults.ts`
  * (`SUPERVISION_DEFAULTS`) and are applied where a value is used.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
 /** Names of services, groups and checks: DNS labels, so they can become Cloud Map and ECS names. */

@@ -7,7 +7,7 @@
  * (names, edges, cycles, templates, conflicting options). Parsing applies no defaults: the parsed document equals
  * the input, and the compiler applies documented defaults itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** HTTP methods a service call may use (default POST). */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -2,7 +2,7 @@
  * Validation of workflow documents: structure (zod) first, then meaning. Every problem is returned at once, each
  * with the JSON path of the offending node and a sentence saying what to change.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Problem } from './errors.ts';
 import type { WorkflowDocument } from './schema.ts';
 import { workflowDocumentSchema } from './schema.ts';

@@ -1,5 +1,5 @@
 /** Request schemas of the event routes (lib/core/api/routes/events.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest `data` accepted, as JSON: the event is stored whole, in the event item and in early-event items. */
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;

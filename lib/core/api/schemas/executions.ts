@@ -1,5 +1,5 @@
 /** Request schemas of the execution, step and audit routes (lib/core/api/routes/executions.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXECUTION_STATUSES } from '../../execution/status.ts';
 
 const id = z.string().min(1).max(256);

@@ -1,5 +1,5 @@
 /** Request schemas of the service registry, status and alert routes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIFECYCLE_STATES } from '../../supervision/lifecycle.ts';
 import { serviceSpecSchema } from '../../supervision/manifest.ts';
 

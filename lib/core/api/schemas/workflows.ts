@@ -1,5 +1,5 @@
 /** Request schemas of the workflow routes (lib/core/api/routes/workflows.ts). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type WorkflowDocument, workflowDocumentSchema } from '../../workflow/schema.ts';
 
 const limit = z
