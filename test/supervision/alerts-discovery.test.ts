@@ -146,6 +146,10 @@ describe('discovery (ECS and Cloud Map mocked, local DynamoDB)', () => {
     });
     expect(plain.created).toBe(true);
     expect((await services.getServiceByName('plain-adv'))!.status).toBe('discovered');
+    // Registering it by hand adopts it: registered, the user's fields win from now on.
+    const adopted = await services.registerManagedService({ name: 'plain-adv', port: 7001 }, 'api');
+    expect(adopted.record).toMatchObject({ status: 'registered', source: 'api', user_fields: ['port'] });
+    expect(adopted.record.spec.port).toBe(7001);
   });
 
   it('scans clusters and namespaces, registers what it finds, and marks what disappeared', async () => {

@@ -165,21 +165,24 @@ export async function registerManagedService(
       }
     }
     const revive = existing.status === 'retired' && source !== 'discovery';
-    if (source === 'api' && !revive) throw new ServiceExistsError(existing);
+    // A user (API or deployment) registering what discovery found adopts it: discovered → registered.
+    const adopt = existing.status === 'discovered' && source !== 'discovery';
+    if (source === 'api' && !revive && !adopt) throw new ServiceExistsError(existing);
     const merged = mergeServiceSpec(existing, spec, source);
-    if (!merged.changed && !revive) return { record: existing, created: false, changed: false };
+    if (!merged.changed && !revive && !adopt) return { record: existing, created: false, changed: false };
     const record: ServiceRecord = {
       ...existing,
       spec: merged.spec,
       user_fields: merged.user_fields,
-      status: revive ? 'registered' : existing.status,
+      status: revive || adopt ? 'registered' : existing.status,
+      source: adopt ? source : existing.source,
       retired_at: revive ? undefined : existing.retired_at,
       updated_at: now,
       version: existing.version + 1,
     };
     try {
       await putIfVersion(record, existing.version);
-      return { record, created: revive, changed: true };
+      return { record, created: revive || adopt, changed: true };
     } catch (error) {
       if (error instanceof StaleServiceError) continue;
       throw error;
