@@ -1,0 +1,202 @@
+/**
+ * End-to-end: Steward's workflows through the REST API only, against local mode (default) or a deployed stack
+ * (STEWARD_E2E_URL). Tests that need local-only control of the sample services run only against local mode.
+ */
+import { describe, expect, it } from 'vitest';
+import { type E2E, eventually, isLocal, seedContext, waitForStatus } from '../support/steward.ts';
+
+/** Registers the cases; `get` gives the running Steward (started by the suite's beforeAll). */
+export function workflowCases(get: () => E2E): void {
+  const e2e = new Proxy({} as E2E, { get: (_t, key) => get()[key as keyof E2E] });
+
+  interface Execution {
+    execution_id: string;
+    status: string;
+    correlation_id: string;
+  }
+  interface Steps {
+    steps: Array<{ step: string; status: string; attempts?: number }>;
+  }
+
+  const start = async (workflowName: string, context: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const answer = await e2e.api<Execution>('POST', '/executions', {
+      workflow_name: workflowName,
+      correlation_id: crypto.randomUUID(),
+      context,
+      ...extra,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body;
+  };
+
+  const stepStatuses = async (id: string): Promise<Record<string, string>> => {
+    const { body } = await e2e.api<Steps>('GET', `/executions/${id}/steps`);
+    return Object.fromEntries(body.steps.map((s) => [s.step, s.status]));
+  };
+
+  describe('the seed workflow', () => {
+    it('runs "Agent Task Execution" to completion when the agent reports agent.task_completed', async () => {
+      const started = await start('Agent Task Execution', seedContext());
+
+      const done = await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000);
+
+      expect(done.status).toBe('completed');
+      expect(await stepStatuses(started.execution_id)).toEqual({
+        task_preparation: 'completed',
+        agent_assignment: 'completed',
+        execution_monitoring: 'completed',
+        result_processing: 'completed',
+      });
+      const events = await e2e.api<{ events: Array<{ type: string }> }>(
+        'GET',
+        `/correlations/${started.correlation_id}/events`,
+      );
+      expect(events.body.events.map((e) => e.type)).toContain('agent.task_completed');
+    }, 90_000);
+
+    it('starts at most one execution per idempotency key; another body under the key is refused', async () => {
+      const key = crypto.randomUUID();
+      const context = seedContext();
+      const body = { workflow_name: 'Agent Task Execution', context, idempotency_key: key };
+
+      const first = await e2e.api<Execution>('POST', '/executions', body);
+      const again = await e2e.api<Execution>('POST', '/executions', body);
+      const other = await e2e.api('POST', '/executions', { ...body, context: { ...context, task_id: 'other' } });
+
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(200);
+      expect(again.body.execution_id).toBe(first.body.execution_id);
+      expect(other.status).toBe(422);
+    });
+  });
+
+  describe('the patterns of statemachines/', () => {
+    const order = () => ({ order_id: `o-${crypto.randomUUID().slice(0, 8)}`, customer_id: 'c1', amount: 42 });
+    const cases: Array<[string, string, () => Record<string, unknown>]> = [
+      ['sequential', 'Order Fulfilment', order],
+      ['parallel', 'Task Readiness Check', () => ({ task_id: crypto.randomUUID(), project_id: crypto.randomUUID() })],
+      ['conditional', 'Priority Shipping', () => ({ ...order(), priority: 'high' })],
+      [
+        'map',
+        'Bulk Reservation',
+        () => ({
+          ...order(),
+          lines: [
+            { sku: 'a', quantity: 1 },
+            { sku: 'b', quantity: 2 },
+          ],
+        }),
+      ],
+      ['error handling (happy path)', 'Order Saga', order],
+      ['sub-workflow', 'Checkout', () => ({ cart_id: `cart-${crypto.randomUUID().slice(0, 8)}`, customer_id: 'c1' })],
+    ];
+
+    it.each(cases)(
+      'runs the %s pattern (%s) to completion',
+      async (_pattern, workflow, context) => {
+        const started = await start(workflow, context());
+
+        const done = await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000);
+
+        expect(done.status, JSON.stringify(done.error_details)).toBe('completed');
+      },
+      90_000,
+    );
+
+    it('runs the event-based pattern (Dual Approval) once both events arrive', async () => {
+      const project = crypto.randomUUID();
+      const started = await start('Dual Approval', { project_id: project });
+      await eventually('both waits to be registered', async () => {
+        const steps = await stepStatuses(started.execution_id);
+        return steps.wait_budget_approval && steps.wait_plan_approval ? steps : undefined;
+      });
+
+      await e2e.api('POST', '/events', {
+        type: 'payments.budget_approved',
+        source: 'e2e',
+        data: { project_id: project },
+      });
+      await e2e.api('POST', '/events', {
+        type: 'planning.plan_approved',
+        source: 'e2e',
+        data: { project_id: project, plan: `plan-${project}` },
+      });
+
+      expect((await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000)).status).toBe(
+        'completed',
+      );
+    }, 90_000);
+
+    it('consumes events that arrive before their wait', async () => {
+      const project = crypto.randomUUID();
+      for (const [type, data] of [
+        ['payments.budget_approved', { project_id: project }],
+        ['planning.plan_approved', { project_id: project, plan: `plan-${project}` }],
+      ] as const) {
+        const sent = await e2e.api('POST', '/events', { type, source: 'e2e', data });
+        expect(sent.status).toBe(202);
+      }
+
+      const started = await start('Dual Approval', { project_id: project });
+
+      expect((await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000)).status).toBe(
+        'completed',
+      );
+    }, 90_000);
+  });
+
+  describe('steering executions', () => {
+    it('pauses, resumes and cancels a run; an illegal command answers 409', async () => {
+      const started = await start('Dual Approval', { project_id: crypto.randomUUID() });
+      await waitForStatus(e2e, started.execution_id, ['running']);
+
+      const paused = await e2e.api('PUT', `/executions/${started.execution_id}/pause`, { reason: 'e2e' });
+      expect(paused.status, JSON.stringify(paused.body)).toBe(200);
+      await waitForStatus(e2e, started.execution_id, ['paused']);
+      expect((await e2e.api('PUT', `/executions/${started.execution_id}/pause`)).status).toBe(409);
+
+      expect((await e2e.api('PUT', `/executions/${started.execution_id}/resume`)).status).toBe(200);
+      await waitForStatus(e2e, started.execution_id, ['running']);
+
+      expect((await e2e.api('PUT', `/executions/${started.execution_id}/cancel`, { reason: 'e2e' })).status).toBe(200);
+      await waitForStatus(e2e, started.execution_id, ['cancelled']);
+      expect((await e2e.api('PUT', `/executions/${started.execution_id}/resume`)).status).toBe(409);
+    }, 60_000);
+
+    it.runIf(isLocal)(
+      'retries a failed step: the run continues from it, earlier steps are not called again',
+      async () => {
+        const commerce = 'http://127.0.0.1:4513';
+        const context = { order_id: `o-${crypto.randomUUID().slice(0, 8)}`, customer_id: 'c1', amount: 7 };
+        const shipments = `/orders/${context.order_id}/shipments`;
+        // More failures than the step's attempts: the run fails at ship_order.
+        await fetch(`${commerce}/__control/fail`, {
+          method: 'POST',
+          body: JSON.stringify({ path: shipments, times: 20 }),
+        });
+        const started = await start('Order Fulfilment', context);
+        const failed = await waitForStatus(e2e, started.execution_id, ['failed', 'completed'], 60_000);
+        expect(failed.status).toBe('failed');
+        await fetch(`${commerce}/__control/fail`, {
+          method: 'POST',
+          body: JSON.stringify({ path: shipments, times: 0 }),
+        });
+
+        const retry = await e2e.api('POST', `/executions/${started.execution_id}/steps/ship_order/retry`);
+        expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+
+        expect((await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000)).status).toBe(
+          'completed',
+        );
+        const calls = (await (await fetch(`${commerce}/__control/calls`)).json()) as { calls: Array<{ path: string }> };
+        expect(calls.calls.filter((c) => c.path === `/orders/${context.order_id}/charges`)).toHaveLength(1);
+        const retries = await e2e.api<{ retries: unknown[] }>(
+          'GET',
+          `/executions/${started.execution_id}/steps/ship_order/retries`,
+        );
+        expect(retries.status).toBe(200);
+      },
+      120_000,
+    );
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * Steward end to end: one local Steward (or the deployed one at STEWARD_E2E_URL) for every case, since the sample
+ * services listen on fixed ports. Workflows first, then the status page, then supervision, whose last case spends
+ * agent-orchestrator's restart budget.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { supervisionCases } from './cases/supervision.ts';
+import { workflowCases } from './cases/workflows.ts';
+import { type E2E, startE2E } from './support/steward.ts';
+
+let e2e: E2E | undefined;
+
+beforeAll(async () => {
+  e2e = await startE2E();
+}, 180_000);
+afterAll(async () => {
+  await e2e?.stop();
+}, 30_000);
+
+const get = (): E2E => {
+  if (!e2e) throw new Error('Steward did not start');
+  return e2e;
+};
+
+workflowCases(get);
+supervisionCases(get);
