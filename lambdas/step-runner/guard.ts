@@ -8,10 +8,12 @@ import { notStartable } from './errors.ts';
  * cancelled or finished one throws `Steward.Cancelled`. A run still `created` is let through: the status handler
  * records `running` asynchronously and may not have done so when the first step starts.
  */
-export async function guardStepStart(executionId: string, step: string): Promise<void> {
+export async function guardStepStart(executionId: string, step: string, attempt = 1): Promise<void> {
   const result = await markStepStarted(executionId, step);
   if (result.ok) return;
   const status = result.current?.status;
+  // The status handler recorded `running` between the failed condition and the read: mark the step again.
+  if (status === 'running' && attempt < 3) return guardStepStart(executionId, step, attempt + 1);
   if (status === 'created') {
     logger.info('Step starts before the run is recorded as running', { executionId, step });
     return;
