@@ -6,7 +6,7 @@
 import type { EventPattern } from '../core/events/pattern.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
 import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
-import { EcsService } from './ecs/index.ts';
+import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { SnsService } from './sns/index.ts';
@@ -89,6 +89,19 @@ export function scheduleInput(input: string | undefined, speed: number): unknown
     return { ...parsed, round_seconds: 10 / speed };
   }
   return parsed;
+}
+
+/** A managed service's port already taken would make its process fail to listen: say so before starting any. */
+async function checkPortsFree(wiring: LocalWiring): Promise<void> {
+  for (const service of wiring.containerServices) {
+    const container = service.containers[0];
+    const port = container?.port ?? Number(container?.environment.PORT);
+    if (Number.isInteger(port) && (await portOpen(port))) {
+      throw new Error(
+        `port ${port} of managed service '${service.serviceName}' (services.json) is already in use: stop what uses it, or start with --no-samples`,
+      );
+    }
+  }
 }
 
 /** Starts every service and loads it from the wiring. */
@@ -191,6 +204,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.cloudWatch = cloudWatch.operations();
   await loadStateMachines(stepFunctions, wiring);
   try {
+    if (options.startContainers) await checkPortsFree(wiring);
     await ecs.start();
   } catch (error) {
     await ecs.close();
