@@ -4,13 +4,15 @@
  * another restarter already acted: it does nothing.
  */
 import { StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ENV } from '../../lib/core/env.ts';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
-import { effectiveRestartPolicy } from '../../lib/core/supervision/defaults.ts';
+import { effectiveEcsTarget, effectiveRestartPolicy } from '../../lib/core/supervision/defaults.ts';
 import { PROBED_STATES } from '../../lib/core/supervision/lifecycle.ts';
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
 import { decideRestart } from '../../lib/core/supervision/restart-budget.ts';
 import { SupervisionTree } from '../../lib/core/supervision/strategy.ts';
 import { ecs } from '../shared/clients/ecs.ts';
+import { listEnv } from '../shared/config.ts';
 import { stewardEvent } from '../shared/events.ts';
 import {
   getGroupRestarts,
@@ -19,6 +21,8 @@ import {
   saveRestartState,
 } from '../shared/repositories/restarts.ts';
 import { allServices, getService, listGroups, type ServiceRecord } from '../shared/repositories/services.ts';
+
+const CLUSTERS = listEnv(ENV.ecsClusters);
 
 /** A restart request (from the prober, or `detail.data` of a bus event). */
 export interface RestartRequest {
@@ -152,7 +156,7 @@ async function restartOne(
 }
 
 async function ecsRestart(record: ServiceRecord, action: string, badTasks: string[] | undefined): Promise<string> {
-  const target = record.spec.ecs;
+  const target = effectiveEcsTarget(record.spec, CLUSTERS);
   if (!target) return 'no ECS service to restart (recorded only)';
   if (action === 'stop_task' && badTasks && badTasks.length > 0) {
     for (const task of badTasks) {

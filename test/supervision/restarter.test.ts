@@ -15,6 +15,7 @@ let restarter: typeof import('../../lambdas/restarter/handler.ts');
 
 beforeAll(async () => {
   process.env[ENV.eventBus] = 'bus';
+  process.env[ENV.ecsClusters] = 'arn:aws:ecs:us-east-1:123456789012:cluster/deployed';
   const { dynamodb } = await import('../../lambdas/shared/clients/dynamodb.ts');
   await useFreshTables(dynamodb);
   enforceDataRules(dynamodb);
@@ -63,6 +64,21 @@ describe('restarter (ECS mocked, local DynamoDB)', () => {
     // Right after a restart the service is in its grace period: a new request waits.
     const again = await restarter.handler({ service_id: id });
     expect(again.actions).toEqual([{ service: 'racer', action: 'wait', detail: 'grace' }]);
+  });
+
+  it('restarts a deployed service by its name in the deployment cluster when the registry has no ecs target', async () => {
+    const id = await unhealthy({ name: 'deployed-svc', port: 80, command: ['node', 'svc.mjs'] });
+    await restarter.handler({ service_id: id });
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/deployed',
+      service: 'deployed-svc',
+      forceNewDeployment: true,
+    });
+    const manual = await unhealthy({ name: 'not-on-ecs', port: 80 });
+    const out = await restarter.handler({ service_id: manual });
+    expect(out.actions).toEqual([
+      { service: 'not-on-ecs', action: 'restarted', detail: 'no ECS service to restart (recorded only)' },
+    ]);
   });
 
   it('stops the bad tasks when the policy says stop_task', async () => {

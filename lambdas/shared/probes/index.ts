@@ -1,6 +1,13 @@
 /** Runs any health check of a service: dispatches on the check type with the service's resolved defaults. */
-import { effectiveBaseUrl, effectiveTiming, SUPERVISION_DEFAULTS } from '../../../lib/core/supervision/defaults.ts';
+import { ENV } from '../../../lib/core/env.ts';
+import {
+  effectiveBaseUrl,
+  effectiveEcsTarget,
+  effectiveTiming,
+  SUPERVISION_DEFAULTS,
+} from '../../../lib/core/supervision/defaults.ts';
 import type { HealthCheckSpec, ServiceSpec } from '../../../lib/core/supervision/manifest.ts';
+import { listEnv } from '../config.ts';
 import { probeCustom } from './custom.ts';
 import { probeEcs } from './ecs.ts';
 import { probeHttp } from './http.ts';
@@ -29,11 +36,12 @@ export async function runCheck(service: ServiceSpec, check: HealthCheckSpec): Pr
         check.engine,
       );
     case 'ecs': {
-      const cluster = check.cluster ?? service.ecs?.cluster;
+      const target = effectiveEcsTarget(service, listEnv(ENV.ecsClusters));
+      const cluster = check.cluster ?? target?.cluster;
       if (!cluster) return { ok: false, latency_ms: 0, message: 'no ECS cluster known for this service' };
       return probeEcs(
         cluster,
-        check.service_name ?? service.ecs?.service_name ?? service.name,
+        check.service_name ?? target?.service_name ?? service.name,
         check.min_running_ratio ?? 1,
       );
     }

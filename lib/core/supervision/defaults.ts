@@ -101,6 +101,21 @@ export function effectiveChecks(spec: ServiceSpec): HealthCheckSpec[] {
   return [];
 }
 
+/**
+ * The ECS service behind a registry entry: `ecs` when set (discovery, or by hand); otherwise, for a service the
+ * deployment runs (it has an image or a command), the service of the same name in the deployment's first cluster,
+ * which is how the services stack and local mode name them. Undefined when the service is not on ECS.
+ */
+export function effectiveEcsTarget(
+  spec: Pick<ServiceSpec, 'name' | 'ecs' | 'image' | 'command'>,
+  clusters: readonly string[],
+): { cluster: string; service_name: string } | undefined {
+  if (spec.ecs) return spec.ecs;
+  const cluster = clusters[0];
+  if (cluster === undefined || (spec.image === undefined && spec.command === undefined)) return undefined;
+  return { cluster, service_name: spec.name };
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
