@@ -31,7 +31,7 @@ async function get(path) {
 /** The list inside a paginated answer, whatever the collection is called. */
 function items(answer) {
   if (Array.isArray(answer)) return answer;
-  for (const key of ['items', 'services', 'executions', 'steps', 'events', 'alerts', 'retries'])
+  for (const key of ['items', 'services', 'executions', 'steps', 'events', 'alerts', 'retries', 'metrics'])
     if (Array.isArray(answer?.[key])) return answer[key];
   return [];
 }
@@ -47,10 +47,10 @@ function renderServices(list) {
           )
           .join('<br>')
       : '';
-    const restarts = s.restarts ?? s.restart_count ?? s.restart_budget?.used ?? s.budget?.used ?? 0;
-    return `<tr data-service="${esc(s.name)}"><td><b>${esc(s.name)}</b><div class="muted">${esc(s.group ?? '')}</div></td>
-      <td>${pill(s.status ?? s.health_status)}</td><td>${checkText}</td><td>${esc(restarts)}</td>
-      <td>${ago(s.status_changed_at ?? s.last_changed_at ?? s.updated_at)}</td></tr>`;
+    const restarts = s.restarts ?? s.restart_count ?? s.restart_budget?.used ?? s.budget?.used ?? '';
+    return `<tr data-service="${esc(s.name)}"><td><b>${esc(s.name)}</b><div class="muted">${esc([s.group, s.lifecycle].filter(Boolean).join(' · '))}</div></td>
+      <td>${pill(s.health ?? s.status)} <span class="muted">${esc(s.health ? s.status : '')}</span></td><td>${checkText}</td><td>${esc(restarts)}</td>
+      <td>${ago(s.status_changed_at ?? s.last_changed_at ?? s.updated_at ?? s.timestamp)}</td></tr>`;
   });
   $('#services tbody').innerHTML =
     rows.join('') || '<tr><td colspan="5" class="muted">no services registered</td></tr>';

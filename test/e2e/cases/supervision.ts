@@ -92,20 +92,21 @@ export function supervisionCases(get: () => E2E): void {
     it.runIf(isLocal)(
       'restarts an unhealthy service within its budget, then escalates when the budget runs out',
       async () => {
+        // The sample also turns unhealthy by itself 40 s after each start (FLAKE_AFTER_SECONDS), so restarts may
+        // already have happened: count restarts on the bus rather than assume a fresh process.
         const ecs = e2e.local!.backend.services.ecs;
-        const firstPid = ecs.pidOf('agent-orchestrator');
-        expect(firstPid).toBeDefined();
+        expect(ecs.pidOf('agent-orchestrator')).toBeDefined();
 
         await forceUnhealthy();
-        await eventually(
-          'agent-orchestrator to be restarted (a new process)',
+        const restarted = await eventually(
+          'service.restarted for agent-orchestrator',
           async () => {
-            const pid = ecs.pidOf('agent-orchestrator');
-            return pid !== undefined && pid !== firstPid ? pid : undefined;
+            const events = await busEvents('service.restarted');
+            return events.length > 0 ? events : undefined;
           },
           { timeoutMs: 60_000 },
         );
-        expect((await busEvents('service.restarted')).length).toBeGreaterThanOrEqual(1);
+        expect(restarted[0]?.detail.data).toMatchObject({ name: 'agent-orchestrator' });
 
         // Keep it failing: every replacement turns unhealthy again until the budget (3 per 5 minutes) is spent.
         const exhausted = await eventually(
