@@ -93,7 +93,12 @@ export function serve(name, routes, options = {}) {
   server.listen(port, '127.0.0.1', () => {
     console.log(`${name} listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  // Keep-alive connections (Steward's prober, the step runner) would hold close() open: drop them and go.
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 500).unref();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return server;
