@@ -140,7 +140,15 @@ async function restartOne(
     );
     return false;
   }
-  const detail = await ecsRestart(record, policy.action, badTasks);
+  let detail: string;
+  try {
+    detail = await ecsRestart(record, policy.action, badTasks);
+  } catch (error) {
+    // ECS refused: give the claimed restart back (if nobody moved on meanwhile) so the retry of this invocation
+    // is not held by a grace period and a budget entry for a restart that never happened.
+    await saveRestartState(record.id, current.state, current.version + 1);
+    throw error;
+  }
   out.actions.push({ service: record.name, action: 'restarted', detail });
   out.events.push(
     stewardEvent('service.restarted', {

@@ -81,6 +81,15 @@ describe('restarter (ECS mocked, local DynamoDB)', () => {
     ]);
   });
 
+  it('gives the claimed restart back when ECS refuses, so the retried invocation restarts', async () => {
+    const id = await unhealthy(ecsSpec('refused'));
+    ecs.on(UpdateServiceCommand).rejectsOnce(new Error('ThrottlingException')).resolves({});
+    await expect(restarter.handler({ service_id: id })).rejects.toThrow('ThrottlingException');
+    expect((await restarts.getRestartState(id)).state).toMatchObject({ restarts: [], attempt: 0 });
+    const retried = await restarter.handler({ service_id: id });
+    expect(retried.actions).toEqual([{ service: 'refused', action: 'restarted', detail: 'force new deployment' }]);
+  });
+
   it('stops the bad tasks when the policy says stop_task', async () => {
     const id = await unhealthy(ecsSpec('stopper', { restart_policy: { action: 'stop_task' } }));
     await restarter.handler({ service_id: id, bad_tasks: ['arn:task/1', 'arn:task/2'] });
