@@ -116,9 +116,21 @@ export async function run(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`\nsteward local: ${signal}, stopping…\n`);
+      // Whatever a handler left open (timers, sockets) must not keep a stopped Steward alive.
+      const finish = (code: number): void => {
+        done(code);
+        setTimeout(() => process.exit(code), 1_000).unref();
+      };
+      const timer = setTimeout(() => {
+        process.stderr.write('steward local: stopping took over 15 s; exiting anyway\n');
+        process.exit(1);
+      }, 15_000);
       steward.stop().then(
-        () => done(0),
-        () => done(1),
+        () => {
+          clearTimeout(timer);
+          finish(0);
+        },
+        () => finish(1),
       );
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
