@@ -23,6 +23,8 @@ export interface MetricSummary {
 
 export interface BackendOptions {
   wiring: LocalWiring;
+  /** Bundle of each function id (lib/local/bundles.ts). */
+  bundles: Map<string, string>;
   rootDir: string;
   /** Port of the AWS endpoint; 0 picks one. */
   port: number;
@@ -53,11 +55,14 @@ export interface LocalBackend {
 
 /** Starts the endpoint and the services; rejects (with nothing left running) on failure. */
 export async function createBackend(options: BackendOptions): Promise<LocalBackend> {
-  // Bundled first: a build error is reported before anything listens.
-  const bundles = await bundleFunctions(
-    options.rootDir,
-    options.wiring.functions.map((f) => f.id),
-  );
+  const missing = options.wiring.functions.filter((f) => !options.bundles.has(f.id)).map((f) => f.id);
+  const bundles =
+    missing.length === 0
+      ? options.bundles
+      : await bundleFunctions(
+          options.rootDir,
+          options.wiring.functions.map((f) => f.id),
+        );
   const aws: AwsServices = {};
   const endpoint = await startAwsEndpoint({ port: options.port, services: aws });
   const sdkEnv = options.sdkEnv(endpoint.url);

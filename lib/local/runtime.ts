@@ -7,7 +7,9 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../api/openapi.ts';
+import { FUNCTIONS } from '../core/functions.ts';
 import { createBackend, type LocalBackend } from './backend.ts';
+import { bundleFunctions } from './bundles.ts';
 import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
 import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
@@ -104,6 +106,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
   };
 
   try {
+    // esbuild runs in its own process: bundling the handlers overlaps the (CPU-bound) synthesis.
+    const bundling = bundleFunctions(
+      rootDir,
+      FUNCTIONS.map((f) => f.id),
+    );
+    bundling.catch(() => undefined);
     let stacks: StackTemplate[];
     try {
       const loaded = await loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache });
@@ -151,6 +159,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     try {
       backend = await createBackend({
         wiring,
+        bundles: await bundling,
         rootDir,
         port: ports.aws,
         speed,
