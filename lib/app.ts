@@ -173,6 +173,7 @@ function buildServices(
       registrar: data.registrar,
       network: stacks[0]?.network,
       createNetwork: n === 0 && entries.some((e) => e.spec.image),
+      groups: n === 0 ? (manifest.groups ?? []) : [],
       description: description(n === 0 ? 'VPC, cluster, managed services' : `managed services (part ${n + 1})`),
     });
     stacks.push(s);

@@ -1,11 +1,12 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../shared/powertools.ts';
-import { registerDeployedServices } from './services.ts';
+import { registerDeployedGroups, registerDeployedServices } from './services.ts';
 import { type DeployedWorkflow, removeDeployedWorkflow, upsertDeployedWorkflow } from './workflows.ts';
 
 interface RegistrarProperties {
   workflows?: DeployedWorkflow[];
   services?: unknown[];
+  groups?: unknown[];
 }
 
 /** What the Provider framework expects back from onEvent. */
@@ -31,6 +32,8 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
       const outcome = await upsertDeployedWorkflow(w);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
+    // Groups first: a service's supervision reads its group's strategy.
+    counts.groups = await registerDeployedGroups(props.groups ?? []);
     const services = await registerDeployedServices(props.services ?? []);
     counts.services_created = services.created;
     counts.services_changed = services.changed;

@@ -1,5 +1,10 @@
-import { type ServiceSpec, serviceSpecSchema } from '../../lib/core/supervision/manifest.ts';
-import { registerManagedService } from '../shared/repositories/services.ts';
+import {
+  type GroupSpec,
+  groupSpecSchema,
+  type ServiceSpec,
+  serviceSpecSchema,
+} from '../../lib/core/supervision/manifest.ts';
+import { registerGroups, registerManagedService } from '../shared/repositories/services.ts';
 import { fieldPath } from '../shared/validation.ts';
 
 /** Maps whose values are strings by definition: CloudFormation's stringification is undone everywhere else. */
@@ -44,4 +49,19 @@ export async function registerDeployedServices(raw: readonly unknown[]): Promise
     else if (out.changed) changed++;
   }
   return { created, changed };
+}
+
+/** Parses a supervision group from ResourceProperties (CloudFormation's strings undone). */
+export function parseGroupSpec(raw: unknown, index: number): GroupSpec {
+  const parsed = groupSpecSchema.safeParse(undoStringification(raw));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`Deployed group ${index}: ${fieldPath(`groups[${index}]`, issue?.path ?? [])}: ${issue?.message}`);
+}
+
+/** Stores the manifest's supervision groups, so the restarter applies their strategies and budgets. */
+export async function registerDeployedGroups(raw: readonly unknown[]): Promise<number> {
+  const groups = raw.map(parseGroupSpec);
+  await registerGroups(groups);
+  return groups.length;
 }

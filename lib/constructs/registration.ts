@@ -64,6 +64,8 @@ export interface RegistrationProps {
   readonly workflows?: readonly RegisteredWorkflow[];
   /** Manifest entries with `base_url` and the ECS cluster/service ARNs filled in. */
   readonly services?: readonly Record<string, unknown>[];
+  /** The manifest's supervision groups (strategies, group budgets, parents). @default - none */
+  readonly groups?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -78,7 +80,7 @@ export class Registration extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: props.provider.provider.serviceToken,
       resourceType: 'Custom::StewardRegistration',
-      properties: { workflows: props.workflows ?? [], services: props.services ?? [] },
+      properties: { workflows: props.workflows ?? [], services: props.services ?? [], groups: props.groups ?? [] },
     });
   }
 }

@@ -21,6 +21,8 @@ export interface ServicesStackProps extends StackProps {
   readonly network?: ServicesNetwork;
   /** Whether this stack creates the network (true for the first stack when any service runs on ECS). */
   readonly createNetwork: boolean;
+  /** Supervision groups this stack registers (the first stack registers all of them). @default - none */
+  readonly groups?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -33,11 +35,13 @@ export class ServicesStack extends Stack {
   private readonly entries: Record<string, unknown>[] = [];
   private readonly settings: StewardSettings;
   private readonly registrar: RegistrarProvider;
+  private readonly groups: readonly Record<string, unknown>[];
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
     this.settings = props.settings;
     this.registrar = props.registrar;
+    this.groups = props.groups ?? [];
     this.network = props.createNetwork
       ? new ServicesNetwork(this, 'Network', {
           tier: props.settings.tier,
@@ -77,7 +81,7 @@ export class ServicesStack extends Stack {
 
   /** Creates the registration of every service added; call once, after the last addService. */
   register(): void {
-    if (this.entries.length > 0)
-      new Registration(this, 'Registration', { provider: this.registrar, services: this.entries });
+    if (this.entries.length > 0 || this.groups.length > 0)
+      new Registration(this, 'Registration', { provider: this.registrar, services: this.entries, groups: this.groups });
   }
 }

@@ -314,6 +314,31 @@ describe('managed services', () => {
     const ecsOnes = services.filter((x) => x['image']);
     expect(ecsOnes.every((x) => String(x['base_url']).startsWith(`http://${x['name']}.steward.local:`))).toBe(true);
   });
+
+  it("registers the manifest's supervision groups with the services", async () => {
+    const { readFileSync } = await import('node:fs');
+    const manifest = JSON.parse(readFileSync('services.json', 'utf8')) as { groups?: Array<{ name: string }> };
+    const regs = resourcesOf(dev, 'Custom::StewardRegistration').filter((r) => r.stack === 'Services');
+
+    const groups = regs[0]!.Properties['groups'] as Array<Record<string, unknown>>;
+
+    expect(manifest.groups?.length).toBeGreaterThan(0);
+    expect(groups.map((g) => g['name'])).toEqual(manifest.groups?.map((g) => g.name));
+  });
+});
+
+describe('readiness', () => {
+  it('lets api-health list state machines (readiness asks Step Functions) and nothing more of Step Functions', () => {
+    const health = resourcesOf(dev, 'AWS::IAM::Policy').filter((p) => p.id.startsWith('ApiHealthRole'));
+    const actions = health.flatMap((p) =>
+      ((p.Properties['PolicyDocument'] as { Statement: Array<{ Action: string | string[] }> }).Statement ?? []).flatMap(
+        (st) => (Array.isArray(st.Action) ? st.Action : [st.Action]),
+      ),
+    );
+
+    expect(health).toHaveLength(1);
+    expect(actions.filter((a) => a.startsWith('states:'))).toEqual(['states:ListStateMachines']);
+  });
 });
 
 describe('runtime role', () => {

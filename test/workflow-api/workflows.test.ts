@@ -307,4 +307,31 @@ describe('deployed services (registrar)', () => {
       } as never),
     ).rejects.toThrow(/services\[0\]\.port/);
   });
+
+  it('stores the manifest groups as CloudFormation gives them, so the restarter applies their strategies', async () => {
+    const group = { name: 'agents', strategy: 'one_for_all', max_restarts: '5', window_seconds: '60', parent: 'root' };
+
+    const out = await registrar({
+      RequestType: 'Create',
+      LogicalResourceId: 'Groups',
+      ResourceProperties: { workflows: [], services: [], groups: [group] },
+    } as never);
+    const { listGroups } = await import('../../lambdas/shared/repositories/services.ts');
+
+    expect(out.Data.groups).toBe('1');
+    expect(await listGroups()).toContainEqual({
+      name: 'agents',
+      strategy: 'one_for_all',
+      max_restarts: 5,
+      window_seconds: 60,
+      parent: 'root',
+    });
+    await expect(
+      registrar({
+        RequestType: 'Create',
+        LogicalResourceId: 'BadGroup',
+        ResourceProperties: { groups: [{ name: 'g', strategy: 'one_for_most' }] },
+      } as never),
+    ).rejects.toThrow(/groups\[0\]\.strategy/);
+  });
 });
