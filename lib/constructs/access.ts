@@ -38,6 +38,7 @@ export interface AccessTargets {
 /** Actions that support no resource-level permission, by access: listed in docs/infrastructure.md. */
 export const WILDCARD_ACTIONS: Readonly<Partial<Record<Access, readonly string[]>>> = {
   'sfn:callback': ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+  'sfn:list': ['states:ListStateMachines'],
   'sfn:manage': ['states:ValidateStateMachineDefinition', 'states:ListStateMachines'],
   'cloudmap:read': [
     'servicediscovery:ListNamespaces',
@@ -203,6 +204,9 @@ function grant(
     }
     case 'sfn:callback':
       add([...WILDCARD_ACTIONS['sfn:callback']!], ['*']);
+      return {};
+    case 'sfn:list':
+      add([...WILDCARD_ACTIONS['sfn:list']!], ['*']);
       return {};
     case 'ecs:restart': {
       const clusters = t.clusters ?? [];

@@ -17,6 +17,8 @@ export type Access =
   | 'sfn:execute'
   /** SendTaskSuccess/Failure/Heartbeat. */
   | 'sfn:callback'
+  /** ListStateMachines (account-level): readiness asks Step Functions to answer. */
+  | 'sfn:list'
   /** UpdateService/StopTask on the managed ECS services. */
   | 'ecs:restart'
   /** DescribeServices/ListTasks/DescribeTasks/ListServices on the clusters. */
@@ -95,7 +97,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: "REST: Steward's own liveness, readiness and dependencies",
     memoryMb: 256,
     timeoutSeconds: 10,
-    access: ['registry:read', 'history:read', 'bus:put', 'sfn:execute'],
+    access: ['registry:read', 'history:read', 'bus:put', 'sfn:list'],
     triggers: ['api'],
   }),
   fn({
