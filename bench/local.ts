@@ -64,10 +64,19 @@ async function startSteward(): Promise<{ child: ChildProcess; readyMs: number }>
   return { child, readyMs };
 }
 
+async function portFree(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/health`).then(
+    () => false,
+    () => true,
+  );
+}
+
 async function stopSteward(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(15_000)]);
+  // The next start needs the sample services' ports back.
+  await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
 }
 
 async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {

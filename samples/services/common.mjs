@@ -99,6 +99,11 @@ export function serve(name, routes, options = {}) {
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 500).unref();
   };
+  // A sample outlives no Steward: when its parent (local ECS) is gone, it goes too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return server;
