@@ -56,7 +56,7 @@ export function guide(steward: LocalSteward): string {
     `       -d '{"workflow_name":"Agent Task Execution","context":{"project_id":"p1","task_id":"t1","agent_id":"a1"}}'`,
     `  curl -s -X POST ${api}/events -H 'content-type: application/json' \\`,
     `       -d '{"type":"agent.task_completed","source":"me","data":{"task_id":"t1","agent_id":"a1","result":{}}}'`,
-    '  npx steward api GET /workflows',
+    `  npx steward api GET /workflows${api === `http://127.0.0.1:${DEFAULT_PORTS.api}` ? '' : ` --url ${api}`}`,
     '',
   ].join('\n');
 }
