@@ -11,7 +11,12 @@ import { publish, stewardEvent } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { checkRecordsOf, recentResults, servicePartition } from '../shared/repositories/health.ts';
-import { getRestartState, restartStateOf, saveRestartState } from '../shared/repositories/restarts.ts';
+import {
+  getRestartState,
+  getRestartStates,
+  restartStateOf,
+  saveRestartState,
+} from '../shared/repositories/restarts.ts';
 import {
   getService,
   listServices,
@@ -60,9 +65,10 @@ export async function listServiceStatus(req: ApiRequest): Promise<ApiResult> {
     startKey: decodeNextToken(req.query.next_token),
   });
   const now = Date.now();
+  const restarts = await getRestartStates(page.items.map((s) => s.id));
   return {
     body: {
-      services: page.items.map((s) => statusView(s, now)),
+      services: page.items.map((s) => statusView(s, restarts.get(s.id), now)),
       timestamp: new Date(now).toISOString(),
       next_token: encodeNextToken(page.lastKey),
     },

@@ -1,5 +1,6 @@
 /** Response shapes of the service routes, built from registry records (pure mapping, no I/O). */
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
+import type { RestartState } from '../../lib/core/supervision/restart-budget.ts';
 import { dashboardStatus } from '../../lib/core/supervision/rollup.ts';
 import type { ServiceRecord } from '../shared/repositories/services.ts';
 
@@ -38,16 +39,26 @@ export function serviceView(record: ServiceRecord, now = Date.now()): Record<str
 }
 
 /** One entry of `/services/status` in the shape of seed 002. */
-export function statusView(record: ServiceRecord, now = Date.now()): Record<string, unknown> {
+export function statusView(
+  record: ServiceRecord,
+  restarts: RestartState | undefined,
+  now = Date.now(),
+): Record<string, unknown> {
   const maintenance = maintenanceOf(record, now);
   return {
     id: record.id,
-    name: record.spec.description ?? record.name,
+    name: record.name,
+    description: record.spec.description,
     status: record.status === 'retired' ? 'retired' : dashboardStatus(record.health, maintenance.active),
     statusCode: record.last_status_code ?? null,
     timestamp: record.health_changed_at ?? record.updated_at,
     lifecycle: record.status,
     health: record.health,
     maintenance,
+    restarts: restarts && {
+      in_window: restarts.restarts.length,
+      last_restart_at: restarts.last_restart_at === undefined ? null : new Date(restarts.last_restart_at).toISOString(),
+      budget_exhausted: restarts.failed,
+    },
   };
 }

@@ -32,6 +32,25 @@ const published = (): string[] =>
   bus.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.DetailType!));
 
 describe('service registry API (local DynamoDB)', () => {
+  it('shows restarts in the window and a spent budget in /services/status', async () => {
+    const created = json(await call('POST', '/services', { name: 'flaky-worker', port: 8081 }));
+    const { saveRestartState } = await import('../../lambdas/shared/repositories/restarts.ts');
+    const { initialRestartState } = await import('../../lib/core/supervision/restart-budget.ts');
+    const at = Date.parse('2026-11-23T10:00:00Z');
+    await saveRestartState(
+      created.id,
+      { ...initialRestartState(), restarts: [at - 60_000, at], attempt: 2, last_restart_at: at, failed: true },
+      0,
+    );
+
+    const status = json(await call('GET', '/services/status'));
+
+    expect(status.services.find((s: { id: string }) => s.id === created.id)).toMatchObject({
+      name: 'flaky-worker',
+      restarts: { in_window: 2, last_restart_at: '2026-11-23T10:00:00.000Z', budget_exhausted: true },
+    });
+  });
+
   it('registers, lists, gets, updates and retires a service; re-registering revives the same id', async () => {
     const created = await call('POST', '/services', {
       name: 'planning-system',
@@ -63,9 +82,11 @@ describe('service registry API (local DynamoDB)', () => {
 
     const status = json(await call('GET', '/services/status'));
     expect(status.services.find((s: { id: string }) => s.id === svc.id)).toMatchObject({
-      name: 'Planning System',
+      name: 'planning-system',
+      description: 'Planning System',
       status: 'maintenance',
       statusCode: null,
+      restarts: { in_window: 0, last_restart_at: null, budget_exhausted: false },
     });
     expect(typeof status.timestamp).toBe('string');
 

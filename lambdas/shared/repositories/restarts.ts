@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { initialRestartState, type RestartState } from '../../../lib/core/supervision/restart-budget.ts';
 import { ddb } from '../clients/dynamodb.ts';
@@ -33,6 +33,25 @@ export async function getRestartState(serviceId: string): Promise<VersionedResta
     new GetCommand({ TableName: TABLE, Key: { pk: `SVC#${serviceId}`, sk: 'RESTARTS' }, ConsistentRead: true }),
   );
   return restartStateOf(out.Item);
+}
+
+/** Restart states of many services (BatchGetItem, 100 keys per call, unprocessed keys retried); absent = initial. */
+export async function getRestartStates(serviceIds: readonly string[]): Promise<Map<string, RestartState>> {
+  const states = new Map<string, RestartState>();
+  for (let i = 0; i < serviceIds.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = serviceIds
+      .slice(i, i + 100)
+      .map((id) => ({ pk: `SVC#${id}`, sk: 'RESTARTS' }));
+    for (let round = 0; keys && keys.length > 0 && round < 5; round++) {
+      const out = await ddb.send(new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: keys } } }));
+      for (const item of out.Responses?.[TABLE] ?? []) {
+        states.set(String(item.pk).slice('SVC#'.length), restartStateOf(item).state);
+      }
+      keys = out.UnprocessedKeys?.[TABLE]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  for (const id of serviceIds) if (!states.has(id)) states.set(id, initialRestartState());
+  return states;
 }
 
 /** Writes a service's restart state if still at `expected`; false when another writer won. */

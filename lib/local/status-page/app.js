@@ -47,7 +47,8 @@ function renderServices(list) {
           )
           .join('<br>')
       : '';
-    const restarts = s.restarts ?? s.restart_count ?? s.restart_budget?.used ?? s.budget?.used ?? '';
+    const r = s.restarts;
+    const restarts = r ? `${r.in_window}${r.budget_exhausted ? ' (budget spent)' : ''}` : '';
     return `<tr data-service="${esc(s.name)}"><td><b>${esc(s.name)}</b><div class="muted">${esc([s.group, s.lifecycle].filter(Boolean).join(' · '))}</div></td>
       <td>${pill(s.health ?? s.status)} <span class="muted">${esc(s.health ? s.status : '')}</span></td><td>${checkText}</td><td>${esc(restarts)}</td>
       <td>${ago(s.status_changed_at ?? s.last_changed_at ?? s.updated_at ?? s.timestamp)}</td></tr>`;
