@@ -14,6 +14,7 @@ import {
   getEvent,
   listEvents,
   markPublished,
+  plainEvent,
   putEvent,
   type StoredEvent,
 } from '../shared/repositories/events.ts';
@@ -66,7 +67,7 @@ export async function processEvent(req: ApiRequest): Promise<ApiResult> {
   await addMatched(event.id, matched);
   if (!put.event.published_at) {
     try {
-      await publish([stripStored(put.event)]);
+      await publish([plainEvent(put.event)]);
     } catch (error) {
       logger.warn('Event stored and routed but not published', { event_id: event.id, error: (error as Error).message });
       throw new HttpError(503, 'The event was stored and routed but not published; send it again', 'publish_failed', {
@@ -77,15 +78,6 @@ export async function processEvent(req: ApiRequest): Promise<ApiResult> {
   }
   return { body: { event_id: event.id, matched, duplicate: !put.created } };
 }
-
-const stripStored = (e: StoredEvent): StewardEvent => ({
-  id: e.id,
-  type: e.type,
-  source: e.source,
-  timestamp: e.timestamp,
-  ...(e.correlation_id ? { correlation_id: e.correlation_id } : {}),
-  data: e.data,
-});
 
 function pageQuery(q: Record<string, string | undefined>): Pick<EventQuery, 'from' | 'to' | 'limit' | 'startKey'> {
   if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {

@@ -7,18 +7,14 @@ import { acquireSlot, releaseSlot } from '../shared/repositories/concurrency.ts'
 import { clearHeldSlot, transitionExecution } from '../shared/repositories/executions.ts';
 import { listExecutionSteps } from '../shared/repositories/step-queries.ts';
 import { getWorkflow } from '../shared/repositories/workflows.ts';
-import { startExecution as start } from '../shared/start-execution.ts';
+import { type StartRequest, startExecution as start } from '../shared/start-execution.ts';
 import { illegal, loadExecution, requireStandard } from './commands.ts';
 import { executionView, stepParam } from './view.ts';
 
-interface StartBody {
-  workflow_id?: string;
-  workflow_name?: string;
-  version?: string;
-  correlation_id?: string;
-  context?: Record<string, unknown>;
-  idempotency_key?: string;
-}
+type StartBody = Pick<
+  StartRequest,
+  'workflow_id' | 'workflow_name' | 'version' | 'correlation_id' | 'context' | 'idempotency_key'
+>;
 
 /** POST /executions: 201 with a new run, 200 with the run an earlier start under the same key created. */
 export async function startExecution(request: ApiRequest): Promise<ApiResult> {

@@ -148,14 +148,15 @@ export async function putEarlyEvent(
       Item: {
         pk: `EARLY#${eventType}#${hash}`,
         sk: `${event.received_at}#${event.id}`,
-        event_json: JSON.stringify(toPlain(event)),
+        event_json: JSON.stringify(plainEvent(event)),
         expires_at: expiresAt(nowMs, keepSeconds),
       },
     }),
   );
 }
 
-const toPlain = (e: StoredEvent): StewardEvent => ({
+/** The event as published and answered to waiters: the seed's shape, without Steward's bookkeeping. */
+export const plainEvent = (e: StoredEvent): StewardEvent => ({
   id: e.id,
   type: e.type,
   source: e.source,
