@@ -72,19 +72,24 @@ export class StewardMonitoring extends Construct {
         left: ['p50', 'p90', 'p99'].map((p) => search(`${sm} MetricName="ExecutionTime"`, p, p)),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Services: health (Steward prober metrics)',
+        title: 'Services: probe results',
         width: 8,
-        left: [search(`{${STEWARD_NAMESPACE},service} service="prober" health`, 'Average', 'health')],
+        left: [
+          this.stewardMetric('prober', 'ProbeSuccess', 'Sum'),
+          this.stewardMetric('prober', 'ProbeFailure', 'Sum'),
+        ],
       }),
       new cloudwatch.GraphWidget({
-        title: 'Services: probe latency',
+        title: 'Services: probe latency p50 / p90 / p99 (ms)',
         width: 8,
-        left: [search(`{${STEWARD_NAMESPACE},service} service="prober" latency`, 'p90', 'p90')],
+        left: ['p50', 'p90', 'p99'].map((p) => this.stewardMetric('prober', 'ProbeLatency', p)),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Services: restarts',
+        title: 'Services: restarts, spent budgets, escalations',
         width: 8,
-        left: [search(`{${STEWARD_NAMESPACE},service} service="restarter"`, 'Sum', 'restarter')],
+        left: ['Restarts', 'RestartBudgetExhausted', 'Escalations'].map((m) =>
+          this.stewardMetric('restarter', m, 'Sum'),
+        ),
       }),
       new cloudwatch.GraphWidget({
         title: 'API: 4xx / 5xx',
@@ -118,6 +123,17 @@ export class StewardMonitoring extends Construct {
       }),
     );
     this.createAlarms();
+  }
+
+  /** A fleet-wide EMF metric of one Steward function (Powertools' default dimension `service` = function id). */
+  private stewardMetric(service: string, metricName: string, statistic: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: STEWARD_NAMESPACE,
+      metricName,
+      statistic,
+      dimensionsMap: { service },
+      period: Duration.seconds(this.props.tier.alarms.periodSeconds),
+    });
   }
 
   private apiMetric(metricName: string, statistic: string): cloudwatch.Metric {
@@ -187,10 +203,19 @@ export class StewardMonitoring extends Construct {
         'messages in a DLQ',
       );
     });
-    // Latency and client errors follow traffic: a fixed threshold is wrong at either end of the day, a band is not.
+    // Any spent restart budget needs a person: the service is no longer restarted.
+    this.alarm(
+      'RestartBudgetExhausted',
+      this.stewardMetric('restarter', 'RestartBudgetExhausted', 'Sum'),
+      1,
+      'a service spent its restart budget and is no longer restarted',
+    );
+    // Latency, client errors and probe failures follow traffic and fleet size: a fixed threshold is wrong at one
+    // end or the other, a band is not.
     for (const [id, metric, what] of [
       ['ApiLatencyAnomaly', this.apiMetric('Latency', 'p90'), 'API p90 latency above its expected band'],
       ['Api4xxAnomaly', this.apiMetric('4XXError', 'Sum'), 'API 4xx answers above their expected band'],
+      ['ProbeFailureAnomaly', this.stewardMetric('prober', 'ProbeFailure', 'Sum'), 'probe failures above their band'],
     ] as const) {
       const alarm = new cloudwatch.AnomalyDetectionAlarm(this, id, {
         metric,

@@ -232,6 +232,31 @@ describe('monitoring', () => {
     });
   });
 
+  it('alarms on a spent restart budget and on probe failures above their band, from the metrics Steward emits', () => {
+    const monitoring = dev.templates['Monitoring']!;
+
+    monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Steward',
+      MetricName: 'RestartBudgetExhausted',
+      Dimensions: [{ Name: 'service', Value: 'restarter' }],
+      Threshold: 1,
+      AlarmActions: [Match.anyValue()],
+    });
+    monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanUpperThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'Steward', MetricName: 'ProbeFailure' }),
+          }),
+        }),
+      ]),
+    });
+    const body = JSON.stringify(resourcesOf(dev, 'AWS::CloudWatch::Dashboard')[0]!.Properties['DashboardBody']);
+    for (const metric of ['ProbeLatency', 'ProbeFailure', 'Restarts', 'RestartBudgetExhausted'])
+      expect(body).toContain(metric);
+  });
+
   it('has one dashboard whose workflow graphs search on the deployment prefix', () => {
     const dashboards = resourcesOf(dev, 'AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../lib/core/env.ts';
 import type { ServiceSpec } from '../../lib/core/supervision/manifest.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
@@ -103,9 +103,19 @@ describe('restarter (ECS mocked, local DynamoDB)', () => {
         restart_policy: { max_restarts: 2, grace_seconds: 0, base_delay_seconds: 0, backoff: 'fixed' },
       }),
     );
+    const { metrics } = await import('../../lambdas/shared/powertools.ts');
+    const emitted: Array<[string, number]> = [];
+    const spy = vi.spyOn(metrics, 'addMetric').mockImplementation((name, _unit, value) => {
+      emitted.push([name, value]);
+      return metrics;
+    });
     for (let i = 0; i < 5; i++) await restarter.handler({ detail: { data: { service_id: id } } });
+    spy.mockRestore();
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
     expect(events().filter((t) => t === 'service.restart_budget_exhausted')).toHaveLength(1);
+    // The dashboard and the budget alarm read these metrics.
+    const total = (name: string): number => emitted.filter(([n]) => n === name).reduce((sum, [, v]) => sum + v, 0);
+    expect([total('Restarts'), total('RestartBudgetExhausted')]).toEqual([2, 1]);
     const state = await restarts.getRestartState(id);
     expect(state.state.failed).toBe(true);
     expect((await restarter.handler({ service_id: id })).actions).toEqual([
