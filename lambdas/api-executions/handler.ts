@@ -1,3 +1,4 @@
+import { EXECUTION_ROUTES } from '../../lib/core/api/routes/executions.ts';
 import { apiHandler } from '../shared/http.ts';
 import { cancelExecution, pauseExecution, resumeExecution } from './commands.ts';
 import {
@@ -14,7 +15,7 @@ import {
 import { retryStep, startExecution } from './start.ts';
 
 /** REST: executions, their lifecycle commands, steps, step retries and the audit trail. */
-export const handler = apiHandler({
+export const handler = apiHandler(EXECUTION_ROUTES, {
   startExecution,
   listExecutions,
   getExecution,

@@ -1,10 +1,11 @@
+import { HEALTH_ROUTES } from '../../lib/core/api/routes/health.ts';
 import { apiHandler } from '../shared/http.ts';
 import { checkDependencies } from './dependencies.ts';
 
 const startedAt = new Date().toISOString();
 
 /** REST: Steward's own liveness, readiness (503 when a dependency fails) and dependency detail. */
-export const handler = apiHandler({
+export const handler = apiHandler(HEALTH_ROUTES, {
   liveness: async () => ({ body: { status: 'ok', started_at: startedAt, timestamp: new Date().toISOString() } }),
   readiness: async () => {
     const deps = await checkDependencies();

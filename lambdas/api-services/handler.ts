@@ -1,3 +1,4 @@
+import { SERVICE_ROUTES } from '../../lib/core/api/routes/services.ts';
 import { apiHandler } from '../shared/http.ts';
 import { acknowledgeAlert, listAlertsOp } from './alerts.ts';
 import {
@@ -11,7 +12,7 @@ import {
 } from './services.ts';
 
 /** REST: service registry, health, dashboard status and alerts. */
-export const handler = apiHandler({
+export const handler = apiHandler(SERVICE_ROUTES, {
   listServices: listServicesOp,
   registerService,
   listServiceStatus,

@@ -1,3 +1,4 @@
+import { WORKFLOW_ROUTES } from '../../lib/core/api/routes/workflows.ts';
 import { apiHandler } from '../shared/http.ts';
 import { createWorkflow, createWorkflowVersion, updateWorkflow } from './define.ts';
 import {
@@ -10,7 +11,7 @@ import {
 } from './read.ts';
 
 /** REST: workflow definitions and versions; API-created workflows get real Step Functions state machines. */
-export const handler = apiHandler({
+export const handler = apiHandler(WORKFLOW_ROUTES, {
   createWorkflow,
   listWorkflows,
   getWorkflow,

@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { findRoute, ROUTES, type Route } from '../../lib/core/api/routes/index.ts';
+import { matchRoute } from '../../lib/core/api/match.ts';
+import type { Route } from '../../lib/core/api/route.ts';
 import { HttpError, ValidationError } from './errors.ts';
 import { logger, metrics } from './powertools.ts';
 import { parseOrThrow } from './validation.ts';
@@ -67,15 +68,18 @@ function decodeParam(value: string): string {
   }
 }
 
-function routeOf(event: APIGatewayProxyEvent): { route: Route; params: Record<string, string> } | undefined {
+function routeOf(
+  routes: readonly Route[],
+  event: APIGatewayProxyEvent,
+): { route: Route; params: Record<string, string> } | undefined {
   // API Gateway gives the resource template (`/executions/{execution_id}`); prefer it, fall back to the raw path.
-  const byResource = ROUTES.find((r) => r.method === event.httpMethod && r.path === event.resource);
+  const byResource = routes.find((r) => r.method === event.httpMethod && r.path === event.resource);
   if (byResource) {
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = decodeParam(v);
     return { route: byResource, params };
   }
-  return findRoute(event.httpMethod, event.path);
+  return matchRoute(routes, event.httpMethod, event.path);
 }
 
 /** Answers a thrown error: intended 4xx as they are, anything else as a logged, generic 500. */
@@ -92,8 +96,11 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
 /**
  * Builds an API Gateway (REST, proxy) handler that serves the operations of one function. Routing, JSON parsing,
  * schema validation of body and query, error mapping and the Powertools middlewares are done here once.
+ * `routes` are the routes this function serves (its area's table, e.g. `WORKFLOW_ROUTES`): taking them as an argument
+ * keeps the other areas' request schemas out of the function's bundle.
  */
 export function apiHandler(
+  routes: readonly Route[],
   operations: Record<string, Operation>,
 ): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
@@ -102,7 +109,7 @@ export function apiHandler(
     .handler(async (event, context) => {
       const requestId = event.requestContext?.requestId ?? context.awsRequestId;
       try {
-        const match = routeOf(event);
+        const match = routeOf(routes, event);
         const operation = match && operations[match.route.operationId];
         if (!match || !operation) {
           throw new HttpError(404, `No route for ${event.httpMethod} ${event.path}`, 'route_not_found');

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../lambdas/shared/errors.ts';
 import { apiHandler } from '../../lambdas/shared/http.ts';
+import { EXECUTION_ROUTES } from '../../lib/core/api/routes/executions.ts';
 
 const context = { awsRequestId: 'req-1', functionName: 'api-executions' } as unknown as Context;
 
@@ -36,7 +37,7 @@ function event(
 
 describe('apiHandler', () => {
   it('routes by resource, passes decoded params and the caller, and uses the route success status', async () => {
-    const handler = apiHandler({
+    const handler = apiHandler(EXECUTION_ROUTES, {
       pauseExecution: async (req) => ({ body: { id: req.params.execution_id, caller: req.caller } }),
     });
 
@@ -47,7 +48,7 @@ describe('apiHandler', () => {
   });
 
   it('answers 400 naming the body when the JSON does not parse', async () => {
-    const handler = apiHandler({ startExecution: async () => ({ body: {} }) });
+    const handler = apiHandler(EXECUTION_ROUTES, { startExecution: async () => ({ body: {} }) });
 
     const res = await handler(event('POST', '/executions', '/executions', '{"workflow_id":'), context);
 
@@ -59,7 +60,7 @@ describe('apiHandler', () => {
   });
 
   it('maps intended errors to their status and hides unexpected ones behind a 500 with the request id', async () => {
-    const handler = apiHandler({
+    const handler = apiHandler(EXECUTION_ROUTES, {
       getExecution: async (req) => {
         if (req.params.execution_id === 'missing') throw new NotFoundError('Execution', 'missing');
         if (req.params.execution_id === 'busy')
@@ -82,7 +83,7 @@ describe('apiHandler', () => {
   });
 
   it('answers 404 for an operation this function does not serve', async () => {
-    const handler = apiHandler({});
+    const handler = apiHandler(EXECUTION_ROUTES, {});
 
     const res = await handler(event('GET', '/executions', '/executions'), context);
 
@@ -90,8 +91,25 @@ describe('apiHandler', () => {
     expect(JSON.parse(res.body).error.code).toBe('route_not_found');
   });
 
+  it('serves only the routes it is given, matching the raw path when the resource is not one of them', async () => {
+    const handler = apiHandler(EXECUTION_ROUTES, {
+      getExecution: async (req) => ({ body: { id: req.params.execution_id } }),
+      listWorkflows: async () => ({ body: [] }),
+    });
+
+    const other = await handler(event('GET', '/workflows', '/workflows'), context);
+    const byPath = await handler(event('GET', '/executions/ex%201', '/{proxy+}'), context);
+
+    expect(other.statusCode).toBe(404);
+    expect(JSON.parse(other.body).error.code).toBe('route_not_found');
+    expect(byPath.statusCode).toBe(200);
+    expect(JSON.parse(byPath.body)).toEqual({ id: 'ex 1' });
+  });
+
   it('takes a path parameter that is not valid percent-encoding as it is, never a 500', async () => {
-    const handler = apiHandler({ getExecution: async (req) => ({ body: { id: req.params.execution_id } }) });
+    const handler = apiHandler(EXECUTION_ROUTES, {
+      getExecution: async (req) => ({ body: { id: req.params.execution_id } }),
+    });
 
     const res = await handler(event('GET', '/executions/100%', '/executions/{execution_id}'), context);
 

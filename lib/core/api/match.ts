@@ -1,0 +1,45 @@
+import type { Route } from './route.ts';
+
+/** Matches a concrete path against a route path, returning its parameters, or undefined. */
+export function matchPath(routePath: string, path: string): Record<string, string> | undefined {
+  const want = routePath.split('/').filter(Boolean);
+  const got = path.split('?')[0]!.split('/').filter(Boolean);
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      let value: string;
+      try {
+        value = decodeURIComponent(g);
+      } catch {
+        return undefined;
+      }
+      params[w.slice(1, -1)] = value;
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/**
+ * Finds the route among `routes` for a method and path: literal segments win over parameters (`/services/status`).
+ * Takes the routes as an argument so that a function can match over its own area without importing every schema.
+ */
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
+  let best: { route: Route; params: Record<string, string>; literals: number } | undefined;
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    const literals = route.path.split('/').filter((s) => s && !s.startsWith('{')).length;
+    if (!best || literals > best.literals) best = { route, params, literals };
+  }
+  return best && { route: best.route, params: best.params };
+}
