@@ -15,7 +15,19 @@ import { type LocalDynamo, startDynamo } from './dynamo.ts';
 import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
 import { localEndpoints } from './local-endpoints.ts';
 import { loadTemplates } from './templates.ts';
+import { timed, timing } from './timings.ts';
 import { deriveWiring, type LocalWiring } from './wiring.ts';
+
+/**
+ * The functions every workflow run goes through, several at once: the step runner and waiter (the state machines'
+ * tasks), the status handler and event router (rules on the buses), and the executions and events API.
+ */
+const WORKFLOW_PATH = ['step-runner', 'waiter', 'status-handler', 'event-router', 'api-executions', 'api-events'];
+/**
+ * Environments of each of them started in the background once every function has one: a run that overlaps another
+ * (the seed, the status rule and the router reacting to it) needs more than one, and a cold one costs it ~0.5 s.
+ */
+const WORKFLOW_PATH_ENVIRONMENTS = 3;
 
 /** Default ports: the API, the AWS endpoint, DynamoDB. */
 export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
@@ -95,6 +107,7 @@ function portProblem(error: unknown, what: string, port: number, flag: string): 
 /** Starts local mode. Rejects with {@link LocalStartError} after stopping anything it had started. */
 export async function startLocal(options: LocalOptions = {}): Promise<LocalSteward> {
   const started = performance.now();
+  timing('startLocal called');
   const rootDir = options.rootDir ?? DEFAULT_ROOT;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -107,14 +120,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
 
   try {
     // esbuild runs in its own process: bundling the handlers overlaps the (CPU-bound) synthesis.
-    const bundling = bundleFunctions(
-      rootDir,
-      FUNCTIONS.map((f) => f.id),
+    const bundling = timed('bundles ready', () =>
+      bundleFunctions(
+        rootDir,
+        FUNCTIONS.map((f) => f.id),
+      ),
     );
     bundling.catch(() => undefined);
     let stacks: StackTemplate[];
     try {
-      const loaded = await loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache });
+      const loaded = await timed('templates loaded', () =>
+        loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache }),
+      );
       stacks = loaded.stacks;
       log(
         `steward local: ${loaded.cached ? 'templates unchanged, using the cached synthesis' : 'synthesized the app'}`,
@@ -125,6 +142,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     const phase = (what: string): void => log(`steward local: ${what} (${Math.round(performance.now() - started)} ms)`);
     phase('templates ready');
     const wiring = deriveWiring(stacks);
+    timing('wiring derived');
 
     let dynamo: LocalDynamo;
     try {
@@ -133,7 +151,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
       throw portProblem(error, 'DynamoDB', ports.dynamodb, '--dynamodb-port');
     }
     cleanup.push(() => dynamo.close());
-    await dynamo.createTables(wiring.tables);
+    await timed('DynamoDB tables created', () => dynamo.createTables(wiring.tables));
 
     let backend: LocalBackend | undefined;
     const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> =>
@@ -168,6 +186,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         sdkEnv: (awsUrl) => sdkEnvironment(awsUrl, dynamo.url),
         containerEnv: { STEWARD_URL: api.url },
         onFunctionLog: options.onFunctionLog,
+        background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },
       });
     } catch (error) {
       throw (error as { code?: string }).code === 'EADDRINUSE'
@@ -182,6 +201,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     phase('workflows and services registered');
     const seedExecutionId = samples ? await startSeed(api.url, log) : undefined;
     const startedInMs = Math.round(performance.now() - started);
+    timing('ready');
     return {
       urls: { api: api.url, aws: running.url, dynamodb: dynamo.url },
       wiring,

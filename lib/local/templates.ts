@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { StackTemplate } from './cfn.ts';
+import { timing } from './timings.ts';
 
 const INPUTS = ['lib', 'bin', 'statemachines', 'services.json', 'cdk.json', 'package-lock.json'];
 
@@ -45,14 +46,24 @@ export function inputsHash(rootDir: string, tier: string): string {
   return hash.digest('hex').slice(0, 24);
 }
 
-/** Synthesizes the app in-process (no bundling, no nag) and returns its stack templates. */
+/**
+ * Synthesizes the app in-process and returns its stack templates. Three checks of a deploy-time synthesis are left
+ * out, none of which changes a template: bundling (local mode builds its own bundles, lib/local/bundles.ts), the
+ * cdk-nag packs, and aws-cdk-lib's built-in CloudFormation validation (`CDK_VALIDATION=false`; it only reports,
+ * and loading and running its engine was over half the synthesis time). `cdk synth` and deployments keep all three.
+ */
 export async function synthesize(rootDir: string, tier: string): Promise<StackTemplate[]> {
   const { createStewardApp } = await import('../app.ts');
+  timing('CDK app code loaded');
   const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
+  const validation = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
   try {
     const { app } = createStewardApp({ tier, rootDir, outdir, nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
     return app.synth().stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   } finally {
+    if (validation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = validation;
     rmSync(outdir, { recursive: true, force: true });
   }
 }

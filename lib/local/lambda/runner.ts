@@ -87,15 +87,19 @@ export class LambdaRunner {
     return { ok: true, payload: null };
   }
 
-  /** Starts one environment per function now (eager warm-up), resolving when all handler modules are loaded. */
-  async warm(names: string[] = this.functionNames()): Promise<void> {
-    await Promise.all(
-      names.map(async (name) => {
-        const pool = this.pools.get(name);
-        if (!pool || pool.slots.length > 0) return;
-        await this.startSlot(pool).warm();
-      }),
-    );
+  /**
+   * Starts environments now (eager warm-up) until each named function has `environments` of them (at most
+   * `maxConcurrency`), resolving when their handler modules are loaded.
+   */
+  async warm(names: string[] = this.functionNames(), environments = 1): Promise<void> {
+    const count = Math.min(environments, this.options.maxConcurrency ?? 4);
+    const starting: Promise<void>[] = [];
+    for (const name of names) {
+      const pool = this.pools.get(name);
+      if (!pool) continue;
+      while (pool.slots.length < count && !this.closed) starting.push(this.startSlot(pool).warm());
+    }
+    await Promise.all(starting);
   }
 
   /** Counters per function. */

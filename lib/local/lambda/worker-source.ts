@@ -1,7 +1,8 @@
 /**
  * Source of the worker thread that hosts one instance of a handler. It runs as an `eval` worker (CommonJS
- * script) so that it needs no loader itself: it registers tsx, imports the TypeScript entry once (cold start) and
- * then serves invocations posted by the parent, one at a time, like a Lambda execution environment.
+ * script) so that it needs no loader itself: for a TypeScript entry it registers tsx (a bundle needs none), imports
+ * the entry once (cold start) and then serves invocations posted by the parent, one at a time, like a Lambda
+ * execution environment.
  *
  * Messages in: `{ id, payload (JSON text), deadline, requestId }`. Messages out: `{ type: 'ready' }`,
  * `{ type: 'init-error', errorType, errorMessage }`, `{ type: 'result', id, ok, payload | errorType… }`.
@@ -15,8 +16,12 @@ const serializeError = (error) => {
   }
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 };
-import(${JSON.stringify(tsxApiUrl)}).then(async ({ register }) => {
-  register();
+// A TypeScript entry needs tsx's loader; a bundle (.mjs/.js) does not, and registering tsx costs each worker
+// about as much as loading the bundle itself. Bundles keep readable stack traces through their source maps.
+const loader = /.[cm]?tsx?$/.test(workerData.entryUrl)
+  ? import(${JSON.stringify(tsxApiUrl)}).then(({ register }) => register())
+  : Promise.resolve(process.setSourceMapsEnabled(true));
+loader.then(async () => {
   let mod;
   try {
     mod = await import(workerData.entryUrl);
