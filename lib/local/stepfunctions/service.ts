@@ -35,6 +35,19 @@ export interface StepFunctionsOptions {
 
 const secs = (d: Date | undefined): number | undefined => (d ? d.getTime() / 1000 : undefined);
 
+/** The fields DescribeExecution and ListExecutions share, in the AWS shape. */
+const executionSummary = (r: ExecutionRecord): Record<string, unknown> => ({
+  executionArn: r.executionArn,
+  stateMachineArn: r.stateMachineArn,
+  stateMachineVersionArn: r.stateMachineVersionArn,
+  stateMachineAliasArn: r.stateMachineAliasArn,
+  name: r.name,
+  status: r.status,
+  startDate: secs(r.startDate),
+  stopDate: secs(r.stopDate),
+  redriveCount: r.redriveCount,
+});
+
 /**
  * A Step Functions service on aws-local-stepfunctions: state machines with versions and aliases, executions with
  * history, task tokens, stop and redrive, status-change events. `operations()` is what the endpoint serves.
@@ -305,19 +318,11 @@ export class StepFunctionsService {
   private describeExecution(input: Record<string, unknown>): unknown {
     const r = this.execution(input.executionArn);
     return {
-      executionArn: r.executionArn,
-      stateMachineArn: r.stateMachineArn,
-      stateMachineVersionArn: r.stateMachineVersionArn,
-      stateMachineAliasArn: r.stateMachineAliasArn,
-      name: r.name,
-      status: r.status,
-      startDate: secs(r.startDate),
-      stopDate: secs(r.stopDate),
+      ...executionSummary(r),
       input: r.input,
       output: r.output,
       error: r.error,
       cause: r.cause,
-      redriveCount: r.redriveCount,
       redriveDate: secs(r.redriveDate),
       redriveStatus: this.redriveBlocker(r) === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
       // Not an AWS field (the SDK drops it): local mode reports the transition count for benchmarks.
@@ -350,17 +355,7 @@ export class StepFunctionsService {
       .reverse();
     const page = all.slice(start, start + max);
     return {
-      executions: page.map((r) => ({
-        executionArn: r.executionArn,
-        stateMachineArn: r.stateMachineArn,
-        stateMachineVersionArn: r.stateMachineVersionArn,
-        stateMachineAliasArn: r.stateMachineAliasArn,
-        name: r.name,
-        status: r.status,
-        startDate: secs(r.startDate),
-        stopDate: secs(r.stopDate),
-        redriveCount: r.redriveCount,
-      })),
+      executions: page.map(executionSummary),
       nextToken: start + max < all.length ? Buffer.from(String(start + max)).toString('base64url') : undefined,
     };
   }
