@@ -199,6 +199,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
 
     await register(wiring, running);
     phase('workflows and services registered');
+    // Registered now: the prober's first round finds every service, instead of waiting a whole schedule period.
+    running.services.scheduler.fireRateSchedulesNow();
     const seedExecutionId = samples ? await startSeed(api.url, log) : undefined;
     const startedInMs = Math.round(performance.now() - started);
     timing('ready');

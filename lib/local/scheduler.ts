@@ -95,6 +95,8 @@ function field(text: string, lo: number, hi: number, names: string[] = [], base 
 /** Runs schedules on a (possibly accelerated) clock. */
 export class LocalScheduler {
   private readonly handles = new Set<ScheduleHandle>();
+  /** How to fire each schedule out of turn (see {@link fireRateSchedulesNow}). */
+  private readonly fireNow = new Map<ScheduleHandle, () => void>();
   private readonly origin = Date.now();
 
   /** @param speed how many times faster than real time the schedules run. @default 1 */
@@ -116,6 +118,7 @@ export class LocalScheduler {
       stop: () => {
         clearTimeout(timer);
         this.handles.delete(handle);
+        this.fireNow.delete(handle);
       },
     };
     const arm = (after: Date): void => {
@@ -134,7 +137,23 @@ export class LocalScheduler {
     };
     arm(this.now());
     this.handles.add(handle);
+    this.fireNow.set(handle, () => onFire(input, this.now()));
     return handle;
+  }
+
+  /**
+   * Fires every `rate()` schedule once, now, leaving its regular occurrences as they are. Local mode calls it when
+   * everything is registered, the moment a deployment's schedules would have just been created, so probes, the
+   * reconciler and discovery start at once instead of a whole period later. `cron()` schedules keep their times.
+   */
+  fireRateSchedulesNow(): number {
+    let fired = 0;
+    for (const [handle, fire] of this.fireNow) {
+      if (!handle.expression.trim().startsWith('rate(')) continue;
+      fire();
+      fired++;
+    }
+    return fired;
   }
 
   /** Active schedules. */

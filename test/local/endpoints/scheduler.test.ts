@@ -36,4 +36,20 @@ describe('schedule expressions', () => {
     expect(fired.length).toBeGreaterThanOrEqual(2);
     expect(fired[0]).toEqual({ shard: 1 });
   });
+
+  it('fires every rate() schedule once on request, leaving cron() schedules and the regular ticks alone', async () => {
+    const scheduler = new LocalScheduler(1);
+    const fired: string[] = [];
+    scheduler.add('prober', 'rate(1 minute)', { shard: 0 }, () => fired.push('prober'));
+    scheduler.add('nightly', 'cron(0 3 * * ? *)', {}, () => fired.push('nightly'));
+    const stopped = scheduler.add('retired', 'rate(5 minutes)', {}, () => fired.push('retired'));
+    stopped.stop();
+
+    const count = scheduler.fireRateSchedulesNow();
+    await new Promise((r) => setTimeout(r, 50));
+    scheduler.close();
+
+    expect(count).toBe(1);
+    expect(fired).toEqual(['prober']);
+  });
 });
