@@ -1,21 +1,18 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { prefixAck } from './access.ts';
 
 /** Properties of a {@link StateMachineRuntimeRole}. */
 export interface StateMachineRuntimeRoleProps {
   readonly stepRunner: lambda.IFunction;
   readonly waiter: lambda.IFunction;
-  /** Prefix of the deployment's state machines (sub-workflow starts are limited to it). */
-  readonly stateMachinePrefix: string;
 }
 
 /**
  * The role state machines created over the API run with: assumable by Step Functions only, may invoke only the step
- * runner and the waiter, start sub-workflows of this deployment, deliver logs and traces. The `api-workflows`
- * function may pass this role and no other.
+ * runner and the waiter, deliver logs and traces. Sub-workflows need nothing more: the step runner starts them and
+ * the run waits on a task token. The `api-workflows` function may pass this role and no other.
  */
 export class StateMachineRuntimeRole extends Construct {
   readonly role: iam.Role;
@@ -33,34 +30,6 @@ export class StateMachineRuntimeRole extends Construct {
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
         resources: [props.stepRunner.functionArn, props.waiter.functionArn],
-      }),
-    );
-    const smArn = (resource: string): string =>
-      stack.formatArn({
-        service: 'states',
-        resource,
-        resourceName: `${props.stateMachinePrefix}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [smArn('stateMachine')] }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [smArn('execution')],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [
-          stack.formatArn({
-            service: 'events',
-            resource: 'rule',
-            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
-          }),
-        ],
       }),
     );
     this.role.addToPrincipalPolicy(
@@ -88,10 +57,6 @@ export class StateMachineRuntimeRole extends Construct {
         ],
         resources: ['*'],
       }),
-    );
-    Validations.of(this.role).acknowledge(
-      prefixAck('stateMachine', props.stateMachinePrefix, 'sub-workflows are started by name within this deployment'),
-      prefixAck('execution', props.stateMachinePrefix, 'sub-workflow executions are named at run time'),
     );
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

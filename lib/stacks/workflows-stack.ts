@@ -95,7 +95,6 @@ export class WorkflowsStack extends Stack {
     const runtimeRole = new StateMachineRuntimeRole(this, 'RuntimeRole', {
       stepRunner: stepRunner.function,
       waiter: waiter.function,
-      stateMachinePrefix: settings.stateMachinePrefix,
     });
     const targets = {
       registry,

@@ -378,4 +378,19 @@ describe('runtime role', () => {
     expect(stmt['Condition']).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
     expect(JSON.stringify(stmt['Resource'])).toContain('RuntimeRole');
   });
+
+  it('lets API-created state machines invoke only the step runner and the waiter, and nothing of Step Functions', () => {
+    const policies = resourcesOf(dev, 'AWS::IAM::Policy').filter((p) => p.id.startsWith('RuntimeRole'));
+    const statements = policies.flatMap(
+      (p) =>
+        (p.Properties['PolicyDocument'] as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
+          .Statement,
+    );
+    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+
+    expect(policies).toHaveLength(1);
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual(['lambda:InvokeFunction']);
+    const invoke = statements.find((st) => st.Action === 'lambda:InvokeFunction')!;
+    expect(JSON.stringify(invoke.Resource)).toMatch(/StepRunner.*Waiter|Waiter.*StepRunner/);
+  });
 });
