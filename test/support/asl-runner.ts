@@ -68,6 +68,38 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * A latch for stubs that must overlap: `wait()` resolves once `open()` has been called, and rejects after
+ * `timeoutMs` (a state machine that never lets the other side run would otherwise hang the test). Tests that prove
+ * concurrency with latches hold on any machine, where sleeps of different lengths only hold on an idle one.
+ */
+export interface Latch {
+  open(): void;
+  wait(): Promise<void>;
+}
+
+/** Makes a {@link Latch} whose `wait()` gives up after `timeoutMs`, naming `what`. */
+export function latch(what: string, timeoutMs = 10_000): Latch {
+  let opened = false;
+  const waiting: Array<() => void> = [];
+  return {
+    open() {
+      opened = true;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+    wait() {
+      if (opened) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never happened: ${what}`)), timeoutMs);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
 /** The execution input the start handler builds (ExecutionInput of the runtime contract). */
 export function executionInput(context: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -13,7 +13,7 @@ import { type AwsEndpoint, startAwsEndpoint } from '../../../lib/local/aws/index
 import { EventBridgeService } from '../../../lib/local/eventbridge/index.ts';
 import { LambdaRunner } from '../../../lib/local/lambda/index.ts';
 import { LocalScheduler } from '../../../lib/local/scheduler.ts';
-import { fixtureFunction, sdkConfig } from './helpers.ts';
+import { eventually, fixtureFunction, sdkConfig } from './helpers.ts';
 
 const COUNTER = 'arn:aws:lambda:us-east-1:000000000000:function:counter';
 
@@ -138,10 +138,11 @@ describe('local EventBridge', () => {
       schedule: 'rate(1 minute)',
       targets: [{ Id: 't', Arn: COUNTER, Input: '{"tick":true}' }],
     });
-    await new Promise((r) => setTimeout(r, 250));
+    const ticks = async () => (await seen()).filter((e) => (e as { tick?: boolean }).tick).length;
+    await eventually(async () => ((await ticks()) >= 1 ? true : undefined));
     rule.schedule?.stop();
     await events.drain();
-    expect((await seen()).filter((e) => (e as { tick?: boolean }).tick).length).toBeGreaterThanOrEqual(1);
+    expect(await ticks()).toBeGreaterThanOrEqual(1);
   });
 
   it('answers bad patterns, unknown rules and TestEventPattern like AWS', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalScheduler, parseSchedule } from '../../../lib/local/scheduler.ts';
+import { eventually } from './helpers.ts';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -31,7 +32,8 @@ describe('schedule expressions', () => {
     const scheduler = new LocalScheduler(600); // rate(1 minute) every 100 ms
     const fired: unknown[] = [];
     scheduler.add('probe', 'rate(1 minute)', { shard: 1 }, (input) => fired.push(input));
-    await new Promise((r) => setTimeout(r, 350));
+    // Waits for the second tick rather than for a fixed time: on a busy machine timers fire late, never early.
+    await eventually(() => (fired.length >= 2 ? true : undefined));
     scheduler.close();
     expect(fired.length).toBeGreaterThanOrEqual(2);
     expect(fired[0]).toEqual({ shard: 1 });
@@ -46,7 +48,7 @@ describe('schedule expressions', () => {
     stopped.stop();
 
     const count = scheduler.fireRateSchedulesNow();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => (fired.length >= 1 ? true : undefined));
     scheduler.close();
 
     expect(count).toBe(1);
