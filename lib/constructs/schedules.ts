@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { parseScheduleExpression } from '../core/schedule.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
 /** Metadata key local mode reads to reproduce a schedule (its value names the schedule's purpose). */
@@ -9,9 +10,6 @@ export const SCHEDULE_METADATA_KEY = 'steward:schedule';
 
 /** Retry policy of every Steward schedule: a missed tick is worth retrying only within its own minute or so. */
 export const SCHEDULE_RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 } as const;
-
-const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$/;
-const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 
 /** Properties of a {@link ScheduleInvoker}. */
 export interface ScheduleInvokerProps {
@@ -46,22 +44,23 @@ export class ScheduleInvoker extends Construct {
   }
 
   /**
-   * Adds a schedule: `expression` is `rate(…)` or `cron(…)`, `input` the JSON the function receives.
+   * Adds a schedule: `expression` is `rate(…)`, `cron(…)` or `at(…)` (checked with the same parser validation and
+   * local mode use), in `timezone` (IANA, default UTC); `input` is the JSON the function receives.
    * Flexible time window off: probes and triggers are meant to run on the tick.
    */
   addSchedule(
     id: string,
-    props: { expression: string; input: unknown; purpose: string; description?: string },
+    props: { expression: string; timezone?: string; input: unknown; purpose: string; description?: string },
   ): scheduler.CfnSchedule {
-    if (!RATE.test(props.expression) && !CRON.test(props.expression)) {
-      throw new Error(
-        `Schedule '${id}': expression '${props.expression}' is not rate(…) or cron(…) (e.g. "rate(1 minute)", "cron(0 12 * * ? *)")`,
-      );
+    try {
+      parseScheduleExpression(props.expression, props.timezone);
+    } catch (e) {
+      throw new Error(`Schedule '${id}': ${(e as Error).message}`);
     }
     const schedule = new scheduler.CfnSchedule(this, id, {
       description: props.description ?? props.purpose,
       scheduleExpression: props.expression,
-      scheduleExpressionTimezone: 'UTC',
+      scheduleExpressionTimezone: props.timezone ?? 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {

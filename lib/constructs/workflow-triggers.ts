@@ -34,6 +34,7 @@ export class WorkflowTriggers extends Construct {
       if (trigger.type === 'schedule') {
         props.invoker.addSchedule(`${slug}-${i}`, {
           expression: trigger.expression,
+          ...(trigger.timezone ? { timezone: trigger.timezone } : {}),
           purpose: `trigger:${props.workflowName}`,
           description: `Starts workflow ${props.workflowName} (${trigger.expression})`,
           // The scheduled time is the idempotency key of the start (a retried tick starts nothing new).

@@ -1,9 +1,10 @@
 /**
- * A clock for schedule expressions: `rate(n minute|minutes|hour|hours|day|days)` and AWS's six-field
- * `cron(minutes hours day-of-month month day-of-week year)` (with `*`, `?`, lists, ranges, steps, month and day
- * names, day-of-week 1–7 = SUN–SAT), in UTC. `speed` makes time pass faster: at speed 60 a `rate(1 minute)`
- * schedule fires every second.
+ * Runs schedules on a clock that may run faster than real time: at speed 60 a `rate(1 minute)` schedule fires every
+ * second. Expressions are parsed by lib/core/schedule.ts, the parser validation and the constructs use, so every
+ * expression that validates runs here as EventBridge Scheduler would run it (`L`, `W`, `#`, time zones, `at()`).
  */
+import { parseScheduleExpression } from '../core/schedule.ts';
+
 export interface ScheduleHandle {
   name: string;
   expression: string;
@@ -12,84 +13,13 @@ export interface ScheduleHandle {
   stop(): void;
 }
 
-type Matcher = (value: number) => boolean;
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const UNITS: Record<string, number> = {
-  minute: 60_000,
-  minutes: 60_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  day: 86_400_000,
-  days: 86_400_000,
-};
+/** Longest single timer Node keeps (about 24.8 days); longer waits are re-armed in steps, never fired early. */
+const MAX_TIMER_MS = 2_147_483_647;
 
-/** Parses a schedule expression into "next fire time after t"; throws naming what is wrong. */
-export function parseSchedule(expression: string): (after: Date) => Date | undefined {
-  const rate = /^rate\((\d+)\s+(minutes?|hours?|days?)\)$/.exec(expression.trim());
-  if (rate) {
-    const value = Number(rate[1]);
-    if (value < 1) throw new Error(`rate must be at least 1: ${expression}`);
-    if ((value === 1) !== !rate[2]?.endsWith('s'))
-      throw new Error(`use the singular unit for 1 and the plural otherwise: ${expression}`);
-    const every = value * (UNITS[rate[2] ?? ''] ?? 60_000);
-    return (after) => new Date(after.getTime() + every);
-  }
-  const cron = /^cron\((.+)\)$/.exec(expression.trim());
-  if (!cron) throw new Error(`not a rate() or cron() expression: ${expression}`);
-  const fields = (cron[1] ?? '').trim().split(/\s+/);
-  if (fields.length !== 6)
-    throw new Error(`cron() needs 6 fields (minutes hours day-of-month month day-of-week year): ${expression}`);
-  const [min, hour, dom, mon, dow, year] = fields as [string, string, string, string, string, string];
-  if ((dom === '?') === (dow === '?'))
-    throw new Error(`exactly one of day-of-month and day-of-week must be '?': ${expression}`);
-  const m = field(min, 0, 59);
-  const h = field(hour, 0, 23);
-  const d = field(dom, 1, 31);
-  const mo = field(mon, 1, 12, MONTHS, 1);
-  const wd = field(dow, 1, 7, DAYS, 1);
-  const y = field(year, 1970, 2199);
-  return (after) => {
-    const t = new Date(after.getTime());
-    t.setUTCSeconds(0, 0);
-    t.setUTCMinutes(t.getUTCMinutes() + 1);
-    // Minute steps over at most ~5 years: simple and fast enough for schedules that fire at all.
-    for (let i = 0; i < 60 * 24 * 366 * 5; i++) {
-      if (
-        y(t.getUTCFullYear()) &&
-        mo(t.getUTCMonth() + 1) &&
-        (dom === '?' || d(t.getUTCDate())) &&
-        (dow === '?' || wd(t.getUTCDay() + 1)) &&
-        h(t.getUTCHours()) &&
-        m(t.getUTCMinutes())
-      ) {
-        return t;
-      }
-      t.setUTCMinutes(t.getUTCMinutes() + 1);
-    }
-    return undefined;
-  };
-}
-
-function field(text: string, lo: number, hi: number, names: string[] = [], base = 0): Matcher {
-  if (text === '*' || text === '?') return () => true;
-  const value = (s: string): number => {
-    const idx = names.indexOf(s.toUpperCase());
-    const n = idx >= 0 ? idx + base : Number(s);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`'${s}' is out of range ${lo}-${hi}`);
-    return n;
-  };
-  const allowed = new Set<number>();
-  for (const part of text.split(',')) {
-    const [range = '', stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`bad step in '${part}'`);
-    const [a = '', b] = range === '*' ? [String(lo), String(hi)] : range.split('-');
-    const start = value(a);
-    const end = b === undefined ? (stepText === undefined ? start : hi) : value(b);
-    for (let v = start; v <= end; v += step) allowed.add(v);
-  }
-  return (v) => allowed.has(v);
+/** "Next fire time after t" of an expression in a time zone; throws naming what is wrong. */
+export function parseSchedule(expression: string, timezone = 'UTC'): (after: Date) => Date | undefined {
+  const schedule = parseScheduleExpression(expression, timezone);
+  return (after) => schedule.next(after);
 }
 
 /** Runs schedules on a (possibly accelerated) clock. */
@@ -107,9 +37,18 @@ export class LocalScheduler {
     return new Date(this.origin + (Date.now() - this.origin) * this.speed);
   }
 
-  /** Fires `onFire(input, time)` at every occurrence of `expression` until stopped. Throws on a bad expression. */
-  add(name: string, expression: string, input: unknown, onFire: (input: unknown, time: Date) => void): ScheduleHandle {
-    const next = parseSchedule(expression);
+  /**
+   * Fires `onFire(input, time)` at every occurrence of `expression` (wall-clock times in `timezone`) until stopped.
+   * Throws on a bad expression.
+   */
+  add(
+    name: string,
+    expression: string,
+    input: unknown,
+    onFire: (input: unknown, time: Date) => void,
+    timezone = 'UTC',
+  ): ScheduleHandle {
+    const next = parseSchedule(expression, timezone);
     let timer: NodeJS.Timeout | undefined;
     const handle: ScheduleHandle = {
       name,
@@ -121,19 +60,22 @@ export class LocalScheduler {
         this.fireNow.delete(handle);
       },
     };
-    const arm = (after: Date): void => {
-      const at = next(after);
-      handle.next = at;
-      if (!at) return;
+    const wait = (at: Date): void => {
       const delay = Math.max(0, (at.getTime() - this.now().getTime()) / this.speed);
       timer = setTimeout(
         () => {
+          if (delay > MAX_TIMER_MS) return wait(at);
           onFire(input, at);
           arm(at);
         },
-        Math.min(delay, 2_000_000_000),
+        Math.min(delay, MAX_TIMER_MS),
       );
       timer.unref?.();
+    };
+    const arm = (after: Date): void => {
+      const at = next(after);
+      handle.next = at;
+      if (at) wait(at);
     };
     arm(this.now());
     this.handles.add(handle);

@@ -192,9 +192,15 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   for (const schedule of wiring.schedules) {
     if (!schedule.enabled) continue;
     const input = scheduleInput(schedule.target.input, speed);
-    scheduler.add(schedule.name, schedule.expression, input, (payload) => {
-      void runner.invoke(schedule.target.arn, payload, { async: true }).catch(() => undefined);
-    });
+    scheduler.add(
+      schedule.name,
+      schedule.expression,
+      input,
+      (payload) => {
+        void runner.invoke(schedule.target.arn, payload, { async: true }).catch(() => undefined);
+      },
+      schedule.timezone,
+    );
   }
   options.services.stepFunctions = stepFunctions.operations();
   options.services.events = eventBridge.operations();

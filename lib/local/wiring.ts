@@ -80,6 +80,8 @@ export interface LocalSchedule {
   logicalId: string;
   name: string;
   expression: string;
+  /** IANA time zone of the expression (`ScheduleExpressionTimezone`). */
+  timezone: string;
   enabled: boolean;
   target: { arn: string; input?: string };
 }
@@ -234,6 +236,7 @@ export function deriveWiring(
       logicalId: f.logicalId,
       name: cfn.ref(f.stackName, f.logicalId),
       expression: String(p.ScheduleExpression),
+      timezone: p.ScheduleExpressionTimezone === undefined ? 'UTC' : String(p.ScheduleExpressionTimezone),
       enabled: p.State === undefined || p.State === 'ENABLED',
       target: { arn: String(target.Arn), input: target.Input === undefined ? undefined : String(target.Input) },
     };

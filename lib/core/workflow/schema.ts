@@ -169,7 +169,14 @@ export interface ErrorHandler {
 
 /** Starts runs on a schedule or on matching EventBridge events (targets the start handler). */
 export type Trigger =
-  | { type: 'schedule'; expression: string; context?: Record<string, unknown> }
+  | {
+      type: 'schedule';
+      /** `rate(…)`, `cron(…)` or `at(…)`, as EventBridge Scheduler reads them (lib/core/schedule.ts). */
+      expression: string;
+      /** IANA time zone the expression's wall-clock times are in. @default 'UTC' */
+      timezone?: string;
+      context?: Record<string, unknown>;
+    }
   | { type: 'event'; pattern: Record<string, unknown>; context?: Record<string, string> };
 
 /** At most `max_running` runs at once; extra starts queue or are rejected. */
@@ -322,6 +329,7 @@ export const triggerSchema: z.ZodType<Trigger> = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('schedule'),
     expression: z.string(),
+    timezone: z.string().optional(),
     context: z.record(z.string(), z.unknown()).optional(),
   }),
   z.strictObject({

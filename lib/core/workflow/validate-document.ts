@@ -1,6 +1,7 @@
 /**
  * Whole-document checks: step names, error handlers, triggers, concurrency, timeouts and the execution type.
  */
+import { parseScheduleExpression } from '../schedule.ts';
 import type { Problem } from './errors.ts';
 import { allSteps, stepNameProblems } from './names.ts';
 import type { ErrorHandler, Trigger, WorkflowDocument } from './schema.ts';
@@ -147,19 +148,18 @@ function checkAction(
   }
 }
 
-const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)$/;
-const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 const EVENT_FIELD = /^(\$\.)?[A-Za-z_][\w-]*(\.[\w-]+)*$/;
 
 function checkTriggers(triggers: Trigger[], ctx: CheckContext): void {
   triggers.forEach((t, i) => {
     const path = `triggers[${i}]`;
     if (t.type === 'schedule') {
-      if (!RATE.test(t.expression) && !CRON.test(t.expression)) {
-        ctx.problems.push({
-          path: `${path}.expression`,
-          message: `"${t.expression}" is not a schedule: use "rate(5 minutes)" (singular unit for 1) or "cron(0 12 * * ? *)" (six fields)`,
-        });
+      try {
+        parseScheduleExpression(t.expression, t.timezone);
+      } catch (e) {
+        const message = (e as Error).message;
+        const field = message.includes('IANA time zone') ? 'timezone' : 'expression';
+        ctx.problems.push({ path: `${path}.${field}`, message });
       }
       return;
     }

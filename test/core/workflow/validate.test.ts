@@ -157,7 +157,21 @@ describe('validateWorkflow', () => {
       name: 'bad schedule',
       doc: workflowOf([call('a')], { triggers: [{ type: 'schedule', expression: 'every 5 minutes' }] }),
       path: 'triggers[0].expression',
-      message: /use "rate\(5 minutes\)"/,
+      message: /use rate\(5 minutes\)/,
+    },
+    {
+      name: 'cron with six fields that are not cron fields',
+      doc: workflowOf([call('a')], { triggers: [{ type: 'schedule', expression: 'cron(a 12 * * ? *)' }] }),
+      path: 'triggers[0].expression',
+      message: /minutes 'a' is not in 0-59/,
+    },
+    {
+      name: 'schedule in an unknown time zone',
+      doc: workflowOf([call('a')], {
+        triggers: [{ type: 'schedule', expression: 'cron(0 9 L * ? *)', timezone: 'Europe/Atlantis' }],
+      }),
+      path: 'triggers[0].timezone',
+      message: /not an IANA time zone/,
     },
     {
       name: 'step after a fail step',
