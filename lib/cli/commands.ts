@@ -34,6 +34,20 @@ export const COMMANDS: Record<string, Command> = {
   local: { summary: 'run the whole stack on this machine', load: () => loadModule('./local.ts') },
   api: { summary: "call Steward's REST API", load: () => loadModule('./api.ts') },
   dlq: { summary: "inspect and replay Steward's dead-letter queues", load: () => loadModule('./dlq.ts') },
+  workflows: {
+    summary: 'list, show, validate and deploy workflows (over the API)',
+    load: () => import('./resources.ts').then((m) => m.workflows),
+  },
+  runs: {
+    summary: 'start, list, show, pause, resume, cancel and retry runs; their history',
+    load: () => import('./resources.ts').then((m) => m.runs),
+  },
+  services: {
+    summary: 'list, show and restart services',
+    load: () => import('./resources.ts').then((m) => m.services),
+  },
+  events: { summary: 'send and list events', load: () => import('./resources.ts').then((m) => m.events) },
+  alerts: { summary: 'list and acknowledge alerts', load: () => import('./resources.ts').then((m) => m.alerts) },
 };
 
 /** `steward --help`. */
@@ -43,6 +57,7 @@ export function usage(): string {
   return `steward — Steward's command line
 
 Usage: steward <command> [options]
+       steward --version
 
 Commands:
 ${lines.join('\n')}

@@ -20,13 +20,16 @@ Usage:
   steward dlq status QUEUE
       The message-move tasks of QUEUE and their progress.
 
-Credentials and region come from the standard AWS environment; AWS_ENDPOINT_URL_SQS points it at local mode.
+--json prints the results as JSON. Credentials and region come from the standard AWS environment;
+AWS_ENDPOINT_URL_SQS points it at local mode.
 `;
 
 export interface DlqOptions {
   /** The SQS client to use (tests inject one); default: from the environment. */
   readonly sqs?: SQSClient;
   readonly out?: (line: string) => void;
+  /** Where usage errors go; default stderr. */
+  readonly err?: (line: string) => void;
 }
 
 async function queueUrl(sqs: SQSClient, queue: string): Promise<string> {
@@ -48,6 +51,7 @@ async function queueArn(sqs: SQSClient, url: string): Promise<{ arn: string; dep
 /** Runs `steward dlq …`; returns the exit code. */
 export async function run(argv: string[], options: DlqOptions = {}): Promise<number> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -55,33 +59,36 @@ export async function run(argv: string[], options: DlqOptions = {}): Promise<num
       prefix: { type: 'string', default: `steward-${process.env.STEWARD_TIER ?? 'dev'}` },
       to: { type: 'string' },
       rate: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const [action, queue] = positionals;
-  if (values.help || !action) {
+  if (values.help) {
     out(help);
-    return values.help ? 0 : 1;
+    return 0;
   }
+  if (!action) return usage(err, 'name an action: list, redrive or status');
+  const json = values.json === true;
   const sqs = options.sqs ?? new SQSClient({});
   switch (action) {
     case 'list': {
       const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: values.prefix }));
       const dlqs = QueueUrls.filter((u) => /dlq|deadletter/i.test(u));
-      if (dlqs.length === 0) out(`No dead-letter queues with prefix '${values.prefix}'`);
-      for (const url of dlqs) {
-        const { depth } = await queueArn(sqs, url);
-        out(`${depth}\t${url}`);
-      }
+      const queues = [];
+      for (const url of dlqs) queues.push({ url, depth: (await queueArn(sqs, url)).depth });
+      if (json) out(JSON.stringify({ queues }, null, 2));
+      else if (queues.length === 0) out(`No dead-letter queues with prefix '${values.prefix}'`);
+      else for (const q of queues) out(`${q.depth}\t${q.url}`);
       return 0;
     }
     case 'redrive': {
-      if (!queue) return usage(out, 'redrive needs a QUEUE (name or URL)');
+      if (!queue) return usage(err, 'redrive needs a QUEUE (name or URL)');
       let rate: number | undefined;
       if (values.rate !== undefined) {
         rate = Number(values.rate);
         if (!Number.isInteger(rate) || rate < 1 || rate > 500)
-          return usage(out, '--rate must be a whole number from 1 to 500');
+          return usage(err, '--rate must be a whole number from 1 to 500');
       }
       const { arn, depth } = await queueArn(sqs, await queueUrl(sqs, queue));
       const task = await sqs.send(
@@ -91,15 +98,22 @@ export async function run(argv: string[], options: DlqOptions = {}): Promise<num
           MaxNumberOfMessagesPerSecond: rate,
         }),
       );
-      out(
-        `Moving ${depth} message(s) from ${arn}${values.to ? ` to ${values.to}` : ' back to their source'} (task ${task.TaskHandle})`,
-      );
+      if (json)
+        out(JSON.stringify({ source: arn, destination: values.to ?? null, messages: depth, task: task.TaskHandle }));
+      else
+        out(
+          `Moving ${depth} message(s) from ${arn}${values.to ? ` to ${values.to}` : ' back to their source'} (task ${task.TaskHandle})`,
+        );
       return 0;
     }
     case 'status': {
-      if (!queue) return usage(out, 'status needs a QUEUE (name or URL)');
+      if (!queue) return usage(err, 'status needs a QUEUE (name or URL)');
       const { arn } = await queueArn(sqs, await queueUrl(sqs, queue));
       const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: arn }));
+      if (json) {
+        out(JSON.stringify({ source: arn, tasks: Results }, null, 2));
+        return 0;
+      }
       if (Results.length === 0) out(`No message-move tasks for ${arn}`);
       for (const r of Results) {
         out(
@@ -109,11 +123,12 @@ export async function run(argv: string[], options: DlqOptions = {}): Promise<num
       return 0;
     }
     default:
-      return usage(out, `Unknown action '${action}': use list, redrive or status`);
+      return usage(err, `Unknown action '${action}': use list, redrive or status`);
   }
 }
 
-function usage(out: (line: string) => void, message: string): number {
-  out(`steward dlq: ${message}\n\n${help}`);
-  return 1;
+/** A usage mistake: one line on stderr, exit 2. */
+function usage(err: (line: string) => void, message: string): number {
+  err(`steward dlq: ${message}\nRun "steward dlq --help" for usage.`);
+  return 2;
 }

@@ -8,12 +8,13 @@ import { formatProblems, type Io, loadWorkflowFile, processIo } from './workflow
 /** Help text. */
 export const help = `steward graph — print a workflow as a Mermaid flowchart
 
-Usage: steward graph FILE
+Usage: steward graph FILE [--json]
 
 Prints a "flowchart TD" with each step (shaped by type), its dependencies, choice branches, map bodies and
 error handlers (dashed edges). Paste it into any Mermaid renderer, or a \`\`\`mermaid block on GitHub.
 
 Options:
+  --json      print {"file", "mermaid"} instead
   -h, --help  show this help
 `;
 
@@ -22,7 +23,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
   });
   if (values.help) {
     io.out(help);
@@ -38,6 +39,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     io.err(`${formatProblems(file, loaded.problems)}\n`);
     return 1;
   }
-  io.out(workflowGraph(loaded.workflow));
+  const mermaid = workflowGraph(loaded.workflow);
+  io.out(values.json ? `${JSON.stringify({ file, mermaid }, null, 2)}\n` : mermaid);
   return 0;
 }

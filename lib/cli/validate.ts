@@ -7,13 +7,14 @@ import { formatProblems, type Io, loadWorkflowFile, processIo } from './workflow
 /** Help text. */
 export const help = `steward validate — check workflow files
 
-Usage: steward validate FILE... [--known-workflows]
+Usage: steward validate FILE... [--known-workflows] [--json]
 
 Prints "FILE: OK" for a valid file, else one line per problem: "FILE: path: message".
 Exits 1 if any file is invalid.
 
 Options:
   --known-workflows  also check that sub_workflow steps name a workflow among the FILEs given
+  --json             print [{"file", "valid", "problems": [{"path", "message"}]}] instead
   -h, --help         show this help
 `;
 
@@ -22,7 +23,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, 'known-workflows': { type: 'boolean' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'known-workflows': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
   if (values.help) {
     io.out(help);
@@ -38,13 +43,14 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     knownWorkflows = loaded.flatMap((l) => (l.ok ? [l.workflow.name] : []));
   }
   let failed = 0;
+  const results: Array<{ file: string; valid: boolean; problems: Array<{ path: string; message: string }> }> = [];
   for (const file of positionals) {
     const result = await loadWorkflowFile(file, knownWorkflows ? { knownWorkflows } : {});
-    if (result.ok) io.out(`${file}: OK\n`);
-    else {
-      failed++;
-      io.out(`${formatProblems(file, result.problems)}\n`);
-    }
+    if (!result.ok) failed++;
+    results.push({ file, valid: result.ok, problems: result.ok ? [] : result.problems });
+    if (values.json) continue;
+    io.out(result.ok ? `${file}: OK\n` : `${formatProblems(file, result.problems)}\n`);
   }
+  if (values.json) io.out(`${JSON.stringify(results, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -57,11 +57,13 @@ describe('steward dlq', () => {
     [['redrive', 'q', '--rate', '0'], '--rate must be a whole number from 1 to 500'],
     [['status'], 'status needs a QUEUE'],
     [['explode'], "Unknown action 'explode'"],
-  ])('refuses %j with a usage message', async (argv, message) => {
-    const code = await run(argv as string[], { sqs, out });
+  ])('refuses %j with a one-line usage message on stderr and exit 2', async (argv, message) => {
+    const errors: string[] = [];
+    const code = await run(argv as string[], { sqs, out, err: (line) => errors.push(line) });
 
-    expect(code).toBe(1);
-    expect(lines.join('\n')).toContain(message);
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain(message);
+    expect(lines).toEqual([]);
     expect(mock.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
   });
 

@@ -1,8 +1,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { NodeSha256, regionOf, run, signRequest } from '../../../lib/cli/api.ts';
+import { regionOf, run, signRequest } from '../../../lib/cli/api.ts';
 
 describe('steward api', () => {
   const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: string }> = [];
@@ -42,12 +43,12 @@ describe('steward api', () => {
     err.mockRestore();
   });
 
-  it('computes SigV4 signatures equal to the AWS test suite (get-vanilla) with the node:crypto hash', async () => {
+  it('computes SigV4 signatures equal to the AWS test suite (get-vanilla) with the SDK SHA-256', async () => {
     const signer = new SignatureV4({
       service: 'service',
       region: 'us-east-1',
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
-      sha256: NodeSha256,
+      sha256: Sha256,
       applyChecksum: false,
     });
     const signed = await signer.sign(
