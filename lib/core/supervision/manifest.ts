@@ -207,6 +207,8 @@ export const groupSpecSchema = z.strictObject({
 
 /** The whole `services.json`. */
 export const manifestSchema = z.strictObject({
+  /** The JSON Schema editors check the file against (`schemas/services.schema.json`); ignored by Steward. */
+  $schema: z.string().optional(),
   groups: z.array(groupSpecSchema).max(500).optional(),
   services: z.array(serviceSpecSchema).max(2_000),
 });

@@ -187,6 +187,8 @@ export interface ConcurrencyLimit {
 
 /** A workflow document, as written in `statemachines/*.json` or sent to `POST /workflows`. */
 export interface WorkflowDocument {
+  /** The JSON Schema editors check the file against (`schemas/workflow.schema.json`); ignored by Steward. */
+  $schema?: string;
   name: string;
   description?: string;
   version?: string;
@@ -350,6 +352,7 @@ export const concurrencySchema: z.ZodType<ConcurrencyLimit> = z.strictObject({
  * exported for API request validation and JSON Schema generation (`z.toJSONSchema`).
  */
 export const workflowDocumentSchema: z.ZodType<WorkflowDocument> = z.strictObject({
+  $schema: z.string().optional(),
   name: z.string(),
   description: z.string().optional(),
   version: z.string().optional(),
