@@ -1,5 +1,6 @@
 import { ENV } from '../../lib/core/env.ts';
 import { requireEnv } from '../shared/config.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { applySignal, tick } from './process.ts';
 import { fromSnsRecord, fromStewardEvent } from './signals.ts';
 
@@ -11,7 +12,7 @@ export type AlertsEvent =
   | { 'detail-type': string; detail?: { data?: Record<string, unknown> } };
 
 /** One handler for every alert: dedup, escalation, reminders, recovery. */
-export async function handler(event: AlertsEvent): Promise<Record<string, unknown>> {
+export const handler = lambdaHandler(async (event: AlertsEvent): Promise<Record<string, unknown>> => {
   const now = Date.now();
   if ('Records' in event) {
     const sent = [];
@@ -23,4 +24,4 @@ export async function handler(event: AlertsEvent): Promise<Record<string, unknow
   for (const s of fromStewardEvent(event['detail-type'], event.detail?.data ?? {}))
     sent.push(await applySignal(TOPIC, s, now));
   return { sent: sent.filter(Boolean) };
-}
+});

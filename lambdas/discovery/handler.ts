@@ -2,6 +2,7 @@ import { ENV } from '../../lib/core/env.ts';
 import { serviceSpecSchema } from '../../lib/core/supervision/manifest.ts';
 import { listEnv, requireEnv } from '../shared/config.ts';
 import { publish, stewardEvent } from '../shared/events.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import {
   allServices,
@@ -19,7 +20,7 @@ const NAMESPACES = listEnv(ENV.cloudMapNamespaces);
 export type DiscoveryEvent = { 'detail-type'?: string; detail?: { data?: unknown } };
 
 /** Registers advertised services, or scans clusters and namespaces and marks what disappeared. */
-export async function handler(event: DiscoveryEvent): Promise<Record<string, unknown>> {
+export const handler = lambdaHandler(async (event: DiscoveryEvent): Promise<Record<string, unknown>> => {
   if (event['detail-type'] === 'service.advertised') {
     // Steward-shaped events carry the spec in `data`; other producers may put the spec as the whole detail.
     const detail = event.detail as { data?: unknown } | undefined;
@@ -51,7 +52,7 @@ export async function handler(event: DiscoveryEvent): Promise<Record<string, unk
     }
   }
   return reconcile(found, completed);
-}
+});
 
 /** Registers what the scans found; marks services of a completed scan that it no longer finds. */
 export async function reconcile(found: Found[], completed: ReadonlySet<string>): Promise<Record<string, unknown>> {

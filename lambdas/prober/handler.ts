@@ -5,6 +5,7 @@ import { ENV } from '../../lib/core/env.ts';
 import { lambda } from '../shared/clients/lambda.ts';
 import { requireEnv } from '../shared/config.ts';
 import { publish } from '../shared/events.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { acquireLease, releaseLease } from '../shared/repositories/leases.ts';
 import { ProbeEngine } from './engine.ts';
@@ -23,7 +24,7 @@ export interface ProberInput {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Probes a shard: six rounds ten seconds apart per `rate(1 minute)` tick, under a lease. */
-export async function handler(
+export async function probeShard(
   event: ProberInput,
   context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
 ): Promise<Record<string, unknown>> {
@@ -86,8 +87,10 @@ export async function handler(
     await releaseLease(String(shard), context.awsRequestId);
     metrics.addMetric('ProbeRounds', MetricUnit.Count, totals.rounds);
     metrics.addMetric('ProbesRun', MetricUnit.Count, totals.probes);
-    metrics.publishStoredMetrics();
   }
   logger.info('Prober finished', { shard, ...totals });
   return { shard, ...totals };
 }
+
+/** The Lambda entry point: {@link probeShard} with the Lambda context on every log line; metrics flushed at the end. */
+export const handler = lambdaHandler<ProberInput, Record<string, unknown>>(probeShard);

@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SfnStatus } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import { type ExecutionRecord, listQuiet } from '../shared/repositories/executions.ts';
 import { launchExecution } from '../shared/start-execution.ts';
@@ -36,7 +37,7 @@ async function reconcile(record: ExecutionRecord): Promise<string> {
 }
 
 /** Scheduled: applies Step Functions' facts to running/paused records that have gone quiet (missed events). */
-export const handler = async (): Promise<Record<string, number>> => {
+export const handler = lambdaHandler<void, Record<string, number>>(async () => {
   const before = new Date(Date.now() - QUIET_MINUTES * 60_000).toISOString();
   const counts: Record<string, number> = {};
   for (const status of ['created', 'running', 'paused'] as const) {
@@ -58,4 +59,4 @@ export const handler = async (): Promise<Record<string, number>> => {
   }
   logger.info('Reconciled', counts);
   return counts;
-};
+});

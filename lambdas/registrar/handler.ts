@@ -1,4 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import { registerDeployedGroups, registerDeployedServices } from './services.ts';
 import { type DeployedWorkflow, removeDeployedWorkflow, upsertDeployedWorkflow } from './workflows.ts';
@@ -21,7 +22,7 @@ export interface RegistrarResponse {
  * registers the deployed services (source `deployment`). Services are not retired on deletion: their health
  * history stays, and retiring is an explicit act (DELETE /services/{id}).
  */
-export const handler = async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
+export const handler = lambdaHandler(async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
   const props = event.ResourceProperties as unknown as RegistrarProperties;
   const workflows = props.workflows ?? [];
   const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, removed: 0 };
@@ -52,4 +53,4 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
       event.RequestType === 'Create' ? `steward-registration-${event.LogicalResourceId}` : event.PhysicalResourceId,
     Data: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
   };
-};
+});

@@ -1,4 +1,5 @@
 import { HttpError, ValidationError } from '../shared/errors.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import { recordAudit } from '../shared/repositories/audit.ts';
 import { startExecution } from '../shared/start-execution.ts';
@@ -16,7 +17,7 @@ export interface TriggerResult {
  * The idempotency key comes from the event id or the scheduled time, so a redelivered trigger starts nothing new.
  * A refusal (unknown workflow, concurrency limit) is logged and returned, not retried.
  */
-export const handler = async (raw: unknown): Promise<TriggerResult> => {
+export const handler = lambdaHandler(async (raw: unknown): Promise<TriggerResult> => {
   const checked = checkTriggerInput(raw);
   // A malformed input is a wiring error: throw, so the delivery lands in the DLQ where it can be seen.
   if (!checked.ok) throw new ValidationError(checked.problems);
@@ -48,4 +49,4 @@ export const handler = async (raw: unknown): Promise<TriggerResult> => {
     }
     throw error;
   }
-};
+});

@@ -1,5 +1,6 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/core/env.ts';
@@ -186,7 +187,7 @@ describe('prober handler', () => {
       },
       'api',
     );
-    const ctx = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 60_000 });
+    const ctx = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
     const [a, b] = await Promise.all([
       prober.handler({ shard: 0, shards: 1, rounds: 2, round_seconds: 0.2 }, ctx('a')),
       prober.handler({ shard: 0, shards: 1, rounds: 2, round_seconds: 0.2 }, ctx('b')),

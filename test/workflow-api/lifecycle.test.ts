@@ -175,7 +175,8 @@ describe('concurrency limit', () => {
     expect(
       new Set(sfn.sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size,
     ).toBeGreaterThanOrEqual(50);
-  });
+    // About 500 conditional writes against local DynamoDB: seconds on an idle machine, so a timeout with room.
+  }, 60_000);
 
   it('cancelling a queued run withdraws it without taking a slot', async () => {
     const wf = await createWorkflow('Limited One', { max_running: 1, on_limit: 'queue' });
