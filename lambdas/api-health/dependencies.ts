@@ -23,12 +23,15 @@ export interface DependencyStatus {
   message?: string;
 }
 
-const CHECKS: Record<string, () => Promise<unknown>> = {
-  'dynamodb:registry': () =>
-    ddb.send(new GetCommand({ TableName: REGISTRY, Key: { pk: 'HEALTH#steward', sk: 'META' } })),
-  'dynamodb:history': () => ddb.send(new GetCommand({ TableName: HISTORY, Key: { pk: 'HEALTH#steward', sk: 'META' } })),
-  eventbridge: () => publish([stewardEvent('steward.readiness', { at: new Date().toISOString() })]),
-  stepfunctions: () => sfn.send(new ListStateMachinesCommand({ maxResults: 1 })),
+/** Each check sends one request, which `abortSignal` cancels when the deadline passes (not left running). */
+const CHECKS: Record<string, (abortSignal: AbortSignal) => Promise<unknown>> = {
+  'dynamodb:registry': (abortSignal) =>
+    ddb.send(new GetCommand({ TableName: REGISTRY, Key: { pk: 'HEALTH#steward', sk: 'META' } }), { abortSignal }),
+  'dynamodb:history': (abortSignal) =>
+    ddb.send(new GetCommand({ TableName: HISTORY, Key: { pk: 'HEALTH#steward', sk: 'META' } }), { abortSignal }),
+  eventbridge: (abortSignal) =>
+    publish([stewardEvent('steward.readiness', { at: new Date().toISOString() })], { abortSignal }),
+  stepfunctions: (abortSignal) => sfn.send(new ListStateMachinesCommand({ maxResults: 1 }), { abortSignal }),
 };
 
 let cached: { at: number; result: DependencyStatus[] } | undefined;
@@ -39,24 +42,17 @@ export async function checkDependencies(timeoutMs = 3_000): Promise<DependencySt
   const result = await Promise.all(
     Object.entries(CHECKS).map(async ([name, run]): Promise<DependencyStatus> => {
       const start = performance.now();
-      let timer: NodeJS.Timeout | undefined;
+      const deadline = AbortSignal.timeout(timeoutMs);
       try {
-        await Promise.race([
-          run(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        await run(deadline);
         return { name, ok: true, latency_ms: Math.round(performance.now() - start) };
       } catch (error) {
         return {
           name,
           ok: false,
           latency_ms: Math.round(performance.now() - start),
-          message: (error as Error).message,
+          message: deadline.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message,
         };
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

@@ -2,11 +2,11 @@
  * The scheduled scan: lists ECS services of the configured clusters and Cloud Map services of the configured
  * namespaces, and turns each into a service spec for the registry.
  */
-import { DescribeServicesCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, paginateListServices } from '@aws-sdk/client-ecs';
 import {
   GetNamespaceCommand,
-  ListServicesCommand as ListCloudMapServicesCommand,
   ListInstancesCommand,
+  paginateListServices as paginateCloudMapServices,
 } from '@aws-sdk/client-servicediscovery';
 import type { ServiceSpec } from '../../lib/core/supervision/manifest.ts';
 import { ecs } from '../shared/clients/ecs.ts';
@@ -32,12 +32,9 @@ export function toServiceName(raw: string): string | undefined {
 /** ECS services of one cluster. */
 export async function scanCluster(cluster: string): Promise<Found[]> {
   const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListServicesCommand({ cluster, nextToken, maxResults: 100 }));
+  for await (const page of paginateListServices({ client: ecs, pageSize: 100 }, { cluster })) {
     arns.push(...(page.serviceArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   const found: Found[] = [];
   for (let i = 0; i < arns.length; i += 10) {
     const out = await ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) }));
@@ -55,14 +52,11 @@ export async function scanNamespace(namespaceId: string): Promise<Found[]> {
   const ns = await serviceDiscovery.send(new GetNamespaceCommand({ Id: namespaceId }));
   const nsName = ns.Namespace?.Name;
   const found: Found[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await serviceDiscovery.send(
-      new ListCloudMapServicesCommand({
-        NextToken: nextToken,
-        Filters: [{ Name: 'NAMESPACE_ID', Values: [namespaceId], Condition: 'EQ' }],
-      }),
-    );
+  const pages = paginateCloudMapServices(
+    { client: serviceDiscovery },
+    { Filters: [{ Name: 'NAMESPACE_ID', Values: [namespaceId], Condition: 'EQ' }] },
+  );
+  for await (const page of pages) {
     for (const s of page.Services ?? []) {
       const name = s.Name && toServiceName(s.Name);
       if (!name || !s.Id) continue;
@@ -75,7 +69,6 @@ export async function scanNamespace(namespaceId: string): Promise<Found[]> {
       }
       found.push({ spec, by: `cloudmap:${namespaceId}` });
     }
-    nextToken = page.NextToken;
-  } while (nextToken);
+  }
   return found;
 }

@@ -24,7 +24,10 @@ export class PublishError extends Error {
  * Publishes events on Steward's bus (EVENT_BUS_NAME), ten per PutEvents call. Failed entries throw, so a caller
  * inside an asynchronous invocation is retried and, in the end, lands in its DLQ rather than losing the event.
  */
-export async function publish(events: readonly StewardEvent[]): Promise<void> {
+export async function publish(
+  events: readonly StewardEvent[],
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
   const bus = requireEnv(ENV.eventBus);
   for (let i = 0; i < events.length; i += 10) {
     const batch = events.slice(i, i + 10);
@@ -38,6 +41,7 @@ export async function publish(events: readonly StewardEvent[]): Promise<void> {
           Time: new Date(e.timestamp),
         })),
       }),
+      options,
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const failed = (out.Entries ?? []).filter((e) => e.ErrorCode).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`);

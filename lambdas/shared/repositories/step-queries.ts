@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { queryAll } from './drain.ts';
 import type { Page } from './executions.ts';
 
 /**
@@ -72,21 +73,11 @@ function toAttempt(item: Record<string, unknown>): AttemptItem {
 
 /** All step items and attempt items of an execution (one partition, paged internally). */
 async function executionPartition(executionId: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :step)',
-        ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':step': 'STEP#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryAll({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :step)',
+    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':step': 'STEP#' },
+  });
 }
 
 /** The steps of one execution, in start order. */
@@ -109,21 +100,12 @@ export async function listExecutionAttempts(executionId: string): Promise<Attemp
 
 /** The attempts of one step of an execution, in order (its retry history). */
 export async function listStepAttempts(executionId: string, step: string): Promise<AttemptItem[]> {
-  const out: AttemptItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': `STEP#${step}${ATTEMPT_MARK}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    out.push(...(page.Items ?? []).map((i) => toAttempt(i as Record<string, unknown>)));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  const items = await queryAll({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': `STEP#${step}${ATTEMPT_MARK}` },
+  });
+  return items.map(toAttempt);
 }
 
 /** One step item of an execution. */

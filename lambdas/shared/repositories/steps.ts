@@ -7,6 +7,7 @@ import { canonicalJson } from '../../../lib/core/routing/filters.ts';
 import type { ServiceRequest } from '../../../lib/core/runtime-contract.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { queryAll } from './drain.ts';
 
 /**
  * Step executions and their attempts (history table).
@@ -200,23 +201,14 @@ export async function getStep(executionId: string, key_: string): Promise<StepRe
 
 /** The completed steps of a run that carry a compensation, newest completion first. */
 export async function listCompensable(executionId: string): Promise<StepRecord[]> {
-  const items: StepRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#status = :completed AND attribute_exists(compensation)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': 'STEP#', ':completed': 'completed' },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((out.Items ?? []) as StepRecord[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll<StepRecord>({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: '#status = :completed AND attribute_exists(compensation)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': 'STEP#', ':completed': 'completed' },
+    ConsistentRead: true,
+  });
   return items.sort((a, b) => (b.completed_seq ?? 0) - (a.completed_seq ?? 0));
 }
 

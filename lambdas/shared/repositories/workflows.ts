@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { WorkflowDocument } from '../../../lib/core/workflow/schema.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { batchWriteAll, queryAll } from './drain.ts';
 import type { Page } from './executions.ts';
 
 /**
@@ -283,27 +284,15 @@ export async function deleteWorkflowRecord(record: WorkflowRecord): Promise<bool
     throw error;
   }
   await releaseName(record.name, record.id);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `WF#${record.id}` },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const keys = (out.Items ?? []).map((i) => ({ pk: i.pk, sk: i.sk }));
-    for (let i = 0; i < keys.length; i += 25) {
-      const batch = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      let pending: Record<string, unknown>[] | undefined = batch;
-      for (let tries = 0; pending?.length && tries < 5; tries++) {
-        const res = await ddb.send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending as never } }));
-        pending = res.UnprocessedItems?.[TABLE] as Record<string, unknown>[] | undefined;
-      }
-    }
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  const keys = await queryAll<{ pk: string; sk: string }>({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `WF#${record.id}` },
+    ProjectionExpression: 'pk, sk',
+  });
+  await batchWriteAll(
+    TABLE,
+    keys.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })),
+  );
   return true;
 }
