@@ -146,7 +146,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Reconciles quiet Running/Paused executions with Step Functions',
     memoryMb: 256,
     timeoutSeconds: 300,
-    access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute'],
+    // sfn:callback: a missed child-run status it applies answers the parent's task token (SendTaskSuccess/Failure).
+    access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute', 'sfn:callback'],
     triggers: ['schedule'],
   }),
   fn({

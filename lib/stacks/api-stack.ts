@@ -23,6 +23,11 @@ export interface ApiStackProps extends StackProps {
    * @default - not written
    */
   readonly openApiDir?: string;
+  /**
+   * Create (and retain) the account's API Gateway CloudWatch role (`-c api-gateway-cloudwatch-role=true`).
+   * @default false
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
 }
 
 /** The REST API and the functions behind it. */
@@ -60,6 +65,7 @@ export class ApiStack extends Stack {
       functions: byId,
       tier: settings.tier,
       apiName: settings.deployment,
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Steward REST API (SigV4-signed calls)' });
     if (props.openApiDir) {
