@@ -55,6 +55,7 @@ export class ApiStack extends Stack {
         runtimeRole: props.runtime.runtimeRole,
         stepRunner: props.runtime.stepRunner,
         waiter: props.runtime.waiter,
+        expressLogGroup: props.runtime.expressLogs.logGroup,
         historyRetentionDays: settings.tier.historyRetentionDays,
       });
       this.functions.push(f);
