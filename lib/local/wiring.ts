@@ -160,6 +160,9 @@ export interface LocalLogSubscription {
   destinationArn: string;
 }
 
+/** Custom resources aws-cdk-lib adds that act on AWS infrastructure local mode does not model. */
+const AWS_ONLY_CUSTOM_RESOURCES = new Set(['Custom::VpcRestrictDefaultSG']);
+
 type Found = { stackName: string; logicalId: string; resource: CfnResource };
 
 const metaString = (r: CfnResource, key: string): string | undefined => {
@@ -294,6 +297,8 @@ export function deriveWiring(
   for (const f of all) {
     if (!(f.resource.Type.startsWith('Custom::') || f.resource.Type === 'AWS::CloudFormation::CustomResource'))
       continue;
+    // aws-cdk-lib's own network hardening (it empties the VPC's default security group): nothing to do locally.
+    if (AWS_ONLY_CUSTOM_RESOURCES.has(f.resource.Type)) continue;
     const { ServiceToken, ...properties } = props(f);
     const fn =
       functions.find((x) => x.arn === ServiceToken || x.name === ServiceToken) ?? viaProvider(String(ServiceToken));
