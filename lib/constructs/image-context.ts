@@ -79,7 +79,10 @@ export function imageContents(contextDir: string, file = 'Dockerfile'): ImageCon
       for (const source of sources) {
         const re = globRegex(source);
         const base = source.replace(/^\.\/+/, '').replace(/\/+$/, '');
-        const isDir = base === '.' || base === '' || (existsSync(path.join(contextDir, base)) && statSync(path.join(contextDir, base)).isDirectory());
+        const isDir =
+          base === '.' ||
+          base === '' ||
+          (existsSync(path.join(contextDir, base)) && statSync(path.join(contextDir, base)).isDirectory());
         for (const rel of all) {
           if (base === '.' || base === '') {
             files.add(path.posix.join(target, rel));
@@ -99,7 +102,10 @@ export function imageContents(contextDir: string, file = 'Dockerfile'): ImageCon
 export function fileArguments(command: readonly string[]): string[] {
   return command
     .slice(1)
-    .filter((a) => !a.startsWith('-') && (/\.(mjs|cjs|js|ts|py|sh|rb|jar)$/.test(a) || /^\.{0,2}\/?[\w.-]+\/[\w./-]+$/.test(a)));
+    .filter(
+      (a) =>
+        !a.startsWith('-') && (/\.(mjs|cjs|js|ts|py|sh|rb|jar)$/.test(a) || /^\.{0,2}\/?[\w.-]+\/[\w./-]+$/.test(a)),
+    );
 }
 
 /** The file arguments of `command` the image does not contain (resolved against its working directory). */

@@ -137,7 +137,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   }),
   fn({
     id: 'status-handler',
-    description: 'Turns Step Functions status changes (events; Express execution logs) into execution records and workflow.* events',
+    description:
+      'Turns Step Functions status changes (events; Express execution logs) into execution records and workflow.* events',
     memoryMb: 256,
     timeoutSeconds: 60,
     access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute', 'sfn:callback'],

@@ -6,12 +6,12 @@
 import type { EventPattern } from '../core/events/pattern.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
 import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
+import { LogSubscriptions } from './cloudwatch/subscriptions.ts';
 import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { SnsService } from './sns/index.ts';
 import { SqsService } from './sqs/index.ts';
-import { LogSubscriptions } from './cloudwatch/subscriptions.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
 import type { LocalWiring } from './wiring.ts';
 

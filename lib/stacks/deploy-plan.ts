@@ -36,7 +36,10 @@ export interface DeployPlan {
 
 /** True for 127.0.0.0/8, ::1, 0.0.0.0 and `localhost` (any case, with or without a trailing dot). */
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1' || h === '::' || h === '0.0.0.0') return true;
   if (/^::ffff:127\./.test(h)) return true;

@@ -7,11 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { imageContents, missingCommandFiles } from '../../lib/constructs/image-context.ts';
-import { loadManifest } from '../../lib/stacks/inputs.ts';
-import { compileDocument, type DeployedWorkflow, loadWorkflows } from '../../lib/stacks/inputs.ts';
+import { compileDocument, type DeployedWorkflow, loadManifest, loadWorkflows } from '../../lib/stacks/inputs.ts';
 import { ROOT, resourcesOf, type Synthesized, synth } from './support.ts';
 
-type Resource = ReturnType<typeof resourcesOf>[number];
 type Json = Record<string, unknown>;
 
 const ACCOUNT = '123456789012';
@@ -305,8 +303,9 @@ function grantPatterns(s: Synthesized): Array<{ where: string; pattern: string }
 function rulePrefixes(s: Synthesized): Array<{ where: string; prefix: string }> {
   const out: Array<{ where: string; prefix: string }> = [];
   const walk = (stack: string, id: string, v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x) => walk(stack, id, x));
-    else if (v && typeof v === 'object') {
+    if (Array.isArray(v)) {
+      for (const x of v) walk(stack, id, x);
+    } else if (v && typeof v === 'object') {
       const o = v as Json;
       if ('prefix' in o) {
         const prefix = literal(stack, o.prefix);
@@ -330,6 +329,7 @@ describe('two deployments in one account and region (steward-dev, steward-dev-2)
     ['steward-dev', 'steward-dev-2'],
     ['steward-dev-2', 'steward-dev'],
   ])('no grant or rule of %s reaches a resource of %s', (a, b) => {
+    expect(a).not.toBe(b);
     const [mine, theirs] = a === 'steward-dev' ? [plain, second] : [second, plain];
     const targets = namedResources(theirs);
     expect(targets.length).toBeGreaterThan(20);

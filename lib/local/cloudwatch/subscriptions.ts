@@ -28,7 +28,9 @@ export function filterPatternMatcher(pattern: string): (message: string) => bool
           return m ? { path: m[1]!.split('.'), value: m[2]! } : { path: [], value: '' };
         });
   if (!terms || terms.some((t) => t.path.length === 0)) {
-    throw new Error(`filter pattern ${JSON.stringify(pattern)} is not one local mode supports ({ $.field = "value" || … })`);
+    throw new Error(
+      `filter pattern ${JSON.stringify(pattern)} is not one local mode supports ({ $.field = "value" || … })`,
+    );
   }
   return (message) => {
     let json: unknown;
@@ -39,7 +41,8 @@ export function filterPatternMatcher(pattern: string): (message: string) => bool
     }
     const test = (t: Term): boolean => {
       let v: unknown = json;
-      for (const key of t.path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+      for (const key of t.path)
+        v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
       return v !== undefined && String(v) === t.value;
     };
     return or ? terms.some(test) : terms.every(test);
