@@ -1,6 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Aspects, Duration, type Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, App, Duration, type Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,13 +9,20 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { FUNCTIONS } from './core/functions.ts';
 import type { Manifest } from './core/supervision/manifest.ts';
-import { type TierConfig, tierConfig } from './core/tiers.ts';
+import { type TierConfig, tierConfig, withReservedConcurrency } from './core/tiers.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { planDeployment, runsOnEcs } from './stacks/deploy-plan.ts';
 import { type DeployedWorkflow, loadManifest, loadWorkflows } from './stacks/inputs.ts';
 import { MonitoringStack } from './stacks/monitoring-stack.ts';
 import { type IndexedService, ServicesStack } from './stacks/services-stack.ts';
-import { MAX_RESOURCES_PER_STACK, resourceCount, type StewardSettings } from './stacks/settings.ts';
+import {
+  checkDeploymentName,
+  MAX_RESOURCES_PER_STACK,
+  resourceCount,
+  type StewardSettings,
+  stateMachinePrefix,
+} from './stacks/settings.ts';
 import { WorkflowsStack } from './stacks/workflows-stack.ts';
 
 /** Options of {@link createStewardApp}. */
@@ -58,20 +66,32 @@ const SERVICE_BUDGET = 16;
  */
 export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   const rootDir = options.rootDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  // Strong cross-stack references (exports the consumer pins) stated explicitly: a producer cannot drop what a
-  // consumer still uses.
+  // cdk.json's context (the feature flags) applies to every synthesis, not only to the CLI's: tests, benchmarks
+  // and local mode build the same templates a deployment gets. The CLI's own context still wins over it.
   const app = new App({
     outdir: options.outdir,
-    context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong', ...options.context },
+    context: { ...projectContext(rootDir), ...options.context },
   });
-  const tier = tierConfig(options.tier ?? app.node.tryGetContext('tier') ?? 'dev');
+  const tier = withReservedConcurrency(
+    tierConfig(options.tier ?? app.node.tryGetContext('tier') ?? 'dev'),
+    app.node.tryGetContext('reserved-concurrency'),
+    FUNCTIONS.map((f) => f.id),
+  );
   const deployment = String(app.node.tryGetContext('deployment') ?? `steward-${tier.name}`);
-  if (!/^[a-z][a-z0-9-]{1,30}$/.test(deployment)) {
-    throw new Error(`Deployment name '${deployment}' must be 2-31 lower-case letters, digits or '-' (-c deployment=…)`);
-  }
-  const settings: StewardSettings = { tier, deployment, stateMachinePrefix: `${deployment}-`, rootDir };
-  const workflows = options.workflows ?? loadWorkflows(rootDir);
+  checkDeploymentName(deployment);
+  const settings: StewardSettings = {
+    tier,
+    deployment,
+    stateMachinePrefix: stateMachinePrefix(deployment),
+    rootDir,
+  };
+  const local = contextFlag(app, LOCAL_CONTEXT);
   const manifest = options.manifest ?? loadManifest(rootDir);
+  const plan = planDeployment(manifest, options.workflows ?? loadWorkflows(rootDir), {
+    local,
+    samples: contextFlag(app, 'samples'),
+  });
+  const { workflows } = plan;
   const base = pascalName(deployment);
   const description = (what: string): string => `Steward ${deployment} (${tier.name}): ${what}`;
 
@@ -80,7 +100,10 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
     description: description('tables, alert topic, registrar'),
   });
 
-  const services = buildServices(app, base, settings, data, manifest, description);
+  for (const line of [...plan.skippedServices, ...plan.skippedWorkflows]) {
+    Annotations.of(data).addWarningV2('steward:not-deployed', `Not deployed to AWS: ${line}`);
+  }
+  const services = buildServices(app, base, settings, data, plan.services, manifest.groups ?? [], description);
   const network = services[0]?.network;
 
   const workflowStacks: WorkflowsStack[] = [];
@@ -120,11 +143,12 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
     history: data.history,
     runtime,
     openApiDir: app.outdir,
+    apiGatewayCloudWatchRole: contextFlag(app, 'api-gateway-cloudwatch-role'),
     description: description('REST API'),
   });
   const customCheckArns = [
     ...new Set(
-      manifest.services.flatMap((s) =>
+      plan.services.flatMap(({ spec: s }) =>
         (s.health_checks ?? []).flatMap((c) => (c.type === 'custom' ? [c.function_arn] : [])),
       ),
     ),
@@ -151,7 +175,6 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
-  void Aspects;
   return { app, settings, stacks: { data, services, workflows: workflowStacks, api, monitoring } };
 }
 
@@ -160,11 +183,11 @@ function buildServices(
   base: string,
   settings: StewardSettings,
   data: DataStack,
-  manifest: Manifest,
+  entries: readonly IndexedService[],
+  groups: readonly Record<string, unknown>[],
   description: (what: string) => string,
 ): ServicesStack[] {
-  if (manifest.services.length === 0) return [];
-  const entries: IndexedService[] = manifest.services.map((spec, index) => ({ spec, index }));
+  if (entries.length === 0) return [];
   const stacks: ServicesStack[] = [];
   const newStack = (): ServicesStack => {
     const n = stacks.length;
@@ -172,8 +195,8 @@ function buildServices(
       settings,
       registrar: data.registrar,
       network: stacks[0]?.network,
-      createNetwork: n === 0 && entries.some((e) => e.spec.image),
-      groups: n === 0 ? (manifest.groups ?? []) : [],
+      createNetwork: n === 0 && entries.some((e) => runsOnEcs(e.spec)),
+      groups: n === 0 ? groups : [],
       description: description(n === 0 ? 'VPC, cluster, managed services' : `managed services (part ${n + 1})`),
     });
     stacks.push(s);
@@ -182,7 +205,7 @@ function buildServices(
   let current = newStack();
   let count = resourceCount(current);
   for (const entry of entries) {
-    if (entry.spec.image && count + SERVICE_BUDGET > MAX_RESOURCES_PER_STACK - 10) {
+    if (runsOnEcs(entry.spec) && count + SERVICE_BUDGET > MAX_RESOURCES_PER_STACK - 10) {
       current.register();
       current = newStack();
       count = resourceCount(current);
@@ -211,6 +234,28 @@ function addDlqAlarms(stack: Stack, topic: sns.ITopic, tier: TierConfig): void {
     });
     alarm.addAlarmAction(new actions.SnsAction(topic));
   }
+}
+
+/**
+ * Context flag local mode sets when it synthesizes: every manifest entry runs (samples, local-only ones) and URLs are
+ * used as written. Never set it for a deployment.
+ */
+export const LOCAL_CONTEXT = 'steward:local';
+
+/** A boolean context value given as `true`/`false` (`-c samples=true` arrives as the string 'true'). */
+function contextFlag(app: App, key: string): boolean {
+  const v = app.node.tryGetContext(key);
+  if (v === undefined || v === false || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw new Error(`Context '${key}' must be true or false (got ${JSON.stringify(v)})`);
+}
+
+/** The `context` of `<rootDir>/cdk.json` (feature flags, defaults), or none. */
+export function projectContext(rootDir: string): Record<string, unknown> {
+  const file = path.join(rootDir, 'cdk.json');
+  if (!existsSync(file)) return {};
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
+  return json.context ?? {};
 }
 
 /** `steward-dev` → `StewardDev` (stack id prefix). */

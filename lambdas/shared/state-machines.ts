@@ -3,6 +3,7 @@ import {
   CreateStateMachineCommand,
   DeleteStateMachineAliasCommand,
   DeleteStateMachineCommand,
+  type LoggingConfiguration,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
@@ -18,6 +19,19 @@ import { requireEnv } from './config.ts';
 const ROLE_ARN = requireEnv(ENV.stateMachineRoleArn);
 const STEP_RUNNER_ARN = requireEnv(ENV.stepRunnerArn);
 const WAITER_ARN = requireEnv(ENV.waiterArn);
+/** Express machines log here (level ALL): their runs' status comes from those logs, not from status events. */
+const EXPRESS_LOG_GROUP_ARN = process.env[ENV.expressLogGroupArn];
+
+/** The logging of an Express state machine; Standard ones need none (their status comes as events). */
+function loggingFor(type: 'STANDARD' | 'EXPRESS'): LoggingConfiguration | undefined {
+  if (type !== 'EXPRESS') return undefined;
+  if (!EXPRESS_LOG_GROUP_ARN) throw new Error(`Missing environment variable ${ENV.expressLogGroupArn}`);
+  return {
+    level: 'ALL',
+    includeExecutionData: true,
+    destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: EXPRESS_LOG_GROUP_ARN } }],
+  };
+}
 
 /** The alias every API-created state machine gets. */
 export const LIVE_ALIAS = 'live';
@@ -68,6 +82,7 @@ export async function deployStateMachine(input: {
           definition,
           roleArn: ROLE_ARN,
           type,
+          loggingConfiguration: loggingFor(type),
           publish: true,
           versionDescription: input.description,
         }),
@@ -87,6 +102,7 @@ export async function deployStateMachine(input: {
         stateMachineArn: arn,
         definition,
         roleArn: ROLE_ARN,
+        loggingConfiguration: loggingFor(type),
         publish: true,
         versionDescription: input.description,
       }),

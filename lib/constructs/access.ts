@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { ENV } from '../core/env.ts';
 import type { Access } from '../core/functions.ts';
@@ -20,6 +21,8 @@ export interface AccessTargets {
   /** Step runner and waiter: `sfn:manage` needs their ARNs for definition substitutions. */
   readonly stepRunner?: lambda.IFunction;
   readonly waiter?: lambda.IFunction;
+  /** Log group of Express state machines: `sfn:manage` configures API-created Express machines to log there. */
+  readonly expressLogGroup?: logs.ILogGroup;
   /**
    * ECS clusters of the managed services, by literal name (so the ARNs in policies are literal, not exports).
    * Empty: no managed services, ECS grants are omitted.
@@ -179,6 +182,7 @@ function grant(
         [ENV.stateMachineRoleArn]: role.roleArn,
         [ENV.stepRunnerArn]: stepRunner.functionArn,
         [ENV.waiterArn]: waiter.functionArn,
+        [ENV.expressLogGroupArn]: need(t.expressLogGroup, access, 'the Express log group').logGroupArn,
       };
     }
     case 'sfn:execute': {

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -8,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { ServiceSpec } from '../core/supervision/manifest.ts';
 import type { ContainerResources, TierConfig } from '../core/tiers.ts';
+import { imageContents, missingCommandFiles } from './image-context.ts';
 
 /** Properties of a {@link ManagedService}. */
 export interface ManagedServiceProps {
@@ -20,6 +24,8 @@ export interface ManagedServiceProps {
   /** Steward's in-VPC functions (prober, step runner): the only source allowed to reach the service port. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly tier: TierConfig;
+  /** Repository root: `build` directories are relative to it. */
+  readonly rootDir: string;
 }
 
 /** The effective CPU/memory/count of a service in a tier: the manifest's `resources.<tier>` over the tier default. */
@@ -48,7 +54,9 @@ export class ManagedService extends Construct {
   constructor(scope: Construct, id: string, props: ManagedServiceProps) {
     super(scope, id);
     const { spec, tier } = props;
-    if (!spec.image) throw new Error(`ManagedService: ${props.path}.image is required to run '${spec.name}' on ECS`);
+    if (!spec.image && !spec.build) {
+      throw new Error(`ManagedService: ${props.path}.image or .build is required to run '${spec.name}' on ECS`);
+    }
     if (!spec.port) {
       throw new Error(
         `ManagedService: ${props.path}.port is required for '${spec.name}' (the port its container listens on)`,
@@ -72,7 +80,7 @@ export class ManagedService extends Construct {
     const httpCheck = spec.health_checks?.find((c) => c.type === 'http' && !c.url);
     const checkPath = httpCheck?.type === 'http' ? (httpCheck.path ?? '/health') : undefined;
     const container = this.taskDefinition.addContainer('app', {
-      image: ecs.ContainerImage.fromRegistry(spec.image),
+      image: this.image(spec, props),
       command: spec.command,
       environment: spec.environment,
       secrets: this.secrets(spec, props.path),
@@ -130,6 +138,27 @@ export class ManagedService extends Construct {
         reason: `Plain environment of '${spec.name}' from the manifest is non-secret configuration; secrets go by reference (${props.path}.secrets).`,
       });
     }
+  }
+
+  /**
+   * A registry image, or one built from a repository directory at deploy time (synthesis only stages the directory,
+   * so it needs no Docker). A built image must contain the files its command runs: checked here, not at task start.
+   */
+  private image(spec: ServiceSpec, props: ManagedServiceProps): ecs.ContainerImage {
+    if (!spec.build) return ecs.ContainerImage.fromRegistry(spec.image!);
+    const dir = path.resolve(props.rootDir, spec.build);
+    if (!existsSync(path.join(dir, 'Dockerfile'))) {
+      throw new Error(`ManagedService: ${props.path}.build '${spec.build}' has no Dockerfile (looked in ${dir})`);
+    }
+    const missing = missingCommandFiles(imageContents(dir), spec.command ?? []);
+    if (missing.length > 0) {
+      throw new Error(
+        `ManagedService: ${props.path}.command runs ${missing.join(', ')}, which the image built from '${spec.build}' ` +
+          'does not contain: COPY it in its Dockerfile or fix the command',
+      );
+    }
+    // The task runs on X86_64 (runtimePlatform below): build for it whatever machine deploys.
+    return ecs.ContainerImage.fromAsset(dir, { platform: Platform.LINUX_AMD64 });
   }
 
   private secrets(spec: ServiceSpec, path: string): Record<string, ecs.Secret> | undefined {

@@ -17,8 +17,10 @@ export interface StewardApiProps {
   /** API name (the deployment name). */
   readonly apiName: string;
   /**
-   * Creates the account-level CloudWatch role API Gateway needs for execution logs.
-   * @default true
+   * Creates the role API Gateway writes execution and access logs with, and sets it in the account's API Gateway
+   * settings (`AWS::ApiGateway::Account`). That setting is one per account and region, shared by every API there,
+   * so the role and the setting are retained when the stack is deleted: another deployment may rely on them.
+   * @default false - the account's setting is used as it is (set it once per account and region)
    */
   readonly cloudWatchRole?: boolean;
 }
@@ -57,8 +59,8 @@ export class StewardApi extends Construct {
       restApiName: props.apiName,
       description: 'Steward: workflows and supervised services',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole: props.cloudWatchRole ?? true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: 'v1',
         tracingEnabled: true,
@@ -138,17 +140,17 @@ export class StewardApi extends Construct {
       }
     }
     this.methods = methods;
-    Validations.of(this.api).acknowledge(
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'IAM-authorized regional API; a WAF web ACL is left to the operator (association documented), it is not free.',
-      },
-      {
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'IAM-authorized regional API; a WAF web ACL is left to the operator (association documented), it is not free.',
+    });
+    if (props.cloudWatchRole) {
+      Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason:
           'The account-level role API Gateway uses for execution logs: the AWS managed policy is the documented one.',
-      },
-    );
+      });
+    }
   }
 }

@@ -93,6 +93,13 @@ export class StewardFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    if (props.vpc) {
+      // Lambda creates the function's network interfaces with its role when the function is created: without these
+      // actions CreateFunction fails. CDK attaches this policy only to roles it creates itself, so it is explicit here.
+      this.role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
+    }
     const reserved = tier.reservedConcurrency[spec.id];
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName,

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { SUBSTITUTIONS } from '../core/runtime-contract.ts';
 import type { TierConfig } from '../core/tiers.ts';
 import { prefixAck } from './access.ts';
+import type { ExpressExecutionLogs } from './express-logs.ts';
 
 /** Metadata key local mode reads to map a state machine resource to its workflow. */
 export const WORKFLOW_METADATA_KEY = 'steward:workflow';
@@ -34,6 +35,12 @@ export interface WorkflowStateMachineProps {
   /** Prefix of the deployment's state machines: sub-workflow starts are granted on it. */
   readonly stateMachinePrefix: string;
   readonly tier: TierConfig;
+  /**
+   * Where an Express state machine logs (level ALL): Step Functions sends no status-change events for Express
+   * executions, so the deployment reads their start and end from this group ({@link ExpressExecutionLogs}).
+   * Required for Express; Standard state machines log to a group of their own.
+   */
+  readonly expressLogs?: ExpressExecutionLogs;
 }
 
 /**
@@ -57,12 +64,22 @@ export class WorkflowStateMachine extends Construct {
     this.type = props.type ?? props.recommendedType;
     const express = this.type === 'EXPRESS';
     const retain = props.tier.removalPolicy === 'retain';
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      // The vended-logs prefix keeps the log group resource policy small as state machines multiply.
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
-      retention: props.tier.logRetentionDays as logs.RetentionDays,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    if (express && !props.expressLogs) {
+      throw new Error(
+        `WorkflowStateMachine '${props.stateMachineName}': an Express state machine needs expressLogs (its runs end only in its logs)`,
+      );
+    }
+    const logGroup: logs.ILogGroup =
+      express && props.expressLogs
+        ? props.expressLogs.logGroup
+        : new logs.LogGroup(this, 'Logs', {
+            // The vended-logs prefix keeps the log group resource policy small as state machines multiply.
+            logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+            retention: props.tier.logRetentionDays as logs.RetentionDays,
+            removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+          });
+    // Express runs end only in their logs: ExecutionSucceeded is logged at level ALL only.
+    const level = express || props.tier.stateMachineLogLevel === 'ALL' ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
@@ -74,8 +91,9 @@ export class WorkflowStateMachine extends Construct {
       tracingEnabled: true,
       logs: {
         destination: logGroup,
-        level: props.tier.stateMachineLogLevel === 'ALL' ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR,
-        includeExecutionData: props.tier.includeExecutionData,
+        level,
+        // An Express run's result exists only in its logs (there is no DescribeExecution for it).
+        includeExecutionData: express || props.tier.includeExecutionData,
       },
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -104,7 +122,7 @@ export class WorkflowStateMachine extends Construct {
       description: `${props.workflowName}: the version new executions start on`,
       routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
     });
-    if (props.tier.stateMachineLogLevel !== 'ALL') {
+    if (level !== sfn.LogLevel.ALL) {
       Validations.of(cfn).acknowledge({
         id: 'AwsSolutions-SF1',
         reason: `Tier '${props.tier.name}' logs ERROR events only: ALL would log every transition of every run (cost and volume); history is in Steward's own tables.`,

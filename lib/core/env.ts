@@ -12,6 +12,8 @@ export const ENV = {
   stateMachineRoleArn: 'STATE_MACHINE_ROLE_ARN',
   stepRunnerArn: 'STEP_RUNNER_ARN',
   waiterArn: 'WAITER_ARN',
+  /** Log group every Express state machine logs to (their status comes from those logs). */
+  expressLogGroupArn: 'EXPRESS_LOG_GROUP_ARN',
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** Comma-separated ECS cluster ARNs the supervision handlers may act on. */
   ecsClusters: 'ECS_CLUSTER_ARNS',

@@ -39,6 +39,8 @@ export type Trigger =
   | 'schedule'
   | 'sns'
   | 'custom-resource'
+  /** A CloudWatch Logs subscription (Express executions' status events). */
+  | 'logs'
   | 'async';
 
 export interface FunctionSpec {
@@ -135,18 +137,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   }),
   fn({
     id: 'status-handler',
-    description: 'Turns Step Functions status changes into execution records and workflow.* events',
+    description:
+      'Turns Step Functions status changes (events; Express execution logs) into execution records and workflow.* events',
     memoryMb: 256,
     timeoutSeconds: 60,
     access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute', 'sfn:callback'],
-    triggers: ['default-bus-rule'],
+    triggers: ['default-bus-rule', 'logs'],
   }),
   fn({
     id: 'reconciler',
     description: 'Reconciles quiet Running/Paused executions with Step Functions',
     memoryMb: 256,
     timeoutSeconds: 300,
-    access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute'],
+    // sfn:callback: a missed child-run status it applies answers the parent's task token (SendTaskSuccess/Failure).
+    access: ['registry:read', 'history:read', 'history:write', 'bus:put', 'sfn:execute', 'sfn:callback'],
     triggers: ['schedule'],
   }),
   fn({

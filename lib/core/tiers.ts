@@ -55,7 +55,11 @@ export interface TierConfig {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
   /** Multiplier applied to each function's memory from lib/core/functions.ts (rounded up to 64 MB). */
   readonly lambdaMemoryFactor: number;
-  /** Reserved concurrency by function id; functions not listed share the account pool. */
+  /**
+   * Reserved concurrency by function id; functions not listed share the account pool. Empty in every tier: a
+   * reservation takes concurrency from the account (Lambda keeps 100 unreserved), so it fails on accounts with a
+   * small quota. Set it per deployment with `-c reserved-concurrency=status-handler=50,event-router=50`.
+   */
   readonly reservedConcurrency: Readonly<Record<string, number>>;
   /** API Gateway stage throttling. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
@@ -153,7 +157,7 @@ const TIERS: Readonly<Record<TierName, TierConfig>> = {
     seedName: 'tier_3',
     logLevel: 'WARN',
     lambdaMemoryFactor: 1.5,
-    reservedConcurrency: { 'status-handler': 50, 'event-router': 50, prober: 10 },
+    reservedConcurrency: {},
     apiThrottle: { rateLimit: 1000, burstLimit: 2000 },
     alarms: {
       lambdaErrors: 1,
@@ -209,4 +213,44 @@ export function tierConfig(value: unknown): TierConfig {
 export function functionMemory(specMemoryMb: number, tier: TierConfig): number {
   const scaled = Math.ceil((specMemoryMb * tier.lambdaMemoryFactor) / 64) * 64;
   return Math.min(10240, Math.max(128, scaled));
+}
+
+/** Thrown for a `reserved-concurrency` setting that is not `<function id>=<count>,…`. */
+export class ReservedConcurrencyError extends Error {
+  override readonly name = 'ReservedConcurrencyError';
+}
+
+/**
+ * The tier with reserved concurrency from a setting `status-handler=50,event-router=50` (or an object of counts);
+ * `undefined` keeps the tier's. Function ids are checked against `known` when given.
+ */
+export function withReservedConcurrency(tier: TierConfig, setting: unknown, known?: readonly string[]): TierConfig {
+  if (setting === undefined || setting === null || setting === '') return tier;
+  const pairs: Array<[string, unknown]> =
+    typeof setting === 'string'
+      ? setting.split(',').map((p) => {
+          const [id, count] = p.split('=');
+          return [String(id).trim(), count === undefined ? undefined : Number(count.trim())];
+        })
+      : typeof setting === 'object'
+        ? Object.entries(setting as Record<string, unknown>)
+        : [];
+  if (pairs.length === 0) {
+    throw new ReservedConcurrencyError(
+      `reserved-concurrency must be <function id>=<count>,… (got ${JSON.stringify(setting)})`,
+    );
+  }
+  const out: Record<string, number> = {};
+  for (const [id, count] of pairs) {
+    if (known && !known.includes(id)) {
+      throw new ReservedConcurrencyError(`reserved-concurrency: unknown function '${id}' (one of ${known.join(', ')})`);
+    }
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 10_000) {
+      throw new ReservedConcurrencyError(
+        `reserved-concurrency: '${id}' needs a whole number from 0 to 10000 (got ${JSON.stringify(count)})`,
+      );
+    }
+    out[id] = count;
+  }
+  return { ...tier, reservedConcurrency: out };
 }

@@ -1,7 +1,7 @@
 /**
  * A small CloudFormation evaluator for local mode: gives every resource of the synthesized templates a local
  * physical name and ARN, and resolves the intrinsic functions CDK emits (Ref, Fn::GetAtt, Fn::Join, Fn::Sub,
- * Fn::Select, Fn::Split, Fn::If, Fn::ImportValue, conditions), so local mode is wired from the same templates that
+ * Fn::Select, Fn::Split, Fn::If, Fn::ImportValue, Fn::GetStackOutput, conditions), so local mode is wired from the same templates that
  * are deployed instead of from a second hand-kept list.
  */
 
@@ -217,6 +217,18 @@ export class CfnEvaluator {
         const exported = this.exports.get(name) as { stackName: string; value: unknown } | undefined;
         if (!exported) throw new TemplateError(`${stackName}: Fn::ImportValue of unknown export '${name}'`);
         return this.resolve(exported.stackName, exported.value);
+      }
+      case 'Fn::GetStackOutput': {
+        // Weak cross-stack references (CDK's recommended default): the consumer reads the producer's output.
+        const a = (arg ?? {}) as { StackName?: unknown; OutputName?: unknown };
+        const producer = this.resolveString(stackName, a.StackName, 'Fn::GetStackOutput');
+        const output = this.resolveString(stackName, a.OutputName, 'Fn::GetStackOutput');
+        const stack = this.stacks.find((s) => s.stackName === producer);
+        const value = stack?.template.Outputs?.[output];
+        if (!stack || value === undefined) {
+          throw new TemplateError(`${stackName}: Fn::GetStackOutput of unknown output '${producer}.${output}'`);
+        }
+        return this.resolve(producer, value.Value);
       }
       case 'Fn::Base64':
         return Buffer.from(this.resolveString(stackName, arg, 'Fn::Base64')).toString('base64');

@@ -6,6 +6,7 @@
 import type { EventPattern } from '../core/events/pattern.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
 import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
+import { LogSubscriptions } from './cloudwatch/subscriptions.ts';
 import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -61,6 +62,7 @@ export async function loadStateMachines(sfn: StepFunctionsService, wiring: Local
       definition: JSON.stringify(machine.definition),
       roleArn: machine.roleArn,
       type: machine.type,
+      loggingConfiguration: machine.logging,
     });
     for (const _version of machine.versions)
       await call(ops, 'PublishStateMachineVersion', { stateMachineArn: machine.arn });
@@ -165,9 +167,19 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     },
   });
   for (const bus of wiring.eventBuses) eventBridge.createBus(bus);
+  const logSubscriptions = new LogSubscriptions(
+    wiring.logSubscriptions,
+    async (arn, payload) => {
+      const outcome = await runner.invoke(arn, payload);
+      if (!outcome.ok) throw new Error(`${outcome.errorType}: ${outcome.errorMessage}`);
+    },
+    (subscription, error) => log(`steward local: log subscription ${subscription} could not deliver: ${error}`),
+  );
   stepFunctions = new StepFunctionsService({
     lambda: runner,
     speed,
+    // Express executions report only through their execution logs, which subscriptions deliver.
+    onExecutionLog: (logGroupArn, record) => logSubscriptions.put(logGroupArn, record),
     // Step Functions reports status changes on the account's default bus, where Steward's status rule listens.
     onStatusChange: (entry) => {
       eventBridge.putEvents([{ ...entry }]);

@@ -53,13 +53,20 @@ export function inputsHash(rootDir: string, tier: string): string {
  * and loading and running its engine was over half the synthesis time). `cdk synth` and deployments keep all three.
  */
 export async function synthesize(rootDir: string, tier: string): Promise<StackTemplate[]> {
-  const { createStewardApp } = await import('../app.ts');
+  const { createStewardApp, LOCAL_CONTEXT } = await import('../app.ts');
   timing('CDK app code loaded');
   const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
   const validation = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const { app } = createStewardApp({ tier, rootDir, outdir, nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app } = createStewardApp({
+      tier,
+      rootDir,
+      outdir,
+      nag: false,
+      // Local mode runs every manifest entry (samples, local-only ones) at the URLs the manifest gives.
+      context: { 'aws:cdk:bundling-stacks': [], [LOCAL_CONTEXT]: true },
+    });
     return app.synth().stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   } finally {
     if (validation === undefined) delete process.env.CDK_VALIDATION;

@@ -48,6 +48,12 @@ export interface LocalStateMachine {
   roleArn: string;
   /** The ASL with every definition substitution applied. */
   definition: Record<string, unknown>;
+  /** The template's `LoggingConfiguration`, in the API's shape (`loggingConfiguration`), when set. */
+  logging?: {
+    level: string;
+    includeExecutionData: boolean;
+    destinations: Array<{ cloudWatchLogsLogGroup: { logGroupArn: string } }>;
+  };
   /** Published versions (`<arn>:<n>`) and aliases (`<arn>:<alias>`) pointing at this state machine. */
   versions: string[];
   aliases: Array<{ name: string; arn: string; routes: Array<{ versionArn: string; weight: number }> }>;
@@ -144,7 +150,20 @@ export interface LocalWiring {
   customResources: LocalCustomResource[];
   containerServices: LocalContainerService[];
   api: LocalApiRoute[];
+  /** CloudWatch Logs subscription filters (`AWS::Logs::SubscriptionFilter`). */
+  logSubscriptions: LocalLogSubscription[];
 }
+
+/** A subscription filter: log events of `logGroupName` matching `filterPattern` go to `destinationArn`. */
+export interface LocalLogSubscription {
+  logicalId: string;
+  logGroupName: string;
+  filterPattern: string;
+  destinationArn: string;
+}
+
+/** Custom resources aws-cdk-lib adds that act on AWS infrastructure local mode does not model. */
+const AWS_ONLY_CUSTOM_RESOURCES = new Set(['Custom::VpcRestrictDefaultSG']);
 
 type Found = { stackName: string; logicalId: string; resource: CfnResource };
 
@@ -281,6 +300,8 @@ export function deriveWiring(
   for (const f of all) {
     if (!(f.resource.Type.startsWith('Custom::') || f.resource.Type === 'AWS::CloudFormation::CustomResource'))
       continue;
+    // aws-cdk-lib's own network hardening (it empties the VPC's default security group): nothing to do locally.
+    if (AWS_ONLY_CUSTOM_RESOURCES.has(f.resource.Type)) continue;
     const { ServiceToken, ...properties } = props(f);
     const fn =
       functions.find((x) => x.arn === ServiceToken || x.name === ServiceToken) ?? viaProvider(String(ServiceToken));
@@ -289,6 +310,15 @@ export function deriveWiring(
   }
 
   const containerServices = deriveContainerServices(cfn, ofType, props);
+  const logSubscriptions: LocalLogSubscription[] = ofType('AWS::Logs::SubscriptionFilter').map((f) => {
+    const p = props(f);
+    return {
+      logicalId: f.logicalId,
+      logGroupName: String(p.LogGroupName),
+      filterPattern: typeof p.FilterPattern === 'string' ? p.FilterPattern : '',
+      destinationArn: String(p.DestinationArn),
+    };
+  });
 
   const api: LocalApiRoute[] = ROUTES.map((route) => {
     const fn = functions.find((x) => x.id === route.functionId);
@@ -311,6 +341,7 @@ export function deriveWiring(
     customResources,
     containerServices,
     api,
+    logSubscriptions,
   };
 }
 
@@ -343,6 +374,7 @@ function deriveStateMachines(
       name: cfn.attr(f.stackName, f.logicalId, 'Name'),
       arn: cfn.ref(f.stackName, f.logicalId),
       type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      logging: loggingOf(p.LoggingConfiguration),
       roleArn: String(p.RoleArn ?? `arn:aws:iam::000000000000:role/${f.logicalId}`),
       definition,
       versions: [],
@@ -378,6 +410,24 @@ function deriveStateMachines(
     machine.aliases.push({ name, arn: `${machine.arn}:${name}`, routes });
   }
   return machines;
+}
+
+/** A template `LoggingConfiguration` in the Step Functions API's shape. */
+function loggingOf(value: unknown): LocalStateMachine['logging'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as {
+    Level?: string;
+    IncludeExecutionData?: boolean;
+    Destinations?: Array<{ CloudWatchLogsLogGroup?: { LogGroupArn?: string } }>;
+  };
+  return {
+    level: v.Level ?? 'OFF',
+    includeExecutionData: v.IncludeExecutionData === true,
+    destinations: (v.Destinations ?? [])
+      .map((d) => d.CloudWatchLogsLogGroup?.LogGroupArn)
+      .filter((arn): arn is string => typeof arn === 'string')
+      .map((logGroupArn) => ({ cloudWatchLogsLogGroup: { logGroupArn } })),
+  };
 }
 
 function deriveContainerServices(

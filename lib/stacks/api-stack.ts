@@ -23,6 +23,11 @@ export interface ApiStackProps extends StackProps {
    * @default - not written
    */
   readonly openApiDir?: string;
+  /**
+   * Create (and retain) the account's API Gateway CloudWatch role (`-c api-gateway-cloudwatch-role=true`).
+   * @default false
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
 }
 
 /** The REST API and the functions behind it. */
@@ -50,6 +55,7 @@ export class ApiStack extends Stack {
         runtimeRole: props.runtime.runtimeRole,
         stepRunner: props.runtime.stepRunner,
         waiter: props.runtime.waiter,
+        expressLogGroup: props.runtime.expressLogs.logGroup,
         historyRetentionDays: settings.tier.historyRetentionDays,
       });
       this.functions.push(f);
@@ -60,6 +66,7 @@ export class ApiStack extends Stack {
       functions: byId,
       tier: settings.tier,
       apiName: settings.deployment,
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Steward REST API (SigV4-signed calls)' });
     if (props.openApiDir) {

@@ -5,7 +5,14 @@ import { type RegistrarProvider, Registration } from '../constructs/registration
 import { ServicesNetwork } from '../constructs/services-network.ts';
 import { SUPERVISION_DEFAULTS } from '../core/supervision/defaults.ts';
 import type { ServiceSpec } from '../core/supervision/manifest.ts';
+import { runsOnEcs } from './deploy-plan.ts';
 import type { StewardSettings } from './settings.ts';
+
+/** What the registry keeps of a manifest entry: the build directory and deployment switches stay in the repository. */
+function registered(spec: ServiceSpec): Record<string, unknown> {
+  const { build: _build, local_only: _localOnly, sample: _sample, ...rest } = spec;
+  return rest;
+}
 
 /** A manifest entry with its index (for error paths and stable construct ids). */
 export interface IndexedService {
@@ -55,8 +62,8 @@ export class ServicesStack extends Stack {
   addService({ spec, index }: IndexedService): void {
     const { tier } = this.settings;
     const restart_policy = { ...tier.restartPolicy, ...spec.restart_policy };
-    if (!spec.image) {
-      this.entries.push({ ...spec, restart_policy });
+    if (!runsOnEcs(spec)) {
+      this.entries.push({ ...registered(spec), restart_policy });
       return;
     }
     if (!this.network)
@@ -68,11 +75,12 @@ export class ServicesStack extends Stack {
       namespace: this.network.namespace,
       clientSecurityGroup: this.network.clientSecurityGroup,
       tier,
+      rootDir: this.settings.rootDir,
     });
     this.managed.push(managed);
     // In AWS a managed service is reached by its Cloud Map name; a loopback base_url is local mode's.
     this.entries.push({
-      ...spec,
+      ...registered(spec),
       restart_policy,
       base_url: managed.baseUrl,
       ecs: { cluster: this.network.cluster.clusterArn, service_name: managed.service.serviceName },

@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { ExpressExecutionLogs } from '../constructs/express-logs.ts';
 import { type RegisteredWorkflow, type RegistrarProvider, Registration } from '../constructs/registration.ts';
 import { StateMachineRuntimeRole } from '../constructs/runtime-role.ts';
 import { ScheduleInvoker } from '../constructs/schedules.ts';
@@ -27,6 +28,8 @@ export interface WorkflowRuntime {
   readonly workflowTrigger: lambda.IFunction;
   readonly bus: events.IEventBus;
   readonly runtimeRole: iam.IRole;
+  /** Where Express state machines log; subscribed by the status handler. */
+  readonly expressLogs: ExpressExecutionLogs;
 }
 
 /** Properties of a {@link WorkflowsStack}. */
@@ -96,6 +99,11 @@ export class WorkflowsStack extends Stack {
       stepRunner: stepRunner.function,
       waiter: waiter.function,
     });
+    const expressLogs = new ExpressExecutionLogs(this, 'ExpressLogs', {
+      deployment: settings.deployment,
+      statusHandler: status.function,
+      tier,
+    });
     const targets = {
       registry,
       history,
@@ -110,6 +118,7 @@ export class WorkflowsStack extends Stack {
       workflowTrigger: trigger.function,
       bus: bus.bus,
       runtimeRole: runtimeRole.role,
+      expressLogs,
     };
   }
 
@@ -126,6 +135,7 @@ export class WorkflowsStack extends Stack {
       waiter: this.runtime.waiter,
       stateMachinePrefix: settings.stateMachinePrefix,
       tier: settings.tier,
+      expressLogs: this.runtime.expressLogs,
     });
     const triggers = wf.document.triggers ?? [];
     if (triggers.length > 0) {

@@ -39,7 +39,7 @@ const ALLOWED: Array<{ actions: RegExp; resource: RegExp; why: string }> = [
   },
   {
     actions: /^states:/,
-    resource: /:(stateMachine|execution|express):steward-[a-z]+-\*"/,
+    resource: /:(stateMachine|execution|express):steward-[a-z]+_\*"/,
     why: 'the deployment prefix: API-created state machines and executions are named at run time',
   },
   {

@@ -9,8 +9,9 @@ let dev: Synthesized;
 let prod: Synthesized;
 
 beforeAll(() => {
-  dev = synth({ tier: 'dev' });
-  prod = synth({ tier: 'tier_3' });
+  // With the samples, so the managed-service (ECS, VPC) parts are in the templates too.
+  dev = synth({ tier: 'dev', context: { samples: 'true' } });
+  prod = synth({ tier: 'tier_3', context: { samples: 'true' } });
 }, 120_000);
 
 describe('tables', () => {
@@ -60,7 +61,7 @@ describe('functions', () => {
         Variables: Match.objectLike({
           REGISTRY_TABLE_NAME: Match.anyValue(),
           HISTORY_TABLE_NAME: Match.anyValue(),
-          STATE_MACHINE_PREFIX: 'steward-dev-',
+          STATE_MACHINE_PREFIX: 'steward-dev_',
           STATE_MACHINE_ROLE_ARN: Match.anyValue(),
           STEP_RUNNER_ARN: Match.anyValue(),
           WAITER_ARN: Match.anyValue(),
@@ -88,17 +89,19 @@ describe('functions', () => {
     }
   });
 
-  it('scales memory and reserved concurrency by tier', () => {
+  it('scales memory by tier and reserves no concurrency unless asked (it fails on accounts with a small quota)', () => {
     const memory = (s: Synthesized): unknown =>
       resourcesOf(s, 'AWS::Lambda::Function').find((f) => f.Metadata?.['steward:function'] === 'prober')?.Properties[
         'MemorySize'
       ];
     expect(memory(dev)).toBe(1024);
     expect(memory(prod)).toBe(1536);
-    prod.templates['Monitoring']!.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'steward-prod-prober',
-      ReservedConcurrentExecutions: tierConfig('prod').reservedConcurrency['prober'],
-    });
+    for (const s of [dev, prod]) {
+      const reserved = resourcesOf(s, 'AWS::Lambda::Function').filter(
+        (f) => f.Properties['ReservedConcurrentExecutions'] !== undefined,
+      );
+      expect(reserved.map((f) => f.id)).toEqual([]);
+    }
   });
 });
 
@@ -260,7 +263,7 @@ describe('monitoring', () => {
   it('has one dashboard whose workflow graphs search on the deployment prefix', () => {
     const dashboards = resourcesOf(dev, 'AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
-    expect(JSON.stringify(dashboards[0]!.Properties['DashboardBody'])).toContain('steward-dev-');
+    expect(JSON.stringify(dashboards[0]!.Properties['DashboardBody'])).toContain('steward-dev_');
   });
 
   it('encrypts the alert topic, enforces TLS and subscribes the alerts function with a DLQ', () => {

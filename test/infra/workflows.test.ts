@@ -61,7 +61,7 @@ describe('deployed workflows', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: { Level: 'ALL' },
       });
-      expect(String(m.Properties['StateMachineName'])).toMatch(/^steward-dev-[a-z0-9-]+$/);
+      expect(String(m.Properties['StateMachineName'])).toMatch(/^steward-dev_[a-z0-9-]+$/);
     }
   });
 

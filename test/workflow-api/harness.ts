@@ -28,6 +28,8 @@ export function setHandlerEnv(): void {
   process.env[ENV.stateMachineRoleArn] = `arn:aws:iam::${ACCOUNT}:role/steward-runtime`;
   process.env[ENV.stepRunnerArn] = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:step-runner`;
   process.env[ENV.waiterArn] = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:waiter`;
+  process.env[ENV.expressLogGroupArn] =
+    `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/vendedlogs/states/steward-test-express:*`;
   process.env[ENV.eventBus] = 'steward-test-bus';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

@@ -41,6 +41,9 @@ export function crossCheckService(service: unknown, at: string): ManifestProblem
       });
     }
   });
+  if (service.image !== undefined && service.build !== undefined) {
+    problems.push({ path: `${prefix}build`, message: 'give either image or build, not both' });
+  }
   arr(service.depends_on).forEach((dep, i) => {
     if (dep === name && name !== undefined)
       problems.push({ path: `${prefix}depends_on[${i}]`, message: 'a service cannot depend on itself' });

@@ -155,8 +155,22 @@ export const serviceSpecSchema = z.strictObject({
   /** Services this one needs; also the `rest_for_one` order. */
   depends_on: z.array(dnsName).max(50).optional(),
   port: port.optional(),
+  /** Container image to run on ECS Fargate (a registry reference). */
   image: z.string().min(1).max(1_024).optional(),
+  /**
+   * Instead of `image`: a directory of the repository (relative to its root) holding a Dockerfile; the deployment
+   * builds the image from it (`cdk deploy` then needs Docker; `cdk synth` only stages it).
+   */
+  build: z
+    .string()
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]{1,512}$/, 'must be a relative directory inside the repository')
+    .optional(),
+  /** Local mode's command; on ECS the container's command (its files must be in the image). */
   command: z.array(z.string().max(4_096)).min(1).max(100).optional(),
+  /** A sample: local mode always runs it; AWS deployments include it only with `-c samples=true`. */
+  sample: z.boolean().optional(),
+  /** Runs in local mode only; never part of an AWS deployment. */
+  local_only: z.boolean().optional(),
   environment: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment name'), z.string())
     .optional(),

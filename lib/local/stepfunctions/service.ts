@@ -5,6 +5,7 @@ import type { InvokeResult } from '../lambda/types.ts';
 import { checkName, parseExecutionArn, parseStateMachineArn } from './arns.ts';
 import { type AslDefinition, parseDefinition } from './definition.ts';
 import { type ExecutionRecord, finish, runExecution } from './execution.ts';
+import { executionLogRecord, type MachineLogging, parseLogging } from './express-logs.ts';
 import { type HistoryEvent, HistoryRecorder } from './history.ts';
 import { type Machine, MachineRegistry } from './registry.ts';
 import { TaskError, TaskTokens } from './tokens.ts';
@@ -23,8 +24,13 @@ export interface StatusChangeEntry {
 export interface StepFunctionsOptions {
   /** Invokes Lambda functions for `lambda:invoke` tasks (a {@link LambdaRunner} fits). */
   lambda: { invoke(nameOrArn: string, payload: unknown): Promise<InvokeResult> };
-  /** Receives every execution status change (the assembly puts it on the local default bus). */
+  /** Receives every execution status change of a Standard execution (the assembly puts it on the default bus). */
   onStatusChange?: (entry: StatusChangeEntry) => void;
+  /**
+   * Receives the execution log records of Express executions (their only status reports, as on AWS), with the log
+   * group their state machine's `loggingConfiguration` names.
+   */
+  onExecutionLog?: (logGroupArn: string, record: Record<string, unknown>) => void;
   /** Wait (`Seconds`) and Retry intervals run this many times faster. @default 1 */
   speed?: number;
   /** Extra Task integrations by Resource ARN, e.g. `arn:aws:states:::events:putEvents`. */
@@ -56,6 +62,10 @@ export class StepFunctionsService {
   readonly registry = new MachineRegistry();
   readonly tokens = new TaskTokens();
   private readonly executions = new Map<string, ExecutionRecord>();
+  /** `loggingConfiguration` by state machine name. */
+  private readonly logging = new Map<string, MachineLogging>();
+  /** Log events written per Express execution (their ids). */
+  private readonly logEvents = new Map<string, number>();
   private readonly region: string;
   private readonly account: string;
 
@@ -169,6 +179,8 @@ export class StepFunctionsService {
       tags: Array.isArray(input.tags) ? (input.tags as Machine['tags']) : [],
     };
     this.registry.machines.set(name, machine);
+    const logging = parseLogging(input.loggingConfiguration);
+    if (logging) this.logging.set(name, logging);
     const version =
       input.publish === true ? this.registry.publish(machine, optionalString(input, 'versionDescription')) : undefined;
     return {
@@ -188,6 +200,8 @@ export class StepFunctionsService {
       machine.parsed = parsed;
     }
     if (input.roleArn !== undefined) machine.roleArn = requireString(input, 'roleArn', 'InvalidArn');
+    const logging = parseLogging(input.loggingConfiguration);
+    if (logging) this.logging.set(machine.name, logging);
     machine.revision++;
     const version =
       input.publish === true ? this.registry.publish(machine, optionalString(input, 'versionDescription')) : undefined;
@@ -395,6 +409,17 @@ export class StepFunctionsService {
   }
 
   private emit(r: ExecutionRecord): void {
+    if (this.registry.machines.get(r.stateMachineName)?.type === 'EXPRESS') {
+      // No status-change events for Express executions on AWS: only their execution log.
+      const logging = this.logging.get(r.stateMachineName);
+      if (!logging?.logGroupArn) return;
+      const id = (this.logEvents.get(r.executionArn) ?? 0) + 1;
+      if (r.status === 'RUNNING') this.logEvents.set(r.executionArn, id);
+      else this.logEvents.delete(r.executionArn);
+      const record = executionLogRecord(r, logging, id);
+      if (record) this.options.onExecutionLog?.(logging.logGroupArn, record);
+      return;
+    }
     this.options.onStatusChange?.({
       Source: 'aws.states',
       DetailType: 'Step Functions Execution Status Change',

@@ -199,4 +199,47 @@ export function workflowCases(get: () => E2E): void {
       120_000,
     );
   });
+
+  describe('Express workflows', () => {
+    // Step Functions sends no status events for Express executions: their records end from the execution logs.
+    const express = async (name: string, steps: unknown[]): Promise<string> => {
+      const created = await e2e.api<{ id: string }>('POST', '/workflows', {
+        name,
+        execution_type: 'express',
+        definition: { steps },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body.id;
+    };
+
+    it('ends an Express run completed, and a failing one failed, from their execution logs', async () => {
+      const suffix = crypto.randomUUID().slice(0, 8);
+      const ok = await express(`Express Lookup ${suffix}`, [
+        {
+          name: 'load_order',
+          step_type: 'service_call',
+          service: 'inventory',
+          endpoint: '/orders/{order_id}',
+          method: 'GET',
+        },
+      ]);
+      const bad = await express(`Express Failure ${suffix}`, [
+        { name: 'give_up', step_type: 'fail', error: 'Steward.Rejected', cause: 'rejected on purpose' },
+      ]);
+
+      const [a, b] = await Promise.all(
+        [ok, bad].map(async (workflow_id) => {
+          const answer = await e2e.api<Execution>('POST', '/executions', {
+            workflow_id,
+            context: { order_id: crypto.randomUUID() },
+          });
+          expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+          return answer.body.execution_id;
+        }),
+      );
+
+      expect((await waitForStatus(e2e, a!, ['completed', 'failed'], 60_000)).status).toBe('completed');
+      expect((await waitForStatus(e2e, b!, ['completed', 'failed'], 60_000)).status).toBe('failed');
+    }, 90_000);
+  });
 }
