@@ -11,7 +11,7 @@ import { buildStepGraph, compileWorkflow, type WorkflowDocument } from '../../..
 import { seriesParallelize } from '../../../lib/core/workflow/sp.ts';
 import { runAsl, sleep, stewardError } from '../../support/asl-runner.ts';
 import { arbitraryDag, criticalPathOf, dagWorkflow } from './dag-generators.ts';
-import { aslProblems, call, workflowOf } from './helpers.ts';
+import { aslProblems, call, loadExample, workflowOf } from './helpers.ts';
 
 /** The N-shape a→c, a→d, b→d: the smallest DAG that is not series-parallel. */
 const N_SHAPE = [[], [], [0], [0, 1]];
@@ -278,5 +278,29 @@ describe('executing exact DAGs', () => {
     const out = run.output as { steps: Record<string, { output: unknown }> };
     expect(out.steps.s3!.output).toMatchObject({ joined: { s0: { status: 'completed', output: 'a' } } });
     expect(Object.keys(out.steps).sort()).toEqual(['s0', 's1', 's2', 's3']);
+  });
+
+  it('hands the joined dependency output to the step (exact-dag.json: charge_payment reads reserve_stock)', async () => {
+    const { asl, report } = compileWorkflow(loadExample('exact-dag.json'));
+    expect(report.dag?.joins).toEqual([
+      { list: 'definition.steps', step: 'charge_payment', waits_for: ['reserve_stock'] },
+    ]);
+
+    const run = await runAsl(asl, {
+      byKind: {
+        service_call: async (p) => {
+          await sleep(p.step === 'check_fraud' ? 5 : 40);
+          return { status: 'completed', output: { reservation_id: `res-${String(p.step)}` } };
+        },
+      },
+    });
+
+    expect(run.error).toBeUndefined();
+    expect(run.transitions).toBe(report.transitions.happy_path);
+    const charge = run.calls.find((c) => c.state === 'charge_payment')!;
+    expect((charge.payload.steps as Record<string, unknown>).reserve_stock).toEqual({
+      status: 'completed',
+      output: { reservation_id: 'res-reserve_stock' },
+    });
   });
 });
