@@ -2,7 +2,7 @@
  * Workflow test cases (`steward test`): what each service call answers, which events arrive, and what the run must
  * do. The zod schema is the source of the JSON Schema that cases files reference with `$schema`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One answer of a mocked call, used for one attempt: an HTTP answer (`status`, `body`), a `timeout` (the call
