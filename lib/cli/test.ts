@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CasesFile, casesFileSchema, casesJsonSchema } from '../core/workflow/test-cases.ts';
 import { formatProblems, type Io, loadWorkflowFile, processIo } from './workflow-file.ts';
-import { startTestEnvironment } from './workflow-test/environment.ts';
+import { testEnvironment } from './workflow-test/environment.ts';
 import { type CaseResult, WorkflowTester } from './workflow-test/runner.ts';
 
 /** Help text. */
@@ -65,7 +65,7 @@ export async function runCasesFile(
   const cases = await loadCases(casesFile);
   if (!cases.ok) return { ok: false, problems: cases.problems.map((p) => `${casesFile}: ${p}`) };
   const started = performance.now();
-  const env = await startTestEnvironment();
+  const env = await testEnvironment();
   try {
     const tester = new WorkflowTester(loaded.workflow, env);
     const results: CaseResult[] = new Array(cases.cases.cases.length);
@@ -88,7 +88,7 @@ export async function runCasesFile(
       },
     };
   } finally {
-    await env.close();
+    env.release();
   }
 }
 

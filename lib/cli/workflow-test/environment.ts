@@ -40,19 +40,16 @@ export interface TestEnvironment {
    * with a 1 ms timeout may be abandoned before it is sent).
    */
   take(name: string, late: (a: MockAnswer) => boolean): MockAnswer;
-  close(): Promise<void>;
+  /** Ends requests still held (planned timeouts) of finished runs. */
+  release(): void;
 }
 
 const listen = async (server: Server): Promise<string> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
 
-const closeServer = (server: Server): Promise<void> =>
-  new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 
 function createTableInput(table: TableDefinition, name: string): ConstructorParameters<typeof CreateTableCommand>[0] {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);
@@ -76,8 +73,19 @@ function createTableInput(table: TableDefinition, name: string): ConstructorPara
   };
 }
 
-/** Starts the environment and configures this process for the step runner. */
-export async function startTestEnvironment(): Promise<TestEnvironment> {
+let shared: Promise<TestEnvironment> | undefined;
+
+/**
+ * The process's environment, started on first use. It stays up for the life of the process (its servers do not keep
+ * the process alive): the step runner's clients are bound to it at import, so a second environment could not be
+ * reached by them.
+ */
+export function testEnvironment(): Promise<TestEnvironment> {
+  shared ??= startTestEnvironment();
+  return shared;
+}
+
+async function startTestEnvironment(): Promise<TestEnvironment> {
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoUrl = await listen(dynamo as unknown as Server);
   const admin = new DynamoDBClient({
@@ -179,10 +187,9 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
       slot.current = late(answer) ? { timeout: true } : answer;
       return answer;
     },
-    async close() {
+    release() {
       for (const res of held) res.destroy();
-      admin.destroy();
-      await Promise.all([closeServer(services), closeServer(aws), closeServer(dynamo as unknown as Server)]);
+      held.clear();
     },
   };
 }
