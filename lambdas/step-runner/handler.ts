@@ -6,6 +6,7 @@ import type { LoadCompensationsOutput, StepRunnerInput, StepRunnerOutput } from 
 import { logger, metrics } from '../shared/powertools.ts';
 import { compensate, loadCompensations } from './compensation.ts';
 import { StepError } from './errors.ts';
+import { completeStep } from './joins.ts';
 import { runNotify } from './notify.ts';
 import { runServiceCall } from './service-call.ts';
 import { runSubWorkflow } from './sub-workflow.ts';
@@ -25,6 +26,8 @@ export async function runStep(input: StepRunnerInput): Promise<Output> {
       return compensate(input);
     case 'sub_workflow':
       return runSubWorkflow(input);
+    case 'complete':
+      return completeStep(input);
     default:
       throw new StepError('Steward.InvalidInput', `Unknown step-runner kind '${(input as { kind?: unknown }).kind}'`);
   }

@@ -6,6 +6,7 @@ import { beginAttempt, finishStep, recordAttempt, stepKey } from '../shared/repo
 import { type CallOutcome, performCall } from './call.ts';
 import { StepError } from './errors.ts';
 import { guardStepStart } from './guard.ts';
+import { releaseDependents } from './joins.ts';
 import { notifyFailure } from './notify.ts';
 import { publishStepEvent } from './step-events.ts';
 
@@ -62,7 +63,11 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
       output,
       now: new Date(),
     });
-    await publishStepEvent('workflow.step_completed', ref, { duration_ms: Math.round(outcome.durationMs) });
+    // Joining dependents are released as soon as the record is written: their start must not wait for the event.
+    await Promise.all([
+      publishStepEvent('workflow.step_completed', ref, { duration_ms: Math.round(outcome.durationMs) }),
+      input.release ? releaseDependents(input.execution_id, input.release, input.item) : undefined,
+    ]);
     return { status: 'completed', output };
   }
 
@@ -86,6 +91,7 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   }
   if (continues) {
     logger.info('Step failed; the workflow continues', { step: input.step, error: error.name });
+    if (input.release) await releaseDependents(input.execution_id, input.release, input.item);
     return { status: 'failed_continued', output: { error: error.name, cause: error.message } };
   }
   throw new StepError(error.name, error.message);

@@ -5,11 +5,13 @@ import type { Context } from 'aws-lambda';
 import type { WaiterInput } from '../../lib/core/runtime-contract.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { StepError } from '../step-runner/errors.ts';
+import { registerJoin } from './join.ts';
 import { park, registerWait, type WaitOutcome } from './wait.ts';
 
 /**
  * The waiter: invoked by `.waitForTaskToken` tasks. `event_wait` registers a waiter for an event (the event router or
- * an early event answers the token); `park` stores the token of a paused run (resume answers it).
+ * an early event answers the token); `park` stores the token of a paused run (resume answers it); `join` waits for
+ * the dependencies of a step in other branches of an exact DAG (the step runner answers it).
  */
 export const handler = middy<WaiterInput, WaitOutcome, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -18,5 +20,6 @@ export const handler = middy<WaiterInput, WaitOutcome, Error, Context>()
     logger.appendKeys({ execution_id: input.execution_id, kind: input.kind, step: input.step });
     if (input.kind === 'event_wait') return registerWait(input);
     if (input.kind === 'park') return park(input);
+    if (input.kind === 'join') return registerJoin(input);
     throw new StepError('Steward.InvalidInput', `Unknown waiter kind '${(input as { kind?: unknown }).kind}'`);
   });

@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, Command> = {
     load: () => import('./compile.ts'),
   },
   graph: { summary: 'print a workflow as a Mermaid flowchart', load: () => import('./graph.ts') },
+  test: { summary: "run a workflow's test cases with mocked services", load: () => import('./test.ts') },
   local: { summary: 'run the whole stack on this machine', load: () => loadModule('./local.ts') },
   api: { summary: "call Steward's REST API", load: () => loadModule('./api.ts') },
   dlq: { summary: "inspect and replay Steward's dead-letter queues", load: () => loadModule('./dlq.ts') },

@@ -12,7 +12,8 @@ Usage: steward compile FILE [--report] [--timeout SECONDS]
 
 Prints the state machine definition (JSON, with \${StepRunnerArn} and \${WaiterArn} left as definition
 substitutions). With --report, prints the compile report instead: states, transitions on the happy path and in the
-worst case, cost per million runs (Standard and Express), Express blockers, lost parallelism, substitutions.
+worst case, cost per million runs (Standard and Express), Express blockers, parallelism, substitutions; for a DAG
+that is not series-parallel, the edges that became joins and the cost of both strategies (exact, phased).
 
 Options:
   --report            print the report instead of the ASL

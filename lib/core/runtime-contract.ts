@@ -81,7 +81,8 @@ export type StepRunnerInput =
   | NotifyInput
   | LoadCompensationsInput
   | CompensateInput
-  | SubWorkflowInput;
+  | SubWorkflowInput
+  | CompleteInput;
 
 interface RunRef {
   execution_id: string;
@@ -105,6 +106,27 @@ export interface ServiceCallInput extends RunRef {
   notify?: ServiceRequest & { continue: boolean };
   /** The step that undoes this one; recorded with the step so a later compensation can run it. */
   compensation?: ServiceRequest;
+  /**
+   * Steps in other branches that join on this one (exact DAGs): once the step has ended, the runner looks for their
+   * joins and releases those whose dependencies have all ended.
+   */
+  release?: string[];
+}
+
+/**
+ * Records that a step which the step runner did not run itself (an event wait, a sub-workflow, a map, a fallback…)
+ * has ended, then releases the joins in `release` (exact DAGs).
+ */
+export interface CompleteInput {
+  kind: 'complete';
+  execution_id: string;
+  workflow_id: string;
+  correlation_id: string;
+  step: string;
+  /** `$.steps.<step>` when the step records a result there; absent for choice and wait steps. */
+  result?: StepResult;
+  item?: unknown;
+  release: string[];
 }
 
 export interface NotifyInput extends RunRef {
@@ -150,7 +172,7 @@ export interface LoadCompensationsOutput {
 }
 
 /** Payload of the waiter (`lambda:invoke.waitForTaskToken` of `${WaiterArn}`), by `kind`. */
-export type WaiterInput = EventWaitInput | ParkInput;
+export type WaiterInput = EventWaitInput | ParkInput | JoinInput;
 
 export interface EventWaitInput {
   kind: 'event_wait';
@@ -170,5 +192,24 @@ export interface ParkInput {
   kind: 'park';
   execution_id: string;
   step: string;
+  task_token: string;
+}
+
+/**
+ * A join (exact DAGs): the step waits here until every step in `dependencies` has ended. The waiter registers the
+ * token, then looks at the dependencies' step records; whichever side sees the last one end claims the join and
+ * answers the token with `steps` plus the dependencies' results (the task's `ResultPath` is `$.steps`).
+ */
+export interface JoinInput {
+  kind: 'join';
+  execution_id: string;
+  workflow_id: string;
+  correlation_id: string;
+  /** The joining step. */
+  step: string;
+  dependencies: string[];
+  /** `$.steps` of the branch when the join is entered. */
+  steps: Record<string, StepResult>;
+  item?: unknown;
   task_token: string;
 }

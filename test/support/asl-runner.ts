@@ -7,6 +7,10 @@
  * load_compensations, compensate, sub_workflow), then a default. `lambda:invoke` results are wrapped as
  * `{ Payload, StatusCode }` like the real integration; `.waitForTaskToken` tasks have no callback semantics here,
  * so their stub's return value is the task's result (what SendTaskSuccess would send).
+ *
+ * Joins (exact DAGs) follow the protocol of the waiter and the step runner in memory: a step whose payload names
+ * `release` (or a `complete` task) records that it ended, and a `join` task resolves once every dependency it waits for
+ * has ended, with the branch's `steps` plus their results. Tests may override `join`/`complete` by kind or state.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 
@@ -115,6 +119,44 @@ export function executionInput(context: Record<string, unknown> = {}): Record<st
   };
 }
 
+/** In-memory join board: which steps ended (by step and map item) and which joins wait for them. */
+class JoinBoard {
+  private readonly ended = new Map<string, unknown>();
+  private readonly waiting: Array<{ keys: string[]; release: () => void }> = [];
+
+  private static key(step: string, item: unknown): string {
+    return item === undefined ? step : `${step}@${JSON.stringify(item)}`;
+  }
+
+  end(step: string, item: unknown, result: unknown): void {
+    this.ended.set(JoinBoard.key(step, item), result ?? null);
+    for (const w of [...this.waiting]) {
+      if (w.keys.every((k) => this.ended.has(k))) {
+        this.waiting.splice(this.waiting.indexOf(w), 1);
+        w.release();
+      }
+    }
+  }
+
+  join(payload: Record<string, unknown>): Promise<unknown> {
+    const deps = payload.dependencies as string[];
+    const keys = deps.map((d) => JoinBoard.key(d, payload.item));
+    const output = (): unknown => {
+      const steps = { ...(payload.steps as Record<string, unknown>) };
+      deps.forEach((d, k) => {
+        const r = this.ended.get(keys[k]!);
+        if (r !== null && r !== undefined) steps[d] = r;
+      });
+      return steps;
+    };
+    return new Promise((resolve) => {
+      const release = (): void => resolve(output());
+      if (keys.every((k) => this.ended.has(k))) release();
+      else this.waiting.push({ keys, release });
+    });
+  }
+}
+
 const DEFAULT_STUBS: Record<string, Stub> = {
   service_call: (p) => ({ status: 'completed', output: { step: p.step } }),
   event_wait: (p) => ({ status: 'completed', output: { event_type: p.event_type, filter: p.filter } }),
@@ -154,6 +196,14 @@ export async function runAsl(asl: unknown, options: RunAslOptions = {}): Promise
   const states = collectStates(definition);
   const calls: StubCall[] = [];
   const attempts = new Map<string, number>();
+  const board = new JoinBoard();
+  const joinStubs: Record<string, Stub> = {
+    join: (p) => board.join(p),
+    complete: (p) => {
+      board.end(String(p.step), p.item, p.result);
+      return { status: 'completed', output: null };
+    },
+  };
   const t0 = performance.now();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryOverrides: Record<string, number> = {};
@@ -170,9 +220,11 @@ export async function runAsl(asl: unknown, options: RunAslOptions = {}): Promise
       attempts.set(name, attempt);
       const call: StubCall = { state: name, kind, payload, start: performance.now() - t0, end: 0, attempt };
       calls.push(call);
-      const stub = options.byState?.[name] ?? options.byKind?.[kind] ?? DEFAULT_STUBS[kind];
+      const stub = options.byState?.[name] ?? options.byKind?.[kind] ?? joinStubs[kind] ?? DEFAULT_STUBS[kind];
       try {
         const result = stub ? await stub(payload, { state: name, attempt }) : {};
+        // The step runner releases joins once the step has ended (completed, or failed and continued).
+        if (Array.isArray(payload.release)) board.end(String(payload.step), payload.item, result);
         return callback ? result : { Payload: result, StatusCode: 200 };
       } catch (e) {
         call.error = (e as Error).name;

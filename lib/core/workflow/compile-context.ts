@@ -40,7 +40,12 @@ export interface Scope {
 export interface ListParallelism {
   path: string;
   steps: number;
+  /** Whether the schedule's makespan equals the critical path (series-parallel, or compiled with joins). */
   exact: boolean;
+  /** Whether the list's DAG is series-parallel. */
+  series_parallel: boolean;
+  /** How the list was scheduled: nested Parallels, Parallel chains with joins, or phases run one after the other. */
+  strategy: 'series-parallel' | 'joins' | 'phased';
   added_orderings: number;
   forced_splits: number;
   /** Schedule makespan ÷ critical path with every step lasting 1. */

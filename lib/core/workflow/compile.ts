@@ -10,11 +10,13 @@
 import type { AslParallelState, AslState, AslStateMachine } from './asl.ts';
 import { addState, type CompileContext, type ListParallelism, type Scope, transition } from './compile-context.ts';
 import { addCompensationFlow, COMPENSATE_SIGNAL_CATCH } from './compile-handlers.ts';
+import { compilePrime, type DagStrategy, type JoinsSummary } from './compile-joins.ts';
 import { compileStep } from './compile-steps.ts';
 import { buildStepGraph, criticalPath } from './dag.ts';
 import { WorkflowValidationError } from './errors.ts';
 import { allSteps } from './names.ts';
 import { buildReport, type CompileReport } from './report.ts';
+import { dagReport } from './report-joins.ts';
 import type { WorkflowDocument, WorkflowStep } from './schema.ts';
 import { type SpTree, seededRandom, seriesParallelize, treeMakespan } from './sp.ts';
 import { validateWorkflow } from './validate.ts';
@@ -23,6 +25,8 @@ import { validateWorkflow } from './validate.ts';
 export interface CompileOptions {
   /** The whole run's limit (ASL `TimeoutSeconds`); overrides the workflow's `timeout`. */
   stateMachineTimeoutSeconds?: number;
+  /** Overrides the workflow's `dag` strategy (the report compiles the other one to show both costs). */
+  dag?: DagStrategy;
 }
 
 /** The compiled state machine and its report. */
@@ -38,10 +42,32 @@ export interface CompileResult {
 export function compileWorkflow(workflow: WorkflowDocument, options: CompileOptions = {}): CompileResult {
   const checked = validateWorkflow(workflow);
   if (!checked.ok) throw new WorkflowValidationError(checked.problems);
+  const compiled = compileChecked(workflow, options);
+  const other = compiled.strategy === 'exact' ? 'phased' : 'exact';
+  const needsOther = compiled.ctx.parallelism.some((l) => !l.series_parallel) && !compiled.ctx.express;
+  const alternative = needsOther ? compileChecked(workflow, { ...options, dag: other }) : undefined;
+  const report = buildReport(compiled.ctx, compiled.asl);
+  const dag = dagReport(compiled, alternative);
+  return { asl: compiled.asl, report: dag ? { ...report, dag } : report };
+}
+
+/** One compilation with a fixed DAG strategy (the document is valid). */
+export interface CompiledWith {
+  asl: AslStateMachine;
+  ctx: CompileContext;
+  strategy: DagStrategy;
+  joins: JoinsSummary;
+}
+
+function compileChecked(workflow: WorkflowDocument, options: CompileOptions): CompiledWith {
   const located = allSteps(workflow);
+  const express = workflow.execution_type === 'express';
+  // Joins wait for callbacks, which Express refuses: an Express workflow keeps the phased schedule.
+  const strategy: DagStrategy = express ? 'phased' : (options.dag ?? workflow.dag ?? 'exact');
+  const joins: JoinsSummary = { joins: [], completion_states: [] };
   const ctx: CompileContext = {
     workflow,
-    express: workflow.execution_type === 'express',
+    express,
     handlers: new Map((workflow.definition.error_handlers ?? []).map((h) => [h.step, h.on_error])),
     steps: new Map(located.map((l) => [l.step.name, l.step])),
     outerRetries: new Map(),
@@ -51,10 +77,10 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
     parallelCount: 0,
     parallelism: [],
     notes: new Set(),
-    compileList: (steps, next, scope, path) => compileList(ctx, steps, next, scope, path),
+    compileList: (steps, next, scope, path) => compileList(ctx, steps, next, scope, path, strategy, joins),
   };
   const top: Scope = { states: {}, inMap: false, topLevel: true };
-  const start = compileList(ctx, workflow.definition.steps, undefined, top, 'definition.steps');
+  const start = ctx.compileList(workflow.definition.steps, undefined, top, 'definition.steps');
   if (ctx.needsCompensationFlow) addCompensationFlow(top, ctx.needsCompensationDecode);
   const timeout =
     options.stateMachineTimeoutSeconds ??
@@ -65,7 +91,7 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
     States: orderStates(top.states, start),
     ...(timeout !== undefined ? { TimeoutSeconds: timeout } : {}),
   };
-  return { asl, report: buildReport(ctx, asl) };
+  return { asl, ctx, strategy, joins };
 }
 
 function compileList(
@@ -74,11 +100,13 @@ function compileList(
   next: string | undefined,
   scope: Scope,
   path: string,
+  strategy: DagStrategy,
+  joins: JoinsSummary,
 ): string {
   const graph = buildStepGraph(steps);
-  const sp = seriesParallelize(graph);
-  ctx.parallelism.push(measure(graph, sp.tree, sp, path));
-  if (!sp.exact) {
+  const sp = seriesParallelize(graph, { primes: strategy === 'exact' ? 'keep' : 'split' });
+  ctx.parallelism.push(measure(graph, sp.tree, sp, path, strategy));
+  if (sp.forcedSplits > 0) {
     ctx.notes.add(
       `${path}: not series-parallel; ${sp.addedOrderings} ordering(s) added in ${sp.forcedSplits} split(s)`,
     );
@@ -87,17 +115,22 @@ function compileList(
     if (tree.kind === 'step') return compileStep(ctx, steps[tree.index]!, after, into, `${path}[${tree.index}]`);
     if (tree.kind === 'seq')
       return tree.parts.reduceRight<string | undefined>((n, part) => compileTree(part, n, into), after)!;
+    if (tree.kind === 'prime') {
+      return compilePrime(ctx, joins, steps, graph, tree.nodes, after, into, path, (chains, next, s, branch) =>
+        parallel(ctx, chains, next, s, branch),
+      );
+    }
     return parallel(ctx, tree.parts, after, into, (part, branch) => compileTree(part, undefined, branch));
   };
   return compileTree(sp.tree, next, scope);
 }
 
-function parallel(
+function parallel<T>(
   ctx: CompileContext,
-  parts: SpTree[],
+  parts: T[],
   next: string | undefined,
   scope: Scope,
-  compileBranch: (part: SpTree, branch: Scope) => string,
+  compileBranch: (part: T, branch: Scope) => string,
 ): string {
   const name = `parallel.${++ctx.parallelCount}`;
   const branches = parts.map((part) => {
@@ -144,24 +177,28 @@ function measure(
   tree: SpTree,
   sp: ReturnType<typeof seriesParallelize>,
   path: string,
+  strategy: DagStrategy,
 ): ListParallelism {
   const unit = (): number => 1;
-  const unitRatio = treeMakespan(tree, unit) / Math.max(1, criticalPath(graph, unit));
+  const unitRatio = treeMakespan(tree, unit, graph) / Math.max(1, criticalPath(graph, unit));
   let expected = 1;
-  if (!sp.exact) {
+  if (sp.forcedSplits > 0) {
     const random = seededRandom(7);
     let total = 0;
     const draws = 200;
     for (let d = 0; d < draws; d++) {
       const w = graph.names.map(() => random());
-      total += treeMakespan(tree, (i) => w[i]!) / criticalPath(graph, (i) => w[i]!);
+      total += treeMakespan(tree, (i) => w[i]!, graph) / criticalPath(graph, (i) => w[i]!);
     }
     expected = total / draws;
   }
+  const seriesParallel = sp.forcedSplits === 0 && sp.primeParts === 0;
   return {
     path,
     steps: graph.names.length,
-    exact: sp.exact,
+    exact: sp.forcedSplits === 0,
+    series_parallel: seriesParallel,
+    strategy: seriesParallel ? 'series-parallel' : strategy === 'exact' ? 'joins' : 'phased',
     added_orderings: sp.addedOrderings,
     forced_splits: sp.forcedSplits,
     unit_makespan_ratio: round(unitRatio),

@@ -10,6 +10,7 @@
  */
 import type { AslState, AslStateMachine } from './asl.ts';
 import type { CompileContext, ListParallelism } from './compile-context.ts';
+import type { DagCosts } from './report-joins.ts';
 import { PAUSED_RETRIER, retryDelays } from './retry.ts';
 
 /** Step Functions Standard: USD per state transition ($0.025 per 1,000). */
@@ -52,6 +53,8 @@ export interface CompileReport {
   definition_substitutions: string[];
   /** Defaults and changes the compiler applied that the author did not write (timeouts, added orderings). */
   notes: string[];
+  /** Only when a list is not series-parallel: the joins (or phases) and the cost of both strategies. */
+  dag?: DagCosts;
 }
 
 type States = Record<string, AslState>;

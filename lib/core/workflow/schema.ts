@@ -195,6 +195,12 @@ export interface WorkflowDocument {
   /** Milliseconds the whole run may take (ASL `TimeoutSeconds`). */
   timeout?: number;
   execution_type?: 'standard' | 'express';
+  /**
+   * How a DAG that is not series-parallel runs: `exact` (default) starts every step when its dependencies end, with a
+   * join (one transition) per step that waits for another branch; `phased` runs it in phases, one after the other,
+   * without joins (fewer transitions, some idle time). Series-parallel DAGs are exact either way.
+   */
+  dag?: 'exact' | 'phased';
   triggers?: Trigger[];
   concurrency?: ConcurrencyLimit;
   definition: {
@@ -358,6 +364,7 @@ export const workflowDocumentSchema: z.ZodType<WorkflowDocument> = z.strictObjec
   version: z.string().optional(),
   timeout: z.number().optional(),
   execution_type: z.enum(['standard', 'express']).optional(),
+  dag: z.enum(['exact', 'phased']).optional(),
   triggers: z.array(triggerSchema).optional(),
   concurrency: concurrencySchema.optional(),
   definition: z.strictObject({

@@ -11,11 +11,22 @@
  */
 import { BitSet, descendantSets, type StepGraph, topologicalOrder } from './dag.ts';
 
-/** Series-parallel tree over step indices. */
+/**
+ * Series-parallel tree over step indices. `prime` is a part with neither a parallel nor a series decomposition, kept
+ * whole when the caller compiles it with joins (`seriesParallelize(graph, { primes: 'keep' })`); its nodes are in
+ * topological order.
+ */
 export type SpTree =
   | { kind: 'step'; index: number }
   | { kind: 'seq'; parts: SpTree[] }
-  | { kind: 'par'; parts: SpTree[] };
+  | { kind: 'par'; parts: SpTree[] }
+  | { kind: 'prime'; nodes: number[] };
+
+/** Options of `seriesParallelize`. */
+export interface SpOptions {
+  /** `split` (default) makes prime parts series-parallel by adding orderings; `keep` leaves them as `prime` nodes. */
+  primes?: 'split' | 'keep';
+}
 
 /** The decomposition and what it cost. */
 export interface SpResult {
@@ -26,6 +37,8 @@ export interface SpResult {
   addedOrderings: number;
   /** How many prime parts had to be split. */
   forcedSplits: number;
+  /** How many prime parts were kept whole (`primes: 'keep'`). */
+  primeParts: number;
 }
 
 /** Deterministic PRNG (mulberry32), so compiling the same document always gives the same ASL. */
@@ -41,7 +54,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Decomposes an acyclic step graph into a series-parallel tree. */
-export function seriesParallelize(graph: StepGraph): SpResult {
+export function seriesParallelize(graph: StepGraph, options: SpOptions = {}): SpResult {
   const n = graph.names.length;
   const order = topologicalOrder(graph);
   const position = new Array<number>(n);
@@ -51,7 +64,7 @@ export function seriesParallelize(graph: StepGraph): SpResult {
   const desc = descendantSets(graph, order);
   const random = seededRandom(0x5eed);
   const samples = Array.from({ length: 16 }, () => graph.names.map(() => random()));
-  const stats = { addedOrderings: 0, forcedSplits: 0 };
+  const stats = { addedOrderings: 0, forcedSplits: 0, primeParts: 0 };
 
   const decompose = (nodes: number[]): SpTree => {
     if (nodes.length === 1) return { kind: 'step', index: nodes[0]! };
@@ -60,6 +73,10 @@ export function seriesParallelize(graph: StepGraph): SpResult {
     if (components.length > 1) return flatten('par', components.map(decompose));
     const parts = seriesCuts(nodes, members, desc, n);
     if (parts.length > 1) return flatten('seq', parts.map(decompose));
+    if (options.primes === 'keep') {
+      stats.primeParts++;
+      return { kind: 'prime', nodes: [...nodes].sort((x, y) => position[x]! - position[y]!) };
+    }
     const [a, b] = bestSplit(graph, nodes, members, desc, samples);
     stats.forcedSplits++;
     const bSet = new BitSet(n);
@@ -70,7 +87,7 @@ export function seriesParallelize(graph: StepGraph): SpResult {
 
   const all = [...order];
   const tree = n === 0 ? { kind: 'seq' as const, parts: [] } : decompose(all);
-  return { tree, exact: stats.forcedSplits === 0, ...stats };
+  return { tree, exact: stats.forcedSplits === 0 && stats.primeParts === 0, ...stats };
 }
 
 function flatten(kind: 'seq' | 'par', parts: SpTree[]): SpTree {
@@ -210,9 +227,21 @@ function longestPath(graph: StepGraph, nodes: number[], members: Set<number>, we
   return best;
 }
 
-/** Makespan of a tree under the given step durations (sequence adds, parallel takes the max). */
-export function treeMakespan(tree: SpTree, weight: (i: number) => number): number {
+/**
+ * Makespan of a tree under the given step durations (sequence adds, parallel takes the max, a prime part runs at its
+ * own critical path: joins start each step when its dependencies end). `graph` is needed for prime parts.
+ */
+export function treeMakespan(tree: SpTree, weight: (i: number) => number, graph?: StepGraph): number {
   if (tree.kind === 'step') return weight(tree.index);
-  const values = tree.parts.map((p) => treeMakespan(p, weight));
+  if (tree.kind === 'prime') {
+    if (!graph) throw new Error('treeMakespan: a prime part needs the graph');
+    return longestPath(
+      graph,
+      tree.nodes,
+      new Set(tree.nodes),
+      graph.names.map((_, i) => weight(i)),
+    );
+  }
+  const values = tree.parts.map((p) => treeMakespan(p, weight, graph));
   return tree.kind === 'seq' ? values.reduce((x, y) => x + y, 0) : Math.max(0, ...values);
 }

@@ -103,6 +103,21 @@ export function workflowCases(get: () => E2E): void {
       90_000,
     );
 
+    it('runs a DAG that is not series-parallel (Order Release) with joins released by the step runner', async () => {
+      const started = await start('Order Release', order());
+
+      const done = await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000);
+
+      expect(done.status, JSON.stringify(done.error_details)).toBe('completed');
+      expect(await stepStatuses(started.execution_id)).toEqual({
+        reserve_stock: 'completed',
+        check_fraud: 'completed',
+        pick_items: 'completed',
+        charge_payment: 'completed',
+        ship_order: 'completed',
+      });
+    }, 90_000);
+
     it('runs the event-based pattern (Dual Approval) once both events arrive', async () => {
       const project = crypto.randomUUID();
       const started = await start('Dual Approval', { project_id: project });
