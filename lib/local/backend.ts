@@ -38,6 +38,8 @@ export interface BackendOptions {
   /** Extra environment for the managed services' processes (STEWARD_URL). */
   containerEnv: Record<string, string>;
   onFunctionLog?: (functionName: string, line: string) => void;
+  /** Keep Step Functions' state here across restarts (`--data DIR`). @default in memory */
+  stepFunctionsDir?: string;
   /** More environments of these functions, started in the background once every function has one. */
   background?: { functionIds: readonly string[]; environments: number };
 }
@@ -105,6 +107,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
         containerEnv: { ...sdkEnv, ...options.containerEnv },
         endpointUrl: endpoint.url,
         log: (line) => options.onFunctionLog?.('steward-local', line),
+        stepFunctionsDir: options.stepFunctionsDir,
       }),
     );
   } catch (error) {
