@@ -199,11 +199,12 @@ async function consumeEvents(
   let skip = alreadyEntered;
   for await (const raw of events) {
     const event = raw as LibraryEvent;
-    if (event.type === 'StateEntered' && event.state?.name === skip) {
-      skip = undefined; // a continued state: its StateEntered was recorded before local mode stopped
-      continue;
+    if (event.type === 'StateEntered' && skip !== undefined) {
+      const continued = event.state?.name === skip;
+      skip = undefined;
+      // A continued state: its StateEntered was recorded before local mode stopped.
+      if (continued) continue;
     }
-    skip = undefined;
     if (event.type === 'StateEntered' && event.state) {
       record.transitions++;
       if (topLevel.has(event.state.name)) record.lastTopLevel = { name: event.state.name, input: event.state.input };

@@ -68,6 +68,7 @@ export class ExecutionStore {
   private readonly machinesFile: string;
   private readonly journalFile: string;
   private fd: number | undefined;
+  private closed = false;
   private readonly definitions = new Set<string>();
 
   constructor(readonly dir: string) {
@@ -97,7 +98,7 @@ export class ExecutionStore {
     const buffer = existsSync(this.journalFile) ? readFileSync(this.journalFile) : Buffer.alloc(0);
     const complete = buffer.lastIndexOf(0x0a) + 1;
     if (complete < buffer.length) truncateSync(this.journalFile, complete);
-    this.close();
+    if (this.fd !== undefined) closeSync(this.fd);
     this.fd = openSync(this.journalFile, 'a');
     const texts = new Map<string, string>();
     const executions = new Map<string, StoredExecution>();
@@ -145,13 +146,18 @@ export class ExecutionStore {
     this.append({ kind: 'token', arn, token, state, at: Date.now() });
   }
 
-  /** Closes the journal. */
+  /**
+   * Closes the journal; what runs still do in memory afterwards is not recorded, so they are read back as they were
+   * when local mode stopped, like after a kill.
+   */
   close(): void {
+    this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 
   private append(line: Line): void {
+    if (this.closed) return;
     if (this.fd === undefined) this.loadExecutions();
     // One write call per line: a kill leaves at most the last line torn, never two lines interleaved.
     const fd = this.fd as number;
