@@ -115,6 +115,7 @@ describe('local mode with --data across a SIGKILL', () => {
             name: 'wait_go',
             step_type: 'event_wait',
             event_type: 'test.go',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template, resolved by Steward
             event_filter: { run: '${context.run}' },
             timeout: 3_600_000,
           },

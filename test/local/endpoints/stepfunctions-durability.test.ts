@@ -58,24 +58,29 @@ describe('local Step Functions with a data folder', () => {
     return { service, ops: service.operations() };
   };
   type Ops = ReturnType<typeof open>['ops'];
+  const op = (ops: Ops, name: string): ((input: Record<string, unknown>) => unknown) => {
+    const operation = ops[name];
+    if (!operation) throw new Error(`no operation ${name}`);
+    return operation;
+  };
   const describeRun = (ops: Ops, executionArn: string) =>
-    ops.DescribeExecution?.({ executionArn }) as {
+    op(ops, 'DescribeExecution')({ executionArn }) as {
       status: string;
       error?: string;
       cause?: string;
       redriveStatus: string;
     };
   const history = (ops: Ops, executionArn: string) =>
-    (ops.GetExecutionHistory?.({ executionArn }) as { events: Array<Record<string, unknown> & { type: string }> })
+    (op(ops, 'GetExecutionHistory')({ executionArn }) as { events: Array<Record<string, unknown> & { type: string }> })
       .events;
   const create = (ops: Ops, name: string, definition: object): string =>
     (
-      ops.CreateStateMachine?.({ name, roleArn: ROLE, definition: JSON.stringify(definition) }) as {
+      op(ops, 'CreateStateMachine')({ name, roleArn: ROLE, definition: JSON.stringify(definition) }) as {
         stateMachineArn: string;
       }
     ).stateMachineArn;
   const start = (ops: Ops, stateMachineArn: string): string =>
-    (ops.StartExecution?.({ stateMachineArn, input: '{"n":1}' }) as { executionArn: string }).executionArn;
+    (op(ops, 'StartExecution')({ stateMachineArn, input: '{"n":1}' }) as { executionArn: string }).executionArn;
   const ended = (ops: Ops, arn: string) =>
     eventually(() => {
       const d = describeRun(ops, arn);
@@ -88,9 +93,12 @@ describe('local Step Functions with a data folder', () => {
     const before = open(dir, functions);
     const arn = create(before.ops, 'kept', { StartAt: 'a', States: { a: task('a') } });
     const version = (
-      before.ops.PublishStateMachineVersion?.({ stateMachineArn: arn }) as { stateMachineVersionArn: string }
+      op(before.ops, 'PublishStateMachineVersion')({ stateMachineArn: arn }) as { stateMachineVersionArn: string }
     ).stateMachineVersionArn;
-    before.ops.CreateStateMachineAlias?.({
+    op(
+      before.ops,
+      'CreateStateMachineAlias',
+    )({
       name: 'live',
       routingConfiguration: [{ stateMachineVersionArn: version, weight: 100 }],
     });
@@ -102,7 +110,7 @@ describe('local Step Functions with a data folder', () => {
     expect(after.service.recover()).toEqual({ continued: 0, failed: 0 });
     expect(describeRun(after.ops, run)).toMatchObject({ status: 'SUCCEEDED', redriveStatus: 'NOT_REDRIVABLE' });
     expect(history(after.ops, run).map((e) => e.type)).toEqual(history(before.ops, run).map((e) => e.type));
-    expect(after.ops.DescribeStateMachineAlias?.({ stateMachineAliasArn: `${arn}:live` })).toMatchObject({
+    expect(op(after.ops, 'DescribeStateMachineAlias')({ stateMachineAliasArn: `${arn}:live` })).toMatchObject({
       routingConfiguration: [{ stateMachineVersionArn: version, weight: 100 }],
     });
     // A new run of the restored alias starts and finishes.
@@ -136,7 +144,7 @@ describe('local Step Functions with a data folder', () => {
     const types = history(after.ops, run).map((e) => e.type);
     expect(types.slice(-3)).toEqual(['TaskStarted', 'TaskFailed', 'ExecutionFailed']);
     expect(JSON.parse(events.at(-1)?.Detail ?? '{}')).toMatchObject({ status: 'FAILED' });
-    after.ops.RedriveExecution?.({ executionArn: run });
+    op(after.ops, 'RedriveExecution')({ executionArn: run });
     expect((await ended(after.ops, run)).status).toBe('SUCCEEDED');
     expect(calls.calls).toEqual({ b: 1, c: 1 });
   });
@@ -157,9 +165,9 @@ describe('local Step Functions with a data folder', () => {
     const calls = new Functions();
     const after = open(dir, calls);
     // The token is answerable as soon as the service is back, before the run itself continues.
-    after.ops.SendTaskHeartbeat?.({ taskToken: token });
+    op(after.ops, 'SendTaskHeartbeat')({ taskToken: token });
     expect(after.service.recover()).toEqual({ continued: 1, failed: 0 });
-    after.ops.SendTaskSuccess?.({ taskToken: token, output: '{"ok":true}' });
+    op(after.ops, 'SendTaskSuccess')({ taskToken: token, output: '{"ok":true}' });
 
     expect((await ended(after.ops, run)).status).toBe('SUCCEEDED');
     expect(calls.calls).toEqual({ after: 1 });
