@@ -82,7 +82,10 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
     })),
-    maxConcurrency: 8,
+    // Two environments a function, each serving up to 32 invocations at once: a burst of 200 starts needed up to
+    // eight single-invocation environments per function before (2.4 GB, each new one a second of CPU to load).
+    maxConcurrency: 2,
+    invocationsPerEnvironment: 4,
     onLog: (name, line) => {
       attached?.cloudWatch.ingestLogLine(line);
       options.onFunctionLog?.(name, line);

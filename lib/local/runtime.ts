@@ -24,10 +24,10 @@ import { deriveWiring, type LocalWiring } from './wiring.ts';
  */
 const WORKFLOW_PATH = ['step-runner', 'waiter', 'status-handler', 'event-router', 'api-executions', 'api-events'];
 /**
- * Environments of each of them started in the background once every function has one: a run that overlaps another
- * (the seed, the status rule and the router reacting to it) needs more than one, and a cold one costs it ~0.5 s.
+ * Environments of each of them started in the background once every function has one. Each serves several
+ * invocations at once (backend.ts); a second one lets a burst use both cores, and a cold one costs a run ~0.5 s.
  */
-const WORKFLOW_PATH_ENVIRONMENTS = 3;
+const WORKFLOW_PATH_ENVIRONMENTS = 2;
 
 /** Default ports: the API, the AWS endpoint, DynamoDB. */
 export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
