@@ -7,14 +7,18 @@
  * - load: 200 concurrent starts of a 2-step workflow (two calls to a service registered over the API): latency of
  *   each start request (p50/p99/max), runs completed per second, and the peak resident memory of local mode (the
  *   process with its worker threads; its child processes counted separately).
- * Usage: npx tsx bench/local.ts            (everything; writes bench/results/local.json)
- *        npx tsx bench/local.ts --load     (the load figures only, printed, nothing written)
+ * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
+ *   are recoverable (continued, or failed at their step and retried), and completed by their events.
+ * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
+ *        npx tsx bench/local.ts --load [N]   (the load figures only, printed, nothing written)
+ *        npx tsx bench/local.ts --restart    (the restart figure only, printed)
  * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,12 +85,14 @@ async function portFree(port: number): Promise<boolean> {
   );
 }
 
-async function stopSteward(child: ChildProcess): Promise<void> {
+async function stopSteward(child: ChildProcess, samples = true): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(15_000)]);
   // The next start needs the sample services' ports back.
-  await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
+  if (samples) {
+    await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
+  }
 }
 
 async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {
@@ -368,6 +374,108 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
   }
 }
 
+/** Figures of {@link restartRecovery}. */
+interface RestartFigures {
+  runs: number;
+  recoverable: number;
+  continued: number;
+  failed_at_step_and_retried: number;
+  histories_answered: number;
+  completed_by_events: number;
+  api_workflow_starts_after_restart: boolean;
+}
+
+/**
+ * `--data`: `n` runs wait on an event, local mode is killed (SIGKILL) and started again on the same folder. A run
+ * is recoverable when it continued (still running) or failed at its step and a retry was accepted; then an event
+ * per run must complete it.
+ */
+async function restartRecovery(n: number): Promise<RestartFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-data-'));
+  const args = ['--no-samples', '--data', dataDir];
+  let steward = await startSteward(args);
+  try {
+    const created = await api<{ id: string }>('POST', '/workflows', {
+      name: `Bench Restart ${Date.now()}`,
+      description: 'bench/local.ts: waits for bench.go',
+      version: '1.0.0',
+      definition: {
+        steps: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template, resolved by Steward
+          { name: 'wait_go', step_type: 'event_wait', event_type: 'bench.go', event_filter: { run: '${context.run}' } },
+        ],
+      },
+    });
+    if (created.status !== 201)
+      throw new Error(`could not create the restart workflow: ${JSON.stringify(created.body)}`);
+    const ids = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const s = await api<{ execution_id: string }>('POST', '/executions', {
+          workflow_id: created.body.id,
+          context: { run: `k${i}` },
+        });
+        return s.body.execution_id;
+      }),
+    );
+    for (const id of ids) {
+      await waitFor(
+        async () => {
+          const h = await api<{ entries?: Array<{ kind: string }> }>('GET', `/executions/${id}/history`);
+          return h.body.entries?.some((e) => e.kind === 'TaskSubmitted') ? true : undefined;
+        },
+        60_000,
+        100,
+      );
+    }
+    const killed = new Promise((r) => steward.child.once('exit', r));
+    steward.child.kill('SIGKILL');
+    await killed;
+    steward = await startSteward(args);
+    let histories = 0;
+    let continued = 0;
+    let retried = 0;
+    for (const id of ids) {
+      if ((await api('GET', `/executions/${id}/history`)).status === 200) histories++;
+      const e = await api<{ status: string; error_details?: { step?: string } }>('GET', `/executions/${id}`);
+      if (e.body.status === 'running') continued++;
+      else if (e.body.status === 'failed' && e.body.error_details?.step) {
+        const retry = await api('POST', `/executions/${id}/steps/${e.body.error_details.step}/retry`);
+        if (retry.status === 200) retried++;
+      }
+    }
+    const again = await api('POST', '/executions', { workflow_id: created.body.id, context: { run: 'after' } });
+    for (let i = 0; i < n; i++)
+      await api('POST', '/events', { type: 'bench.go', source: 'bench', data: { run: `k${i}` } });
+    let completed = 0;
+    await waitFor(
+      async () => {
+        completed = await countRuns(created.body.id, 'completed');
+        return completed >= n ? true : undefined;
+      },
+      60_000,
+      250,
+    ).catch(() => undefined);
+    return {
+      runs: n,
+      recoverable: continued + retried,
+      continued,
+      failed_at_step_and_retried: retried,
+      histories_answered: histories,
+      completed_by_events: completed,
+      api_workflow_starts_after_restart: again.status === 201,
+    };
+  } finally {
+    await stopSteward(steward.child, false);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printRestart(r: RestartFigures): void {
+  console.log(
+    `--data, SIGKILL with ${r.runs} runs waiting, restarted: ${r.recoverable} of ${r.runs} recoverable (${r.continued} continued, ${r.failed_at_step_and_retried} failed at their step and retried), ${r.histories_answered} histories answered, ${r.completed_by_events} completed by their events, API-created workflow starts: ${r.api_workflow_starts_after_restart}`,
+  );
+}
+
 function printLoad(load: LoadFigures): void {
   console.log(
     `${load.started} concurrent starts of a 2-step workflow: start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run`,
@@ -381,8 +489,12 @@ async function main(): Promise<void> {
       const n = Number(process.argv[process.argv.indexOf('--load') + 1]) || 200;
       printLoad(await loadRuns(n, steward.child.pid ?? 0));
     } finally {
-      await stopSteward(steward.child);
+      await stopSteward(steward.child, false);
     }
+    return;
+  }
+  if (process.argv.includes('--restart')) {
+    printRestart(await restartRecovery(20));
     return;
   }
   // Cold: no cached templates or bundles, as on a fresh clone.
@@ -395,6 +507,16 @@ async function main(): Promise<void> {
     const seed: number[] = [];
     for (let i = 0; i < 5; i++) seed.push(await seedRun());
     const runs = await concurrentRuns(50);
+    await stopSteward(warm.child);
+    // Load on a fresh local mode without the samples (the service is the bench's own), then the restart figure.
+    const loaded = await startSteward(['--no-samples']);
+    let load: LoadFigures;
+    try {
+      load = await loadRuns(200, loaded.child.pid ?? 0);
+    } finally {
+      await stopSteward(loaded.child, false);
+    }
+    const restart = await restartRecovery(20);
     const results = {
       measured_at: new Date().toISOString(),
       ready_ms_cold: Math.round(cold.readyMs),
@@ -414,6 +536,8 @@ async function main(): Promise<void> {
         seconds: Number(runs.seconds.toFixed(2)),
         executions_per_second: Number(runs.perSecond.toFixed(2)),
       },
+      load_two_step: { ...load, targets: { start_p99_ms: 2_000, runs_per_second: 25, rss_mb: 1_024 } },
+      restart_with_data: restart,
     };
     console.log(
       `npm start to ready: ${results.ready_ms_cold} ms cold, ${results.ready_ms_warm} ms warm (target ≤ 10000)`,
@@ -424,10 +548,12 @@ async function main(): Promise<void> {
     console.log(
       `50 concurrent 5-step runs: ${runs.completed} completed, ${50 - runs.completed} lost, ${results.concurrent_runs.seconds} s, ${results.concurrent_runs.executions_per_second} executions/s`,
     );
+    printLoad(load);
+    printRestart(restart);
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'local.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
-    await stopSteward(warm.child);
+    if (warm.child.exitCode === null && warm.child.signalCode === null) await stopSteward(warm.child);
   }
 }
 
