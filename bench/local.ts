@@ -3,11 +3,22 @@
  * - `npm start` to ready: a spawned `steward local` until it prints "ready", cold (no cached synthesis or bundles)
  *   and warm (inputs unchanged since the last start);
  * - the seed workflow end to end, event delay aside: the agent's event is sent as soon as the waiter is registered;
- * - 50 concurrent runs of a 5-step workflow (created over the API): all complete, none lost; executions per second.
- * Usage: npx tsx bench/local.ts
+ * - 50 concurrent runs of a 5-step workflow (created over the API): all complete, none lost; executions per second;
+ * - load: 200 concurrent starts of a 2-step workflow (two calls to a service registered over the API): latency of
+ *   each start request (p50/p99/max), runs completed per second, and the peak resident memory of local mode (the
+ *   process with its worker threads; its child processes counted separately).
+ * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
+ *   are recoverable (continued, or failed at their step and retried), and completed by their events.
+ * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
+ *        npx tsx bench/local.ts --load [N]   (the load figures only, printed, nothing written)
+ *        npx tsx bench/local.ts --restart    (the restart figure only, printed)
+ * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,11 +42,13 @@ async function api<T = Record<string, unknown>>(
 }
 
 /** Spawns `steward local`; resolves with the process and the ms until it printed that it is ready. */
-async function startSteward(): Promise<{ child: ChildProcess; readyMs: number }> {
+async function startSteward(extra: string[] = []): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now();
+  const profile = process.env.STEWARD_BENCH_PROFILE;
   const child = spawn(
     process.execPath,
     [
+      ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []),
       '--import',
       'tsx',
       'bin/steward.ts',
@@ -46,6 +59,7 @@ async function startSteward(): Promise<{ child: ChildProcess; readyMs: number }>
       String(PORTS.aws),
       '--dynamodb-port',
       String(PORTS.dynamodb),
+      ...extra,
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -71,12 +85,14 @@ async function portFree(port: number): Promise<boolean> {
   );
 }
 
-async function stopSteward(child: ChildProcess): Promise<void> {
+async function stopSteward(child: ChildProcess, samples = true): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(15_000)]);
   // The next start needs the sample services' ports back.
-  await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
+  if (samples) {
+    await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
+  }
 }
 
 async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {
@@ -163,8 +179,324 @@ async function concurrentRuns(
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+
+/** Resident memory (kB) of a process, 0 when it is gone. */
+function rssKb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(match?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
+/** Every descendant of a process (Linux /proc). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const child of parents.get(p) ?? []) {
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Samples the peak resident memory of local mode (with its worker threads) and of its child processes. */
+function memoryPeaks(pid: number): { stop: () => { processMb: number; withChildrenMb: number } } {
+  let processKb = 0;
+  let totalKb = 0;
+  const sample = (): void => {
+    const own = rssKb(pid);
+    processKb = Math.max(processKb, own);
+    totalKb = Math.max(totalKb, own + descendants(pid).reduce((n, p) => n + rssKb(p), 0));
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { processMb: Math.round(processKb / 1024), withChildrenMb: Math.round(totalKb / 1024) };
+    },
+  };
+}
+
+/** A service that answers every call at once, registered over the API like any other. */
+async function benchService(): Promise<{ name: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const name = `bench-echo-${port}`;
+  const registered = await api('POST', '/services', { name, base_url: `http://127.0.0.1:${port}` });
+  if (registered.status !== 201)
+    throw new Error(`could not register the bench service: ${JSON.stringify(registered.body)}`);
+  return { name, close: () => server.close() };
+}
+
+/** Runs of a workflow in a status, through GET /executions (paginated). */
+async function countRuns(workflowId: string, status: string): Promise<number> {
+  let count = 0;
+  let token: string | null | undefined;
+  do {
+    const page = await api<{ count: number; next_token: string | null }>(
+      'GET',
+      `/executions?workflow_id=${workflowId}&status=${status}&limit=100${token ? `&next_token=${encodeURIComponent(token)}` : ''}`,
+    );
+    if (page.status !== 200) throw new Error(`listing runs failed: ${JSON.stringify(page.body)}`);
+    count += page.body.count;
+    token = page.body.next_token;
+  } while (token);
+  return count;
+}
+
+/** Figures of {@link loadRuns}. */
+interface LoadFigures {
+  started: number;
+  completed: number;
+  failed_starts: number;
+  start_latency_ms: { p50: number; p99: number; max: number };
+  seconds: number;
+  runs_per_second: number;
+  rss_mb_peak: number;
+  rss_mb_peak_with_child_processes: number;
+  /** CPU time local mode used per run (all threads): the figure a busy machine does not distort. */
+  cpu_ms_per_run: number;
+}
+
+/** `n` concurrent starts of a 2-step workflow; every run must complete. */
+async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
+  const service = await benchService();
+  try {
+    const steps = [1, 2].map((i) => ({
+      name: `step_${i}`,
+      step_type: 'service_call',
+      service: service.name,
+      endpoint: `/load/{run}/step${i}`,
+      sequence: i,
+    }));
+    const created = await api<{ id: string }>('POST', '/workflows', {
+      name: `Bench Two Steps ${Date.now()}`,
+      description: 'bench/local.ts: two sequential service calls',
+      version: '1.0.0',
+      definition: { steps },
+    });
+    if (created.status !== 201) throw new Error(`could not create the load workflow: ${JSON.stringify(created.body)}`);
+    const memory = memoryPeaks(pid);
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    const starts = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const s0 = performance.now();
+        const answer = await api<{ execution_id: string }>('POST', '/executions', {
+          workflow_id: created.body.id,
+          context: { run: `l${i}` },
+        });
+        return { ms: performance.now() - s0, status: answer.status, id: answer.body.execution_id };
+      }),
+    );
+    const ok = starts.filter((s) => s.status === 201);
+    // Counted through the listing (a few requests a poll), not run by run: 200 polls every interval would load
+    // local mode more than the runs themselves.
+    let completed = 0;
+    await waitFor(
+      async () => {
+        completed = await countRuns(created.body.id, 'completed');
+        const failed = await countRuns(created.body.id, 'failed');
+        return completed + failed >= ok.length ? true : undefined;
+      },
+      300_000,
+      250,
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(pid) - cpu0;
+    if (process.env.STEWARD_BENCH_FUNCTIONS) {
+      const fns = await api<unknown>('GET', '/local/functions');
+      console.log(JSON.stringify(fns.body));
+    }
+    const peaks = memory.stop();
+    if (completed < ok.length) {
+      const failed = await api<{ executions: Array<{ error_details?: unknown }> }>(
+        'GET',
+        `/executions?workflow_id=${created.body.id}&status=failed&limit=3`,
+      );
+      console.log(`failed runs, e.g.: ${JSON.stringify(failed.body.executions.map((e) => e.error_details))}`);
+    }
+    const ms = starts.map((s) => s.ms);
+    return {
+      started: n,
+      completed,
+      failed_starts: n - ok.length,
+      start_latency_ms: {
+        p50: Math.round(percentile(ms, 50)),
+        p99: Math.round(percentile(ms, 99)),
+        max: Math.round(Math.max(...ms)),
+      },
+      seconds: Number(seconds.toFixed(2)),
+      runs_per_second: Number((completed / seconds).toFixed(2)),
+      rss_mb_peak: peaks.processMb,
+      rss_mb_peak_with_child_processes: peaks.withChildrenMb,
+      cpu_ms_per_run: Math.round((cpu * 1000) / n),
+    };
+  } finally {
+    service.close();
+  }
+}
+
+/** Figures of {@link restartRecovery}. */
+interface RestartFigures {
+  runs: number;
+  recoverable: number;
+  continued: number;
+  failed_at_step_and_retried: number;
+  histories_answered: number;
+  completed_by_events: number;
+  api_workflow_starts_after_restart: boolean;
+}
+
+/**
+ * `--data`: `n` runs wait on an event, local mode is killed (SIGKILL) and started again on the same folder. A run
+ * is recoverable when it continued (still running) or failed at its step and a retry was accepted; then an event
+ * per run must complete it.
+ */
+async function restartRecovery(n: number): Promise<RestartFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-data-'));
+  const args = ['--no-samples', '--data', dataDir];
+  let steward = await startSteward(args);
+  try {
+    const created = await api<{ id: string }>('POST', '/workflows', {
+      name: `Bench Restart ${Date.now()}`,
+      description: 'bench/local.ts: waits for bench.go',
+      version: '1.0.0',
+      definition: {
+        steps: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template, resolved by Steward
+          { name: 'wait_go', step_type: 'event_wait', event_type: 'bench.go', event_filter: { run: '${context.run}' } },
+        ],
+      },
+    });
+    if (created.status !== 201)
+      throw new Error(`could not create the restart workflow: ${JSON.stringify(created.body)}`);
+    const ids = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const s = await api<{ execution_id: string }>('POST', '/executions', {
+          workflow_id: created.body.id,
+          context: { run: `k${i}` },
+        });
+        return s.body.execution_id;
+      }),
+    );
+    for (const id of ids) {
+      await waitFor(
+        async () => {
+          const h = await api<{ entries?: Array<{ kind: string }> }>('GET', `/executions/${id}/history`);
+          return h.body.entries?.some((e) => e.kind === 'TaskSubmitted') ? true : undefined;
+        },
+        60_000,
+        100,
+      );
+    }
+    const killed = new Promise((r) => steward.child.once('exit', r));
+    steward.child.kill('SIGKILL');
+    await killed;
+    steward = await startSteward(args);
+    let histories = 0;
+    let continued = 0;
+    let retried = 0;
+    for (const id of ids) {
+      if ((await api('GET', `/executions/${id}/history`)).status === 200) histories++;
+      const e = await api<{ status: string; error_details?: { step?: string } }>('GET', `/executions/${id}`);
+      if (e.body.status === 'running') continued++;
+      else if (e.body.status === 'failed' && e.body.error_details?.step) {
+        const retry = await api('POST', `/executions/${id}/steps/${e.body.error_details.step}/retry`);
+        if (retry.status === 200) retried++;
+      }
+    }
+    const again = await api('POST', '/executions', { workflow_id: created.body.id, context: { run: 'after' } });
+    for (let i = 0; i < n; i++)
+      await api('POST', '/events', { type: 'bench.go', source: 'bench', data: { run: `k${i}` } });
+    let completed = 0;
+    await waitFor(
+      async () => {
+        completed = await countRuns(created.body.id, 'completed');
+        return completed >= n ? true : undefined;
+      },
+      60_000,
+      250,
+    ).catch(() => undefined);
+    return {
+      runs: n,
+      recoverable: continued + retried,
+      continued,
+      failed_at_step_and_retried: retried,
+      histories_answered: histories,
+      completed_by_events: completed,
+      api_workflow_starts_after_restart: again.status === 201,
+    };
+  } finally {
+    await stopSteward(steward.child, false);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printRestart(r: RestartFigures): void {
+  console.log(
+    `--data, SIGKILL with ${r.runs} runs waiting, restarted: ${r.recoverable} of ${r.runs} recoverable (${r.continued} continued, ${r.failed_at_step_and_retried} failed at their step and retried), ${r.histories_answered} histories answered, ${r.completed_by_events} completed by their events, API-created workflow starts: ${r.api_workflow_starts_after_restart}`,
+  );
+}
+
+function printLoad(load: LoadFigures): void {
+  console.log(
+    `${load.started} concurrent starts of a 2-step workflow: start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run`,
+  );
+}
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--load')) {
+    const steward = await startSteward(['--no-samples']);
+    try {
+      const n = Number(process.argv[process.argv.indexOf('--load') + 1]) || 200;
+      printLoad(await loadRuns(n, steward.child.pid ?? 0));
+    } finally {
+      await stopSteward(steward.child, false);
+    }
+    return;
+  }
+  if (process.argv.includes('--restart')) {
+    printRestart(await restartRecovery(20));
+    return;
+  }
   // Cold: no cached templates or bundles, as on a fresh clone.
   rmSync(join(root, '.steward', 'cache'), { recursive: true, force: true });
   rmSync(join(root, '.steward', 'build'), { recursive: true, force: true });
@@ -175,6 +507,16 @@ async function main(): Promise<void> {
     const seed: number[] = [];
     for (let i = 0; i < 5; i++) seed.push(await seedRun());
     const runs = await concurrentRuns(50);
+    await stopSteward(warm.child);
+    // Load on a fresh local mode without the samples (the service is the bench's own), then the restart figure.
+    const loaded = await startSteward(['--no-samples']);
+    let load: LoadFigures;
+    try {
+      load = await loadRuns(200, loaded.child.pid ?? 0);
+    } finally {
+      await stopSteward(loaded.child, false);
+    }
+    const restart = await restartRecovery(20);
     const results = {
       measured_at: new Date().toISOString(),
       ready_ms_cold: Math.round(cold.readyMs),
@@ -194,6 +536,8 @@ async function main(): Promise<void> {
         seconds: Number(runs.seconds.toFixed(2)),
         executions_per_second: Number(runs.perSecond.toFixed(2)),
       },
+      load_two_step: { ...load, targets: { start_p99_ms: 2_000, runs_per_second: 25, rss_mb: 1_024 } },
+      restart_with_data: restart,
     };
     console.log(
       `npm start to ready: ${results.ready_ms_cold} ms cold, ${results.ready_ms_warm} ms warm (target ≤ 10000)`,
@@ -204,10 +548,12 @@ async function main(): Promise<void> {
     console.log(
       `50 concurrent 5-step runs: ${runs.completed} completed, ${50 - runs.completed} lost, ${results.concurrent_runs.seconds} s, ${results.concurrent_runs.executions_per_second} executions/s`,
     );
+    printLoad(load);
+    printRestart(restart);
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'local.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
-    await stopSteward(warm.child);
+    if (warm.child.exitCode === null && warm.child.signalCode === null) await stopSteward(warm.child);
   }
 }
 

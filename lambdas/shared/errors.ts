@@ -60,3 +60,20 @@ export class TooManyRequestsError extends HttpError {
     super(429, message, 'too_many_requests', details);
   }
 }
+
+/**
+ * Step Functions refused to start a run whose record was already written: the record is kept, marked `failed` with
+ * the refusal, and the caller is told its id (502: the request was fine, the service behind the API was not).
+ */
+export class StartFailedError extends HttpError {
+  override readonly name = 'StartFailedError';
+  constructor(executionId: string, errorDetails: { error?: string; cause?: string }, options?: ErrorOptions) {
+    super(
+      502,
+      `Step Functions did not start execution ${executionId}: ${errorDetails.error ?? 'Error'}: ${errorDetails.cause ?? ''}`,
+      'start_failed',
+      { execution_id: executionId, status: 'failed', error_details: errorDetails },
+      options,
+    );
+  }
+}

@@ -4,7 +4,13 @@ import { decideStart } from '../../lib/core/execution/concurrency.ts';
 import { requestHash, uuidv5 } from '../../lib/core/execution/ids.ts';
 import type { ExecutionInput } from '../../lib/core/runtime-contract.ts';
 import { sfn } from './clients/sfn.ts';
-import { NotFoundError, TooManyRequestsError, UnprocessableError, ValidationError } from './errors.ts';
+import {
+  NotFoundError,
+  StartFailedError,
+  TooManyRequestsError,
+  UnprocessableError,
+  ValidationError,
+} from './errors.ts';
 import { logger } from './powertools.ts';
 import { acquireSlot, claimQueued, enqueue, peekQueue, releaseSlot } from './repositories/concurrency.ts';
 import {
@@ -179,7 +185,8 @@ export function executionInput(record: ExecutionRecord): ExecutionInput {
 
 /**
  * StartExecution for a created record (name = execution id, so a repeated call cannot start a second run), then
- * created → running. A refused start marks the record failed and gives its slot back.
+ * created → running. A refused start marks the record failed with the refusal (never an empty error), gives its slot
+ * back and throws {@link StartFailedError}, which names the run.
  */
 export async function launchExecution(record: ExecutionRecord): Promise<ExecutionRecord> {
   let executionArn: string | undefined;
@@ -195,11 +202,12 @@ export async function launchExecution(record: ExecutionRecord): Promise<Executio
     executionArn = out.executionArn;
   } catch (error) {
     const err = error as Error;
+    const details = { error: err?.name || 'Error', cause: err?.message || String(error) };
     const failed = await transitionExecution(record.execution_id, ['created'], 'failed', {
-      set: { error_details: { error: err.name, cause: err.message } },
+      set: { error_details: details },
     });
     if (failed.ok) await freeSlot(failed.record);
-    throw error;
+    throw new StartFailedError(record.execution_id, details, { cause: error });
   }
   const out = await transitionExecution(record.execution_id, ['created'], 'running', {
     set: { sfn_execution_arn: executionArn },

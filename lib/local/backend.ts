@@ -38,6 +38,8 @@ export interface BackendOptions {
   /** Extra environment for the managed services' processes (STEWARD_URL). */
   containerEnv: Record<string, string>;
   onFunctionLog?: (functionName: string, line: string) => void;
+  /** Keep Step Functions' state here across restarts (`--data DIR`). @default in memory */
+  stepFunctionsDir?: string;
   /** More environments of these functions, started in the background once every function has one. */
   background?: { functionIds: readonly string[]; environments: number };
 }
@@ -80,7 +82,10 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
     })),
-    maxConcurrency: 8,
+    // Two environments a function, each serving up to 32 invocations at once: a burst of 200 starts needed up to
+    // eight single-invocation environments per function before (2.4 GB, each new one a second of CPU to load).
+    maxConcurrency: 2,
+    invocationsPerEnvironment: 4,
     onLog: (name, line) => {
       attached?.cloudWatch.ingestLogLine(line);
       options.onFunctionLog?.(name, line);
@@ -105,6 +110,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
         containerEnv: { ...sdkEnv, ...options.containerEnv },
         endpointUrl: endpoint.url,
         log: (line) => options.onFunctionLog?.('steward-local', line),
+        stepFunctionsDir: options.stepFunctionsDir,
       }),
     );
   } catch (error) {

@@ -24,10 +24,10 @@ import { deriveWiring, type LocalWiring } from './wiring.ts';
  */
 const WORKFLOW_PATH = ['step-runner', 'waiter', 'status-handler', 'event-router', 'api-executions', 'api-events'];
 /**
- * Environments of each of them started in the background once every function has one: a run that overlaps another
- * (the seed, the status rule and the router reacting to it) needs more than one, and a cold one costs it ~0.5 s.
+ * Environments of each of them started in the background once every function has one. Each serves several
+ * invocations at once (backend.ts); a second one lets a burst use both cores, and a cold one costs a run ~0.5 s.
  */
-const WORKFLOW_PATH_ENVIRONMENTS = 3;
+const WORKFLOW_PATH_ENVIRONMENTS = 2;
 
 /** Default ports: the API, the AWS endpoint, DynamoDB. */
 export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
@@ -37,7 +37,10 @@ export interface LocalOptions {
   rootDir?: string;
   /** Ports; 0 picks a free one. @default DEFAULT_PORTS */
   ports?: { api?: number; aws?: number; dynamodb?: number };
-  /** Keep DynamoDB's data in this directory across restarts. @default in memory */
+  /**
+   * Keep DynamoDB's data and Step Functions' state (in `stepfunctions/`) in this directory across restarts; runs that
+   * were running continue on the next start. @default in memory
+   */
   dataDir?: string;
   /** Clock speed of schedules (10 → a 1-minute schedule fires every 6 s). @default 1 */
   speed?: number;
@@ -186,6 +189,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         sdkEnv: (awsUrl) => sdkEnvironment(awsUrl, dynamo.url),
         containerEnv: { STEWARD_URL: api.url },
         onFunctionLog: options.onFunctionLog,
+        stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),
         background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },
       });
     } catch (error) {
@@ -199,6 +203,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
 
     await register(wiring, running);
     phase('workflows and services registered');
+    // Everything the runs' tasks call is registered: runs that were running when local mode stopped go on.
+    const recovered = running.services.stepFunctions.recover();
+    if (recovered.continued + recovered.failed > 0) {
+      log(
+        `steward local: ${recovered.continued} run(s) continued where they were, ${recovered.failed} failed at their step (local mode stopped; retry continues them)`,
+      );
+    }
     // Registered now: the prober's first round finds every service, instead of waiting a whole schedule period.
     running.services.scheduler.fireRateSchedulesNow();
     const seedExecutionId = samples ? await startSeed(api.url, log) : undefined;

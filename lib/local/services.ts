@@ -27,6 +27,8 @@ export interface AttachOptions {
   endpointUrl: string;
   /** Problems worth a line in the log (failed deliveries). */
   log: (line: string) => void;
+  /** Keep Step Functions' state (machines, executions) here across restarts (`--data DIR`). @default in memory */
+  stepFunctionsDir?: string;
 }
 
 /** The attached services, for the status page and local-only control in tests. */
@@ -53,24 +55,47 @@ const call = async (
   return fn(input as Record<string, unknown>);
 };
 
-/** Creates the deployed state machines, their versions and aliases, through the service's own API. */
+/**
+ * Creates the deployed state machines, their versions and aliases, through the service's own API. With a data
+ * folder they may exist from an earlier start: then they are updated to the templates, as a stack update would.
+ */
 export async function loadStateMachines(sfn: StepFunctionsService, wiring: LocalWiring): Promise<void> {
   const ops = sfn.operations();
   for (const machine of wiring.stateMachines) {
-    await call(ops, 'CreateStateMachine', {
-      name: machine.name,
-      definition: JSON.stringify(machine.definition),
-      roleArn: machine.roleArn,
-      type: machine.type,
-      loggingConfiguration: machine.logging,
-    });
+    const definition = JSON.stringify(machine.definition);
+    const existing = sfn.registry.machines.get(machine.name);
+    if (!existing) {
+      await call(ops, 'CreateStateMachine', {
+        name: machine.name,
+        definition,
+        roleArn: machine.roleArn,
+        type: machine.type,
+        loggingConfiguration: machine.logging,
+      });
+    } else if (existing.definition !== definition || existing.roleArn !== machine.roleArn || machine.logging) {
+      // Read back from the data folder: the template may have changed since, and logging is not kept there.
+      await call(ops, 'UpdateStateMachine', {
+        stateMachineArn: existing.arn,
+        definition,
+        roleArn: machine.roleArn,
+        loggingConfiguration: machine.logging,
+      });
+    }
     for (const _version of machine.versions)
       await call(ops, 'PublishStateMachineVersion', { stateMachineArn: machine.arn });
     for (const alias of machine.aliases) {
-      await call(ops, 'CreateStateMachineAlias', {
-        name: alias.name,
-        routingConfiguration: alias.routes.map((r) => ({ stateMachineVersionArn: r.versionArn, weight: r.weight })),
-      });
+      const routingConfiguration = alias.routes.map((r) => ({
+        stateMachineVersionArn: r.versionArn,
+        weight: r.weight,
+      }));
+      if (sfn.registry.machines.get(machine.name)?.aliases.has(alias.name)) {
+        await call(ops, 'UpdateStateMachineAlias', {
+          stateMachineAliasArn: `${machine.arn}:${alias.name}`,
+          routingConfiguration,
+        });
+      } else {
+        await call(ops, 'CreateStateMachineAlias', { name: alias.name, routingConfiguration });
+      }
     }
   }
 }
@@ -180,6 +205,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     speed,
     // Express executions report only through their execution logs, which subscriptions deliver.
     onExecutionLog: (logGroupArn, record) => logSubscriptions.put(logGroupArn, record),
+    dataDir: options.stepFunctionsDir,
     // Step Functions reports status changes on the account's default bus, where Steward's status rule listens.
     onStatusChange: (entry) => {
       eventBridge.putEvents([{ ...entry }]);
@@ -220,6 +246,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.sns = sns.operations();
   options.services.sqs = sqs.operations();
   options.services.cloudWatch = cloudWatch.operations();
+  const sfnService = stepFunctions;
   await loadStateMachines(stepFunctions, wiring);
   try {
     if (options.startContainers) await checkPortsFree(wiring);
@@ -228,6 +255,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     await ecs.close();
     scheduler.close();
     eventBridge.close();
+    sfnService.close();
     throw new Error(`the managed services could not start: ${(error as Error).message}`);
   }
   return {
@@ -249,6 +277,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       scheduler.close();
       eventBridge.close();
       await ecs.close();
+      sfnService.close();
     },
   };
 }

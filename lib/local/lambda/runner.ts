@@ -13,6 +13,13 @@ export interface LambdaRunnerOptions {
   onAsyncFailure?: (functionName: string, payload: unknown, error: InvokeResult & { ok: false }) => void;
   /** Concurrent execution environments per function. @default 4 */
   maxConcurrency?: number;
+  /**
+   * Invocations one environment serves at once. Lambda's is 1 (the default). Local mode gives each environment
+   * several: Steward's handlers spend most of an invocation waiting on DynamoDB and HTTP, so a few environments
+   * carry a burst that would otherwise need one worker thread (tens of MB, about a second of CPU to start) per
+   * concurrent invocation. @default 1
+   */
+  invocationsPerEnvironment?: number;
   /** Delays before the two retries of a failed async invoke (Lambda waits ~1 min then ~2 min). @default [1000, 2000] */
   asyncRetryDelaysMs?: number[];
   /** Base directory of relative entries. @default process.cwd() */
@@ -45,6 +52,8 @@ export class LambdaRunner {
   private readonly pools = new Map<string, Pool>();
   private readonly byArn = new Map<string, string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Invocations handed to each environment and not yet released. */
+  private readonly load = new WeakMap<WorkerSlot, number>();
   private closed = false;
 
   constructor(private readonly options: LambdaRunnerOptions) {
@@ -149,34 +158,39 @@ export class LambdaRunner {
   }
 
   private acquire(pool: Pool): Promise<WorkerSlot> {
-    const idle = pool.slots.find((s) => s.alive && !s.busy && !reserved.has(s));
-    if (idle) {
-      reserved.add(idle);
-      return Promise.resolve(idle);
-    }
-    if (pool.slots.length < (this.options.maxConcurrency ?? 4)) {
-      const slot = this.startSlot(pool);
-      reserved.add(slot);
-      return Promise.resolve(slot);
-    }
+    const slot = this.pick(pool);
+    if (slot) return Promise.resolve(slot);
     return new Promise((resolve) => pool.waiting.push(resolve));
   }
 
+  /**
+   * Claims the least-loaded live environment with room for one more invocation; else starts one (below
+   * `maxConcurrency`); else undefined (the caller queues).
+   */
+  private pick(pool: Pool): WorkerSlot | undefined {
+    const room = this.options.invocationsPerEnvironment ?? 1;
+    let best: WorkerSlot | undefined;
+    let bestLoad = room;
+    for (const slot of pool.slots) {
+      const load = this.load.get(slot) ?? 0;
+      if (slot.alive && !slot.retiring && load < bestLoad) {
+        best = slot;
+        bestLoad = load;
+      }
+    }
+    if (!best && pool.slots.length < (this.options.maxConcurrency ?? 4)) best = this.startSlot(pool);
+    if (best) this.load.set(best, (this.load.get(best) ?? 0) + 1);
+    return best;
+  }
+
   private release(pool: Pool, slot: WorkerSlot): void {
-    const next = pool.waiting.shift();
-    if (!next) {
-      reserved.delete(slot);
-      return;
+    this.load.set(slot, Math.max(0, (this.load.get(slot) ?? 0) - 1));
+    // The released environment, or another (a fresh one when it died or retired), goes to the next waiter.
+    while (pool.waiting.length > 0) {
+      const next = this.pick(pool);
+      if (!next) return;
+      pool.waiting.shift()?.(next);
     }
-    if (slot.alive) {
-      next(slot);
-      return;
-    }
-    // The environment died (timeout, crash): hand the waiter a fresh one.
-    reserved.delete(slot);
-    const fresh = this.startSlot(pool);
-    reserved.add(fresh);
-    next(fresh);
   }
 
   private startSlot(pool: Pool): WorkerSlot {
@@ -209,6 +223,3 @@ export class LambdaRunner {
     return slot;
   }
 }
-
-/** Slots handed to an invocation but not yet marked busy (between acquire and postMessage). */
-const reserved = new WeakSet<WorkerSlot>();

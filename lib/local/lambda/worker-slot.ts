@@ -15,15 +15,20 @@ interface Pending {
 
 /**
  * One execution environment: a worker thread with the function's own `process.env`, its handler module loaded
- * once. Serves one invocation at a time; a timeout or a crash terminates it (the pool replaces it on demand).
+ * once. Lambda gives an environment one invocation at a time; the runner may give it several at once (local mode
+ * does, see {@link LambdaRunnerOptions.invocationsPerEnvironment}), each answered by its id. A crash terminates it;
+ * a timeout retires it: it takes nothing new and is terminated once its other invocations have ended (with one
+ * invocation at a time, at once, as Lambda discards an environment that timed out).
  */
 export class WorkerSlot {
   private readonly worker: Worker;
   private readonly ready: Promise<InvokeResult | undefined>;
-  private pending: Pending | undefined;
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** False once the worker is terminated or crashed: the pool drops the slot. */
   alive = true;
+  /** True once an invocation timed out here: no new invocations, terminated when the running ones end. */
+  retiring = false;
 
   constructor(
     private readonly fn: LocalFunction,
@@ -62,10 +67,12 @@ export class WorkerSlot {
       this.worker.on('message', onMessage);
     });
     this.worker.on('message', (msg: { type: string; id?: number } & Record<string, unknown>) => {
-      if (msg.type !== 'result' || !this.pending || msg.id !== this.pending.id) return;
-      const { resolve, timer } = this.pending;
-      this.pending = undefined;
+      const pending = msg.type === 'result' ? this.pending.get(msg.id ?? 0) : undefined;
+      if (!pending) return;
+      this.pending.delete(pending.id);
+      const { resolve, timer } = pending;
       clearTimeout(timer);
+      this.retireIfDone();
       if (msg.ok) resolve({ ok: true, payload: JSON.parse(String(msg.payload)) });
       else
         resolve({
@@ -81,7 +88,7 @@ export class WorkerSlot {
 
   /** True while an invocation is running on this slot. */
   get busy(): boolean {
-    return this.pending !== undefined;
+    return this.pending.size > 0;
   }
 
   /** Runs one invocation; resolves with the handler's result or a Lambda-shaped error. */
@@ -95,15 +102,16 @@ export class WorkerSlot {
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
         // Like Lambda: the environment that timed out is discarded, not reused.
-        this.pending = undefined;
+        this.pending.delete(id);
         resolve({
           ok: false,
           errorType: 'Sandbox.Timedout',
           errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
         });
-        void this.terminate();
+        this.retiring = true;
+        this.retireIfDone();
       }, timeoutMs);
-      this.pending = { id, resolve, timer };
+      this.pending.set(id, { id, resolve, timer });
       this.worker.postMessage({
         id,
         payload: JSON.stringify(payload ?? null),
@@ -125,15 +133,18 @@ export class WorkerSlot {
     await this.worker.terminate();
   }
 
+  private retireIfDone(): void {
+    if (this.retiring && this.pending.size === 0) void this.terminate();
+  }
+
   private die(errorType: string, errorMessage: string): void {
     const wasAlive = this.alive;
     this.alive = false;
-    if (this.pending) {
-      const { resolve, timer } = this.pending;
-      this.pending = undefined;
+    for (const { resolve, timer } of this.pending.values()) {
       clearTimeout(timer);
       resolve({ ok: false, errorType, errorMessage });
     }
+    this.pending.clear();
     if (wasAlive) this.onDead(this);
   }
 }

@@ -1,7 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, allStates, prepareDefinition } from './definition.ts';
 import { type HistoryRecorder, stateEventType } from './history.ts';
-import { type TaskDeps, taskHandler } from './tasks.ts';
+import { type ResumedWait, type TaskDeps, taskHandler } from './tasks.ts';
 
 /** Execution statuses, as Step Functions reports them. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -42,6 +42,21 @@ export interface EngineOptions extends TaskDeps {
   speed: number;
   /** Called on every status change with the EventBridge entry of "Step Functions Execution Status Change". */
   onStatusChange(record: ExecutionRecord): void;
+  /** Keeps each new task token of an execution (the data folder's journal). */
+  recordToken?: (executionArn: string, token: string, state: string) => void;
+}
+
+/**
+ * Where a run (re)starts: a redrive from the last top-level state, or a run continued after local mode restarted.
+ * `continues` says the state was already entered (its StateEntered is in the history, not recorded twice);
+ * `resumed` waits on the token the state had handed out; `waitMs` is what remains of a Wait state's time.
+ */
+export interface RunStart {
+  startAt: string;
+  input: unknown;
+  continues?: boolean;
+  resumed?: ResumedWait;
+  waitMs?: number;
 }
 
 const TOKEN_PLACEHOLDER = 'steward-local:task-token';
@@ -50,11 +65,7 @@ const TOKEN_PLACEHOLDER = 'steward-local:task-token';
  * Runs (or redrives) an execution on aws-local-stepfunctions. `startAt`/`input` override where the run begins
  * (redrive). Resolves when the run has ended and the record holds its final status.
  */
-export function runExecution(
-  record: ExecutionRecord,
-  engine: EngineOptions,
-  from?: { startAt: string; input: unknown },
-): Promise<void> {
+export function runExecution(record: ExecutionRecord, engine: EngineOptions, from?: RunStart): Promise<void> {
   const original = record.definition;
   const definition = prepareDefinition(original);
   if (from) definition.StartAt = from.startAt;
@@ -65,8 +76,11 @@ export function runExecution(
     tokenPlaceholder: placeholder,
     history: record.history,
     speed: engine.speed,
+    recordToken: engine.recordToken
+      ? (token: string, state: string) => engine.recordToken?.(record.executionArn, token, state)
+      : undefined,
   };
-  const overrides = buildOverrides(original, engine, scope);
+  const overrides = buildOverrides(original, engine, scope, from);
   // Validated at CreateStateMachine; a redrive's StartAt may leave earlier states unreachable, which is fine here.
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const input = from ? from.input : JSON.parse(record.input);
@@ -84,7 +98,7 @@ export function runExecution(
     },
   });
   record.abort = run.abort;
-  const consumed = consumeEvents(run.eventLogs, record, topLevel);
+  const consumed = consumeEvents(run.eventLogs, record, topLevel, from?.continues ? from.startAt : undefined);
   return (async () => {
     let outcome: { status: ExecutionStatus; output?: string; error?: string; cause?: string };
     try {
@@ -131,7 +145,8 @@ export function finish(
 function buildOverrides(
   definition: AslDefinition,
   engine: EngineOptions,
-  scope: Parameters<typeof taskHandler>[2],
+  scope: Parameters<typeof taskHandler>[3],
+  from: RunStart | undefined,
 ): Record<string, Record<string, unknown>> {
   const taskResourceLocalHandlers: Record<string, unknown> = {};
   const waitTimeOverrides: Record<string, number> = {};
@@ -139,7 +154,7 @@ function buildOverrides(
   for (const [name, state] of allStates(definition)) {
     // Overrides are keyed by state name (a library constraint): the first Task of a name wins.
     if (state.Type === 'Task' && !(name in taskResourceLocalHandlers)) {
-      taskResourceLocalHandlers[name] = taskHandler(state, engine, scope);
+      taskResourceLocalHandlers[name] = taskHandler(name, state, engine, scope, from?.resumed);
     }
     if (engine.speed !== 1 && state.Type === 'Wait' && typeof state.Seconds === 'number') {
       waitTimeOverrides[name] = (state.Seconds * 1000) / engine.speed;
@@ -147,6 +162,20 @@ function buildOverrides(
     if (engine.speed !== 1 && Array.isArray(state.Retry)) {
       retryIntervalOverrides[name] = state.Retry.map((r) => ((r.IntervalSeconds ?? 1) * 1000) / engine.speed);
     }
+  }
+  if (from?.waitMs !== undefined) {
+    // The library reads a Wait state's override each time the state runs: the continued wait gets what remained of
+    // its time once, later visits (loops) the state's own time again.
+    const later = waitTimeOverrides[from.startAt];
+    let remaining: number | undefined = from.waitMs;
+    Object.defineProperty(waitTimeOverrides, from.startAt, {
+      enumerable: true,
+      get: () => {
+        const value = remaining ?? later;
+        remaining = undefined;
+        return value;
+      },
+    });
   }
   return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
 }
@@ -164,10 +193,18 @@ async function consumeEvents(
   events: AsyncGenerator<unknown>,
   record: ExecutionRecord,
   topLevel: Set<string>,
+  alreadyEntered?: string,
 ): Promise<void> {
   const h = record.history;
+  let skip = alreadyEntered;
   for await (const raw of events) {
     const event = raw as LibraryEvent;
+    if (event.type === 'StateEntered' && skip !== undefined) {
+      const continued = event.state?.name === skip;
+      skip = undefined;
+      // A continued state: its StateEntered was recorded before local mode stopped.
+      if (continued) continue;
+    }
     if (event.type === 'StateEntered' && event.state) {
       record.transitions++;
       if (topLevel.has(event.state.name)) record.lastTopLevel = { name: event.state.name, input: event.state.input };

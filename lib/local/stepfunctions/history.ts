@@ -9,7 +9,14 @@ export interface HistoryEvent {
 
 /** Appends AWS-shaped history events with ids in order. */
 export class HistoryRecorder {
-  readonly events: HistoryEvent[] = [];
+  /**
+   * @param events the history so far (an execution restored from the data folder)
+   * @param onEvent sees every event pushed (the data folder's journal)
+   */
+  constructor(
+    readonly events: HistoryEvent[] = [],
+    private readonly onEvent?: (event: HistoryEvent) => void,
+  ) {}
 
   /**
    * Records an event. `details` lands under `<camelCaseType>EventDetails` (e.g. `taskScheduledEventDetails`), the
@@ -20,6 +27,7 @@ export class HistoryRecorder {
     const event: HistoryEvent = { timestamp: Date.now() / 1000, type, id, previousEventId: id - 1 };
     if (details) event[detailsKey ?? `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`] = details;
     this.events.push(event);
+    this.onEvent?.(event);
   }
 }
 

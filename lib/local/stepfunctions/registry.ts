@@ -47,9 +47,59 @@ export interface ResolvedTarget {
   aliasArn?: string;
 }
 
+type Saved<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | undefined ? string | undefined : T[K];
+};
+
+/** A machine as the data folder holds it: dates as ISO strings, definitions as text only, aliases as a list. */
+interface SavedMachine extends Omit<Saved<Machine>, 'parsed' | 'versions' | 'aliases'> {
+  versions: Array<Omit<Saved<MachineVersion>, 'parsed'>>;
+  aliases: Array<Saved<MachineAlias>>;
+}
+
 /** State machines by name. */
 export class MachineRegistry {
   readonly machines = new Map<string, Machine>();
+
+  /** The registry in a JSON-friendly shape (see {@link MachineRegistry.restore}). */
+  toJSON(): SavedMachine[] {
+    return [...this.machines.values()].map(({ parsed: _parsed, ...m }) => ({
+      ...m,
+      creationDate: m.creationDate.toISOString(),
+      versions: m.versions.map(({ parsed: _p, ...v }) => ({ ...v, creationDate: v.creationDate.toISOString() })),
+      aliases: [...m.aliases.values()].map((a) => ({
+        ...a,
+        creationDate: a.creationDate.toISOString(),
+        updateDate: a.updateDate?.toISOString(),
+      })),
+    }));
+  }
+
+  /** Loads what {@link MachineRegistry.toJSON} produced. */
+  restore(saved: unknown): void {
+    for (const m of saved as SavedMachine[]) {
+      this.machines.set(m.name, {
+        ...m,
+        parsed: JSON.parse(m.definition) as AslDefinition,
+        creationDate: new Date(m.creationDate),
+        versions: m.versions.map((v) => ({
+          ...v,
+          parsed: JSON.parse(v.definition) as AslDefinition,
+          creationDate: new Date(v.creationDate),
+        })),
+        aliases: new Map(
+          m.aliases.map((a) => [
+            a.name,
+            {
+              ...a,
+              creationDate: new Date(a.creationDate),
+              updateDate: a.updateDate === undefined ? undefined : new Date(a.updateDate),
+            },
+          ]),
+        ),
+      });
+    }
+  }
 
   /** The machine of any ARN form; throws `StateMachineDoesNotExist`. */
   machineOf(ref: StateMachineRef, arn: string): Machine {

@@ -4,10 +4,12 @@ import type { JsonOperations } from '../aws/server.ts';
 import type { InvokeResult } from '../lambda/types.ts';
 import { checkName, parseExecutionArn, parseStateMachineArn } from './arns.ts';
 import { type AslDefinition, parseDefinition } from './definition.ts';
-import { type ExecutionRecord, finish, runExecution } from './execution.ts';
+import { type ExecutionRecord, finish, type RunStart, runExecution } from './execution.ts';
 import { executionLogRecord, type MachineLogging, parseLogging } from './express-logs.ts';
 import { type HistoryEvent, HistoryRecorder } from './history.ts';
+import { LOCAL_MODE_STOPPED, planRecovery, type RecoveryPlan, restoreRecord } from './recovery.ts';
 import { type Machine, MachineRegistry } from './registry.ts';
+import { ExecutionStore } from './store.ts';
 import { TaskError, TaskTokens } from './tokens.ts';
 import { versionOperations } from './versions.ts';
 
@@ -37,7 +39,25 @@ export interface StepFunctionsOptions {
   integrations?: Record<string, (parameters: unknown) => Promise<unknown>>;
   region?: string;
   account?: string;
+  /**
+   * Keep state machines, versions, aliases and executions (with their history and task tokens) in this directory,
+   * and read them back on start; runs that were running continue with {@link StepFunctionsService.recover}.
+   * @default in memory
+   */
+  dataDir?: string;
 }
+
+/** Operations that change the registry: the data folder's `machines.json` is rewritten after each. */
+const REGISTRY_CHANGES = new Set([
+  'CreateStateMachine',
+  'UpdateStateMachine',
+  'DeleteStateMachine',
+  'PublishStateMachineVersion',
+  'DeleteStateMachineVersion',
+  'CreateStateMachineAlias',
+  'UpdateStateMachineAlias',
+  'DeleteStateMachineAlias',
+]);
 
 const secs = (d: Date | undefined): number | undefined => (d ? d.getTime() / 1000 : undefined);
 
@@ -68,10 +88,86 @@ export class StepFunctionsService {
   private readonly logEvents = new Map<string, number>();
   private readonly region: string;
   private readonly account: string;
+  private readonly store: ExecutionStore | undefined;
+  /** Runs read back from the data folder that were running, with where each continues. */
+  private pending: Array<{ record: ExecutionRecord; plan: RecoveryPlan; resumed?: Promise<unknown> }> = [];
 
   constructor(private readonly options: StepFunctionsOptions) {
     this.region = options.region ?? LOCAL_REGION;
     this.account = options.account ?? LOCAL_ACCOUNT;
+    if (options.dataDir) {
+      this.store = new ExecutionStore(options.dataDir);
+      this.load(this.store);
+    }
+  }
+
+  /** Reads the registry and the executions back; waits again on the tokens of runs that were waiting on one. */
+  private load(store: ExecutionStore): void {
+    const machines = store.loadMachines();
+    if (machines !== undefined) this.registry.restore(machines);
+    const now = Date.now();
+    for (const stored of store.loadExecutions()) {
+      const arn = stored.start.executionArn;
+      const record: ExecutionRecord = {
+        ...restoreRecord(stored, (event) => store.event(arn, event)),
+        done: Promise.resolve(),
+      };
+      this.executions.set(arn, record);
+      if (record.status !== 'RUNNING') continue;
+      const plan = planRecovery(record, record.history.events, stored.tokens, this.options.speed ?? 1, now);
+      // Waiting again at once: an answer that arrives while local mode is still starting is not refused.
+      const resumed =
+        plan.kind === 'continue' && plan.token
+          ? this.tokens.wait(plan.token.token, arn, plan.token.timeoutMs, plan.token.heartbeatMs)
+          : undefined;
+      resumed?.catch(() => undefined);
+      this.pending.push({ record, plan, resumed });
+    }
+  }
+
+  /**
+   * Continues the runs that were running when local mode stopped (see {@link planRecovery}); the ones that cannot
+   * continue fail at the state they were in (`Steward.LocalModeStopped`, cause "local mode stopped"), redrivable.
+   * Call once everything their tasks call is registered. Returns how many continued and how many failed.
+   */
+  recover(): { continued: number; failed: number } {
+    let continued = 0;
+    let failed = 0;
+    for (const { record, plan, resumed } of this.pending.splice(0)) {
+      if (record.status !== 'RUNNING') continue; // stopped meanwhile
+      if (plan.kind === 'continue') {
+        const from: RunStart = {
+          startAt: plan.startAt,
+          input: plan.input,
+          continues: plan.continues,
+          waitMs: plan.waitMs,
+          resumed: resumed ? { state: plan.startAt, answer: resumed } : undefined,
+        };
+        record.done = runExecution(record, this.engine(), from);
+        continued++;
+        continue;
+      }
+      if (plan.kind === 'succeed') {
+        finish(record, { status: 'SUCCEEDED', output: plan.output });
+      } else {
+        const cause = `local mode stopped${plan.state ? ` while the run was at '${plan.state}'` : ''}`;
+        if (plan.stateType === 'Task') {
+          record.history.push('TaskFailed', { ...plan.resource, error: LOCAL_MODE_STOPPED, cause });
+        } else if (plan.stateType === 'Map' || plan.stateType === 'Parallel') {
+          record.history.push(`${plan.stateType}StateFailed`);
+        }
+        this.tokens.cancelExecution(record.executionArn);
+        finish(record, { status: 'FAILED', error: LOCAL_MODE_STOPPED, cause });
+        failed++;
+      }
+      this.emit(record);
+    }
+    return { continued, failed };
+  }
+
+  /** Closes the data folder's journal. */
+  close(): void {
+    this.store?.close();
   }
 
   /** State transitions (StateEntered events) of an execution so far; throws `ExecutionDoesNotExist`. */
@@ -93,6 +189,22 @@ export class StepFunctionsService {
 
   /** The JSON operations, keyed by `X-Amz-Target` operation name. */
   operations(): JsonOperations {
+    const ops = this.allOperations();
+    const store = this.store;
+    if (!store) return ops;
+    for (const name of REGISTRY_CHANGES) {
+      const op = ops[name];
+      if (!op) continue;
+      ops[name] = (input) => {
+        const out = op(input);
+        store.saveMachines(this.registry.toJSON());
+        return out;
+      };
+    }
+    return ops;
+  }
+
+  private allOperations(): JsonOperations {
     return {
       CreateStateMachine: (i) => this.createStateMachine(i),
       UpdateStateMachine: (i) => this.updateStateMachine(i),
@@ -194,6 +306,7 @@ export class StepFunctionsService {
     const ref = parseStateMachineArn(input.stateMachineArn);
     if (ref.kind !== 'machine') throw new AwsError('ValidationException', 'Versions and aliases cannot be updated');
     const machine = this.registry.machineOf(ref, String(input.stateMachineArn));
+    const before = { definition: machine.definition, roleArn: machine.roleArn };
     if (input.definition !== undefined) {
       const { text, parsed } = this.definitionFrom(input);
       machine.definition = text;
@@ -202,7 +315,8 @@ export class StepFunctionsService {
     if (input.roleArn !== undefined) machine.roleArn = requireString(input, 'roleArn', 'InvalidArn');
     const logging = parseLogging(input.loggingConfiguration);
     if (logging) this.logging.set(machine.name, logging);
-    machine.revision++;
+    // A new revision only when what runs changed: an update that only sets logging keeps the published versions.
+    if (machine.definition !== before.definition || machine.roleArn !== before.roleArn) machine.revision++;
     const version =
       input.publish === true ? this.registry.publish(machine, optionalString(input, 'versionDescription')) : undefined;
     return {
@@ -256,7 +370,23 @@ export class StepFunctionsService {
       }
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const history = new HistoryRecorder();
+    const store = this.store;
+    const startDate = new Date();
+    store?.start(
+      {
+        executionArn,
+        stateMachineArn: target.machine.arn,
+        stateMachineVersionArn: target.versionArn,
+        stateMachineAliasArn: target.aliasArn,
+        stateMachineName: target.machine.name,
+        name,
+        roleArn: target.roleArn,
+        startDate: startDate.getTime(),
+        input: text,
+      },
+      JSON.stringify(target.definition),
+    );
+    const history = new HistoryRecorder([], store ? (event) => store.event(executionArn, event) : undefined);
     history.push('ExecutionStarted', {
       input: text,
       roleArn: target.roleArn,
@@ -272,7 +402,7 @@ export class StepFunctionsService {
       name,
       roleArn: target.roleArn,
       status: 'RUNNING',
-      startDate: new Date(),
+      startDate,
       input: text,
       redriveCount: 0,
       transitions: 0,
@@ -295,6 +425,7 @@ export class StepFunctionsService {
       region: this.region,
       speed: this.options.speed ?? 1,
       onStatusChange: (record) => this.emit(record),
+      recordToken: this.store ? (arn, token, state) => this.store?.token(arn, token, state) : undefined,
     };
   }
 

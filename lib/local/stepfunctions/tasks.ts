@@ -22,6 +22,18 @@ export interface TaskScope {
   tokenPlaceholder: string;
   history: HistoryRecorder;
   speed: number;
+  /** Keeps a new task token (the data folder's journal), so a restarted local mode can wait on it again. */
+  recordToken?: (token: string, state: string) => void;
+}
+
+/**
+ * A `.waitForTaskToken` task that was waiting when local mode stopped: its function already ran and handed the token
+ * on, so the restarted run waits on the same token (`answer`) instead of invoking the function again.
+ */
+export interface ResumedWait {
+  state: string;
+  answer: Promise<unknown>;
+  used?: boolean;
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -31,13 +43,24 @@ const START_EXECUTION = 'arn:aws:states:::states:startExecution';
  * The override aws-local-stepfunctions calls for one Task state: dispatches by the state's Resource, records
  * TaskScheduled/…/TaskSucceeded history, supplies `.waitForTaskToken` callback semantics.
  */
-export function taskHandler(state: AslState, deps: TaskDeps, scope: TaskScope): (input: unknown) => Promise<unknown> {
+export function taskHandler(
+  name: string,
+  state: AslState,
+  deps: TaskDeps,
+  scope: TaskScope,
+  resumed?: ResumedWait,
+): (input: unknown) => Promise<unknown> {
   const resource = state.Resource ?? '';
   return async (input) => {
     // Let the event-log consumer record StateEntered first, so history stays in order.
     await new Promise((r) => setImmediate(r));
+    if (resumed && !resumed.used && resumed.state === name) {
+      // Only the first attempt: a retry after the resumed wait fails invokes the function as usual.
+      resumed.used = true;
+      return awaitAnswer(resumed.answer, 'invoke.waitForTaskToken', scope);
+    }
     if (resource === LAMBDA_INVOKE || resource === `${LAMBDA_INVOKE}.waitForTaskToken`) {
-      return lambdaInvoke(input, resource.endsWith('.waitForTaskToken'), state, deps, scope);
+      return lambdaInvoke(name, input, resource.endsWith('.waitForTaskToken'), state, deps, scope);
     }
     if (/^arn:aws:lambda:[^:]+:\d{12}:function:/.test(resource)) {
       scheduled(scope, 'lambda', 'invokeFunction', deps.region, input);
@@ -73,6 +96,7 @@ export function taskHandler(state: AslState, deps: TaskDeps, scope: TaskScope): 
 }
 
 async function lambdaInvoke(
+  name: string,
   input: unknown,
   wait: boolean,
   state: AslState,
@@ -89,6 +113,7 @@ async function lambdaInvoke(
   if (wait) {
     // The run's context maps $$.Task.Token to a per-execution placeholder; each attempt gets its own token.
     token = deps.tokens.create(scope.executionArn);
+    scope.recordToken?.(token, name);
     params = replaceDeep(params, scope.tokenPlaceholder, token) as typeof params;
     const timeoutMs = state.TimeoutSeconds !== undefined ? (state.TimeoutSeconds * 1000) / scope.speed : undefined;
     const heartbeatMs =
@@ -120,6 +145,11 @@ async function lambdaInvoke(
     resource: action,
     output: JSON.stringify(result.payload),
   });
+  return awaitAnswer(answer, action, scope);
+}
+
+/** The end of a callback task: its token answered (TaskSucceeded), failed, or timed out. */
+async function awaitAnswer(answer: Promise<unknown>, action: string, scope: TaskScope): Promise<unknown> {
   try {
     const out = await answer;
     succeeded(scope, 'lambda', action, out);
