@@ -138,7 +138,9 @@ export function apiHandler(
         const paramProblems = checkPathParams(params);
         if (paramProblems.length > 0) throw new ValidationError(paramProblems);
         const rawQuery = { ...(event.queryStringParameters ?? {}) };
-        const query = checkTimeRange(route.query ? parseOrThrow(route.query, rawQuery, 'query') : rawQuery);
+        const query = checkTimeRange(
+          (route.query ? parseOrThrow(route.query, rawQuery, 'query') : rawQuery) as Record<string, unknown>,
+        );
         const rawBody = parseBody(event);
         const body = route.body ? parseOrThrow(route.body, rawBody, 'body') : rawBody;
         const headers: Record<string, string | undefined> = {};

@@ -48,7 +48,7 @@ export function matchRoute(
  * The methods `routes` serve on a path (a concrete path or a route template), in the route table's order: what a
  * 405 answer's `Allow` header lists. Empty when no route has that path.
  */
-export function allowedMethods(routes: readonly Pick<Route, 'method' | 'path'>[], path: string): string[] {
+export function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
   const out: string[] = [];
   for (const route of routes) {
     if (out.includes(route.method)) continue;
