@@ -7,7 +7,7 @@ import { checkPathParams } from '../../lib/core/api/params.ts';
 import type { Route } from '../../lib/core/api/route.ts';
 import { HttpError, ValidationError } from './errors.ts';
 import { logger, metrics } from './powertools.ts';
-import { checkTimeRange, parseOrThrow } from './validation.ts';
+import { checkTimeRange, MAX_BODY_BYTES, parseOrThrow, storableJsonProblems } from './validation.ts';
 
 /** A parsed, validated API request handed to an operation. */
 export interface ApiRequest {
@@ -53,11 +53,21 @@ export function callerOf(event: APIGatewayProxyEvent): string {
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new HttpError(413, `body: must be at most ${MAX_BODY_BYTES / 1024} KB of JSON`, 'payload_too_large', {
+      problems: [{ field: 'body', message: `must be at most ${MAX_BODY_BYTES / 1024} KB of JSON` }],
+    });
+  }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationError([{ field: 'body', message: `is not valid JSON (${(error as Error).message})` }]);
   }
+  // Bodies end up in DynamoDB items: what DynamoDB would refuse is a 400 here, not a 500 there.
+  const problems = storableJsonProblems(body);
+  if (problems.length > 0) throw new ValidationError(problems);
+  return body;
 }
 
 /** Decodes a path parameter; one that is not valid percent-encoding (a bare `%`) is taken as it is. */

@@ -56,3 +56,36 @@ function sameCalendarDay(raw: string, ms: number): boolean {
   probe.setUTCFullYear(y, mo - 1, d);
   return Number.isFinite(ms) && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
 }
+
+/** Largest JSON body accepted: every body is stored in one DynamoDB item (400 KB, keys and bookkeeping included). */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** Deepest nesting accepted: DynamoDB stores at most 32 levels, and a body sits a level or two down in its item. */
+export const MAX_BODY_DEPTH = 24;
+
+/**
+ * Checks that a parsed JSON body can be stored as DynamoDB stores JSON: numbers within its range (magnitudes from
+ * 1e-130 to below 1e126; a double outside it is refused by DynamoDB with a ValidationException), nesting no deeper
+ * than {@link MAX_BODY_DEPTH}. Names the first offending field, so the caller gets a 400 rather than a 500.
+ */
+export function storableJsonProblems(value: unknown, root = 'body'): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (problems.length > 0) return;
+    if (typeof v === 'number') {
+      const m = Math.abs(v);
+      if (m !== 0 && (m < 1e-130 || m >= 1e126)) {
+        problems.push({ field: path, message: 'is a number outside the stored range (magnitude 1e-130 to 1e125)' });
+      }
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (depth >= MAX_BODY_DEPTH) {
+      problems.push({ field: path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` });
+      return;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+    else for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, depth + 1);
+  };
+  walk(value, root, 0);
+  return problems;
+}

@@ -98,6 +98,35 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expect(post.headers.allow).toBe('POST, GET');
   });
 
+  it('numbers DynamoDB cannot store and nesting it refuses are a 400 naming the field, not a 500', async () => {
+    const tiny = await call(handlers['api-services']!, 'POST', '/services', {
+      body: { name: 'tiny', phi_accrual: { threshold: 2.8e-297 } },
+    });
+    const huge = await call(handlers['api-events']!, 'POST', '/events', {
+      body: { type: 'a.b', source: 's', data: { x: 1e300 } },
+    });
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    const nested = await call(handlers['api-events']!, 'POST', '/events', {
+      body: { type: 'a.b', source: 's', data: { deep } },
+    });
+
+    expect(tiny.status).toBe(400);
+    expect(fieldsOf(tiny.body)).toEqual(['body.phi_accrual.threshold']);
+    expect(huge.status).toBe(400);
+    expect(fieldsOf(huge.body)).toEqual(['body.data.x']);
+    expect(nested.status).toBe(400);
+    expect(fieldsOf(nested.body)[0]).toMatch(/^body\.data\.deep(\.d)+$/);
+  });
+
+  it('a body larger than one stored item can hold is a 413 naming the body', async () => {
+    const res = await call(handlers['api-events']!, 'POST', '/events', {
+      body: { type: 'a.b', source: 's', data: { big: 'x'.repeat(300 * 1024) } },
+    });
+    expect(res.status).toBe(413);
+    expect(fieldsOf(res.body)).toEqual(['body']);
+  });
+
   it('an unknown path stays a 404', async () => {
     const res = await call(handlers['api-services']!, 'GET', '/nothing/here');
     expect(res.status).toBe(404);
