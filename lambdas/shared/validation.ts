@@ -83,8 +83,9 @@ export function storableJsonProblems(value: unknown, root = 'body'): FieldProble
       problems.push({ field: path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` });
       return;
     }
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
-    else for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, depth + 1);
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
+    } else for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, depth + 1);
   };
   walk(value, root, 0);
   return problems;

@@ -10,7 +10,6 @@ import {
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
-import { ENV } from '../../lib/core/env.ts';
 import { type AwsEndpoint, startAwsEndpoint } from '../../lib/local/aws/index.ts';
 import { LambdaRunner } from '../../lib/local/lambda/index.ts';
 import { type StatusChangeEntry, StepFunctionsService } from '../../lib/local/stepfunctions/index.ts';
