@@ -148,9 +148,10 @@ export function apiHandler(
         const paramProblems = checkPathParams(params);
         if (paramProblems.length > 0) throw new ValidationError(paramProblems);
         const rawQuery = { ...(event.queryStringParameters ?? {}) };
-        const query = checkTimeRange(
-          (route.query ? parseOrThrow(route.query, rawQuery, 'query') : rawQuery) as Record<string, unknown>,
-        );
+        // Routes with a query schema have declared their parameters; `from`/`to` among them are a time range.
+        const query = route.query
+          ? checkTimeRange(parseOrThrow(route.query, rawQuery, 'query') as Record<string, unknown>)
+          : rawQuery;
         const rawBody = parseBody(event);
         const body = route.body ? parseOrThrow(route.body, rawBody, 'body') : rawBody;
         const headers: Record<string, string | undefined> = {};
