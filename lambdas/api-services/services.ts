@@ -1,7 +1,7 @@
 /** Operations on the service registry: register, list, get, update, retire, health, status. */
 
 import { ENV } from '../../lib/core/env.ts';
-import { serviceOutboundProblems } from '../../lib/core/outbound.ts';
+import { serviceOutboundProblems } from '../../lib/core/outbound-spec.ts';
 import { effectiveChecks } from '../../lib/core/supervision/defaults.ts';
 import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
 import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
