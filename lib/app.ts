@@ -7,6 +7,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
+import { StewardFunction } from './constructs/steward-function.ts';
+import { ENV } from './core/env.ts';
 import { FUNCTIONS } from './core/functions.ts';
 import type { Manifest } from './core/supervision/manifest.ts';
 import { type TierConfig, tierConfig, withReservedConcurrency } from './core/tiers.ts';
@@ -167,6 +169,7 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   });
 
   const all: Stack[] = [data, ...services, ...workflowStacks, api, monitoring];
+  configureOutbound(all, manifest, customCheckArns, api, monitoring);
   for (const stack of all) {
     Tags.of(stack).add('steward:deployment', deployment);
     Tags.of(stack).add('steward:tier', tier.name);
@@ -176,6 +179,31 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
   return { app, settings, stacks: { data, services, workflows: workflowStacks, api, monitoring } };
+}
+
+/**
+ * The outbound policy's configuration (lib/core/outbound.ts) on the functions that apply it: the manifest's allow-list
+ * on every function, the API's own host on the functions of the API and monitoring stacks (the step runner's stack
+ * comes before the API's, so it cannot name it; an unsigned call from a step to the IAM-authorized API gets 403), and
+ * the custom-check functions on the registry API, which refuses any other at registration.
+ */
+function configureOutbound(
+  stacks: readonly Stack[],
+  manifest: Manifest,
+  customCheckArns: readonly string[],
+  api: ApiStack,
+  monitoring: MonitoringStack,
+): void {
+  const allow = manifest.outbound?.allow ?? [];
+  const ownApi = `https://${api.api.api.restApiId}.execute-api.${api.region}.${api.urlSuffix}`;
+  for (const stack of stacks) {
+    for (const c of stack.node.findAll()) {
+      if (!(c instanceof StewardFunction)) continue;
+      if (allow.length > 0) c.function.addEnvironment(ENV.outboundAllow, allow.join(','));
+      if (stack === api || stack === monitoring) c.function.addEnvironment(ENV.outboundOwnEndpoints, ownApi);
+      if (c.spec.id === 'api-services') c.function.addEnvironment(ENV.customCheckFunctions, customCheckArns.join(','));
+    }
+  }
 }
 
 function buildServices(

@@ -9,7 +9,6 @@ import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { logger } from '../shared/powertools.ts';
 import {
-  addMatched,
   type EventQuery,
   getEvent,
   listEvents,
@@ -64,7 +63,6 @@ export async function processEvent(req: ApiRequest): Promise<ApiResult> {
       event_id: event.id,
     });
   }
-  await addMatched(event.id, matched);
   if (!put.event.published_at) {
     try {
       await publish([plainEvent(put.event)]);

@@ -1,7 +1,7 @@
-import { SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { checkCommand, type ExecutionCommand } from '../../lib/core/execution/status.ts';
+import { DescribeExecutionCommand, SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { COMMAND_TRANSITIONS, checkCommand, type ExecutionCommand } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError, HttpError, NotFoundError } from '../shared/errors.ts';
 import { publish } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { logger } from '../shared/powertools.ts';
@@ -10,9 +10,10 @@ import {
   type ExecutionRecord,
   getExecution,
   type Patch,
+  patchExecution,
   transitionExecution,
 } from '../shared/repositories/executions.ts';
-import { afterEnd, workflowEvent } from '../status-handler/lifecycle.ts';
+import { afterEnd, applyFact, workflowEvent } from '../status-handler/lifecycle.ts';
 import { executionIdParam, executionView } from './view.ts';
 
 /** Reads the execution a route names, or 404. */
@@ -92,30 +93,84 @@ export async function resumeExecution(request: ApiRequest): Promise<ApiResult> {
   return { body: executionView(record) };
 }
 
-/** PUT /executions/{id}/cancel: {Created, Running, Paused, Failed} → Cancelled, then StopExecution. */
+/**
+ * PUT /executions/{id}/cancel: {Created, Running, Paused, Failed} → Cancelled.
+ *
+ * A run that is live in Step Functions is stopped FIRST and recorded `cancelled` only once Step Functions reports it
+ * aborted, so the record and the history always tell the same story. If the run ended on its own before the stop
+ * landed (a wait that succeeded a moment earlier), that fact is applied and the answer is 409 with the real status;
+ * a run that ended `failed` can then be cancelled (withdrawn from retry) by sending the command again.
+ */
 export async function cancelExecution(request: ApiRequest): Promise<ApiResult> {
-  const { record, previous } = await command(request, 'cancel', (_r, reason) => ({
-    set: {
-      cancel_reason: reason ?? 'cancelled over the API',
-      cancelled_by: request.caller,
-      completed_at: new Date().toISOString(),
-    },
+  const record = await loadExecution(request);
+  requireStandard(record, 'cancel');
+  if (!checkCommand('cancel', record.status).ok) throw illegal('cancel', record);
+  const reason = (request.body as { reason?: string } | undefined)?.reason ?? 'cancelled over the API';
+  const live = record.sfn_execution_arn !== undefined && record.status !== 'failed';
+  const stoppedAt = live ? await stopInStepFunctions(record, reason) : new Date().toISOString();
+  const out = await transitionExecution(record.execution_id, COMMAND_TRANSITIONS.cancel.from, 'cancelled', {
+    set: { cancel_reason: reason, cancelled_by: request.caller, cancelled_at: stoppedAt },
     remove: ['pause_token'],
-  }));
-  if (record.sfn_execution_arn && (previous.status === 'running' || previous.status === 'paused')) {
-    try {
-      await sfn.send(
-        new StopExecutionCommand({
-          executionArn: record.sfn_execution_arn,
-          error: 'Steward.Cancelled',
-          cause: (record.cancel_reason ?? '').slice(0, 32_000),
-        }),
-      );
-    } catch (error) {
-      // Already ended in Step Functions: the status handler sees that fact, and cancelled stays (terminal).
-      if ((error as Error)?.name !== 'ExecutionDoesNotExist') throw error;
+  });
+  const audit = (from: string): Promise<unknown> =>
+    recordAudit(request.caller, 'execution.cancel', `execution/${record.execution_id}`, {
+      from,
+      to: 'cancelled',
+      reason,
+    });
+  if (!out.ok) {
+    const current = out.current;
+    // The status handler applied the ABORTED fact first (and did what the end implies): the same story, told by the
+    // other writer; only who cancelled is left to add. If another cancel named itself already, this one is late.
+    if (live && current?.status === 'cancelled' && current.cancelled_by === undefined) {
+      const named = await patchExecution(record.execution_id, current.seq, { set: { cancelled_by: request.caller } });
+      if (named.ok) {
+        await audit(record.status);
+        return { body: executionView(named.record) };
+      }
     }
+    throw illegal('cancel', (await getExecution(record.execution_id)) ?? current ?? record);
   }
-  await afterEnd(record);
-  return { body: executionView(record) };
+  await audit(out.previous.status);
+  await afterEnd(out.record);
+  return { body: executionView(out.record) };
+}
+
+/**
+ * Stops the run in Step Functions and reads back how it ended. ABORTED → the stop time. Anything else means the run
+ * ended on its own first: that fact is applied to the record and the caller gets a 409 naming the real status.
+ */
+async function stopInStepFunctions(record: ExecutionRecord, reason: string): Promise<string> {
+  const executionArn = record.sfn_execution_arn!;
+  try {
+    await sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'Steward.Cancelled', cause: reason.slice(0, 32_000) }),
+    );
+  } catch (error) {
+    // Step Functions never had it (the start failed after the record was written): nothing to stop.
+    if ((error as Error)?.name === 'ExecutionDoesNotExist') return new Date().toISOString();
+    throw error;
+  }
+  const ended = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const at = ended.stopDate ?? new Date();
+  if (ended.status === 'ABORTED') return at.toISOString();
+  if (ended.status === 'RUNNING' || ended.status === 'PENDING_REDRIVE' || ended.status === undefined) {
+    // StopExecution returned but the run still runs: leave the record as it is; the caller may send cancel again.
+    throw new HttpError(503, 'Step Functions has not stopped the execution yet: send cancel again', 'stop_pending', {
+      status: record.status,
+    });
+  }
+  const current = await applyFact(record.execution_id, {
+    status: ended.status,
+    at: at.getTime(),
+    executionArn,
+    output: ended.output,
+    error: ended.error,
+    cause: ended.cause,
+  });
+  const status = current?.status ?? record.status;
+  throw new ConflictError(`the execution ended (${status}) before it could be cancelled`, {
+    status,
+    allowed_from: COMMAND_TRANSITIONS.cancel.from,
+  });
 }

@@ -16,6 +16,7 @@ export function executionView(r: ExecutionRecord): Record<string, unknown> {
     started_at: r.started_at,
     updated_at: r.updated_at,
     completed_at: r.completed_at,
+    cancelled_at: r.cancelled_at,
     current_step: r.current_step ?? null,
     context: r.context,
     result: r.result,

@@ -1,14 +1,18 @@
 /** Operations on the service registry: register, list, get, update, retire, health, status. */
 
+import { ENV } from '../../lib/core/env.ts';
+import { serviceOutboundProblems } from '../../lib/core/outbound-spec.ts';
 import { effectiveChecks } from '../../lib/core/supervision/defaults.ts';
 import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
 import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
 import { parseServiceSpec, type ServiceSpec } from '../../lib/core/supervision/manifest.ts';
 import { resetRestartState } from '../../lib/core/supervision/restart-budget.ts';
 import { serviceStatus } from '../../lib/core/supervision/rollup.ts';
+import { listEnv } from '../shared/config.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.ts';
 import { publish, stewardEvent } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
+import { currentOutboundPolicy } from '../shared/outbound.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { checkRecordsOf, recentResults, servicePartition } from '../shared/repositories/health.ts';
 import {
@@ -28,6 +32,15 @@ import {
 } from '../shared/repositories/services.ts';
 import { serviceView, statusView } from './views.ts';
 
+/**
+ * The outbound policy at registration: every destination the spec names, and its custom checks against the
+ * deployment's custom-check functions. The same rules run again at call time, after DNS resolution.
+ */
+function assertOutbound(spec: ServiceSpec): void {
+  const problems = serviceOutboundProblems(currentOutboundPolicy(), spec, listEnv(ENV.customCheckFunctions));
+  if (problems.length > 0) throw new ValidationError(problems.map(({ field, message }) => ({ field, message })));
+}
+
 async function load(id: string): Promise<ServiceRecord> {
   const record = await getService(id);
   if (!record) throw new NotFoundError('Service', id);
@@ -39,6 +52,7 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
   const checked = parseServiceSpec(spec);
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  assertOutbound(checked.spec);
   try {
     const { record } = await registerManagedService(checked.spec, 'api');
     await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
@@ -97,6 +111,7 @@ export async function updateService(req: ApiRequest): Promise<ApiResult> {
   const checked = parseServiceSpec(merged.spec);
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  assertOutbound(checked.spec);
   if (lifecycle && !canTransition(record.status, lifecycle)) {
     throw new ConflictError(`Cannot move a service from ${record.status} to ${lifecycle}`, {
       lifecycle: record.status,

@@ -6,7 +6,7 @@ import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
 import { sfn } from '../shared/clients/sfn.ts';
 import { logger, metrics } from '../shared/powertools.ts';
-import { putEarlyEvent, type StoredEvent } from '../shared/repositories/events.ts';
+import { addMatched, putEarlyEvent, type StoredEvent } from '../shared/repositories/events.ts';
 import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
@@ -46,6 +46,7 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
     // the step runner returns, so later steps read `${steps.<name>.output.data.x}`.
     const result: StepResult = { status: 'completed', output: event };
     await sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.task_token, output: JSON.stringify(result) }));
+    await addMatched(event.id, 1);
     if (waiter.attempt !== undefined) {
       await finishStep({
         executionId: waiter.execution_id,

@@ -12,6 +12,8 @@ export class HttpError extends Error {
     /** Extra detail for the body: field problems, the current state … */
     readonly details?: Record<string, unknown>,
     options?: ErrorOptions,
+    /** Response headers the answer carries (e.g. `allow` on a 405). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message, options);
   }

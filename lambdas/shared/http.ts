@@ -2,11 +2,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { matchRoute } from '../../lib/core/api/match.ts';
+import { allowedMethods, matchRoute } from '../../lib/core/api/match.ts';
+import { checkPathParams } from '../../lib/core/api/params.ts';
 import type { Route } from '../../lib/core/api/route.ts';
 import { HttpError, ValidationError } from './errors.ts';
 import { logger, metrics } from './powertools.ts';
-import { parseOrThrow } from './validation.ts';
+import { checkTimeRange, MAX_BODY_BYTES, parseOrThrow, storableJsonProblems } from './validation.ts';
 
 /** A parsed, validated API request handed to an operation. */
 export interface ApiRequest {
@@ -52,11 +53,21 @@ export function callerOf(event: APIGatewayProxyEvent): string {
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new HttpError(413, `body: must be at most ${MAX_BODY_BYTES / 1024} KB of JSON`, 'payload_too_large', {
+      problems: [{ field: 'body', message: `must be at most ${MAX_BODY_BYTES / 1024} KB of JSON` }],
+    });
+  }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationError([{ field: 'body', message: `is not valid JSON (${(error as Error).message})` }]);
   }
+  // Bodies end up in DynamoDB items: what DynamoDB would refuse is a 400 here, not a 500 there.
+  const problems = storableJsonProblems(body);
+  if (problems.length > 0) throw new ValidationError(problems);
+  return body;
 }
 
 /** Decodes a path parameter; one that is not valid percent-encoding (a bare `%`) is taken as it is. */
@@ -82,12 +93,33 @@ function routeOf(
   return matchRoute(routes, event.httpMethod, event.path);
 }
 
+/**
+ * The answer for a request no operation serves: 405 with `Allow` when the path is known under other methods (as
+ * RFC 9110 asks), else 404.
+ */
+function noRoute(routes: readonly Route[], event: APIGatewayProxyEvent): HttpError {
+  const allow = allowedMethods(routes, event.resource && event.resource !== event.path ? event.resource : event.path);
+  if (allow.length > 0 && !allow.includes(event.httpMethod)) {
+    return new HttpError(
+      405,
+      `${event.httpMethod} is not allowed on ${event.path}; allowed: ${allow.join(', ')}`,
+      'method_not_allowed',
+      { allow },
+      undefined,
+      { allow: allow.join(', ') },
+    );
+  }
+  return new HttpError(404, `No route for ${event.httpMethod} ${event.path}`, 'route_not_found');
+}
+
 /** Answers a thrown error: intended 4xx as they are, anything else as a logged, generic 500. */
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof HttpError) {
-    return respond(error.statusCode, {
-      error: { code: error.code, message: error.message, ...error.details, request_id: requestId },
-    });
+    return respond(
+      error.statusCode,
+      { error: { code: error.code, message: error.message, ...error.details, request_id: requestId } },
+      error.headers,
+    );
   }
   logger.error('Unhandled error', error as Error);
   return respond(500, { error: { code: 'internal_error', message: 'Internal error', request_id: requestId } });
@@ -111,12 +143,15 @@ export function apiHandler(
       try {
         const match = routeOf(routes, event);
         const operation = match && operations[match.route.operationId];
-        if (!match || !operation) {
-          throw new HttpError(404, `No route for ${event.httpMethod} ${event.path}`, 'route_not_found');
-        }
+        if (!match || !operation) throw noRoute(routes, event);
         const { route, params } = match;
+        const paramProblems = checkPathParams(params);
+        if (paramProblems.length > 0) throw new ValidationError(paramProblems);
         const rawQuery = { ...(event.queryStringParameters ?? {}) };
-        const query = route.query ? parseOrThrow(route.query, rawQuery, 'query') : rawQuery;
+        // Routes with a query schema have declared their parameters; `from`/`to` among them are a time range.
+        const query = route.query
+          ? checkTimeRange(parseOrThrow(route.query, rawQuery, 'query') as Record<string, unknown>)
+          : rawQuery;
         const rawBody = parseBody(event);
         const body = route.body ? parseOrThrow(route.body, rawBody, 'body') : rawBody;
         const headers: Record<string, string | undefined> = {};

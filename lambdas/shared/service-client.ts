@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { errorForStatus } from '../../lib/core/resilience/outcomes.ts';
 import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
+import { assertDestination, guardedLookup, OutboundRefusedError } from './outbound.ts';
 
 /**
  * HTTP calls from workflow steps to services, on node:http(s) with keep-alive agents (a warm step runner reuses its
@@ -60,6 +61,12 @@ const NETWORK_CODES = new Set([
 ]);
 
 function mapFailure(error: unknown, req: OutgoingRequest): ServiceCallError {
+  // Not retryable: the destination stays refused until the registry or the policy changes.
+  if (error instanceof OutboundRefusedError) {
+    return new ServiceCallError('Steward.InvalidRequest', `${req.method} ${req.url}: ${error.message}`, undefined, {
+      cause: error,
+    });
+  }
   const e = error as { name?: string; code?: string; message?: string };
   const timedOut =
     e.name === 'TimeoutError' ||
@@ -100,11 +107,15 @@ function exchange(
   const url = new URL(req.url);
   const lib = url.protocol === 'https:' ? https : http;
   const payload = hasBody ? JSON.stringify(req.body) : undefined;
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   return new Promise((resolve, reject) => {
+    // The outbound policy: the host as written (IP literals skip DNS), then every address it resolves to.
+    assertDestination(url.hostname, port);
     const outgoing = lib.request(
       url,
       {
         method: req.method,
+        lookup: guardedLookup(port),
         agent: agents[url.protocol as 'http:' | 'https:'],
         signal: AbortSignal.timeout(req.timeoutMs),
         headers: {

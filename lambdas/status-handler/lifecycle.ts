@@ -88,8 +88,9 @@ async function patchFor(record: ExecutionRecord, fact: Fact, to: string): Promis
         remove: ['pause_token'],
       };
     case 'cancelled':
+      // A cancelled run did not complete: it carries `cancelled_at`, never `completed_at`.
       return {
-        set: { completed_at: at, cancel_reason: record.cancel_reason ?? fact.cause ?? 'aborted in Step Functions' },
+        set: { cancelled_at: at, cancel_reason: record.cancel_reason ?? fact.cause ?? 'aborted in Step Functions' },
         remove: ['pause_token'],
       };
     default:

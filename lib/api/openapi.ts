@@ -1,3 +1,4 @@
+import { PATH_PARAMS } from '../core/api/params.ts';
 import type { Route } from '../core/api/route.ts';
 import { ROUTES } from '../core/api/routes/index.ts';
 import { type JsonSchema, openApiSchema } from './schemas.ts';
@@ -81,7 +82,9 @@ function operation(route: Route): Record<string, unknown> {
     name: m[1],
     in: 'path',
     required: true,
-    schema: { type: 'string' },
+    ...(PATH_PARAMS[m[1]!] ? { description: PATH_PARAMS[m[1]!]!.description } : {}),
+    // The limit every handler checks before any operation runs (lib/core/api/params.ts).
+    schema: { type: 'string', minLength: 1, maxLength: PATH_PARAMS[m[1]!]?.maxLength ?? 128 },
   }));
   if (route.query) {
     const q = openApiSchema(route.query);

@@ -29,6 +29,16 @@ export interface StewardApiProps {
 const BAD_BODY_TEMPLATE =
   '{"error":{"code":"validation_failed","message":"Request body does not match the schema",' +
   '"problems":$context.error.validationErrorString,"request_id":"$context.requestId"}}';
+// A method a resource does not have: API Gateway alone would answer 403 "Missing Authentication Token".
+const METHOD_NOT_ALLOWED_TEMPLATE = (path: string, allow: string): string =>
+  JSON.stringify({
+    error: {
+      code: 'method_not_allowed',
+      message: `$context.httpMethod is not allowed on ${path}; allowed: ${allow}`,
+      allow: allow.split(', '),
+      request_id: '$context.requestId',
+    },
+  });
 const BAD_PARAMS_TEMPLATE =
   '{"error":{"code":"validation_failed","message":"$context.error.messageString","request_id":"$context.requestId"}}';
 
@@ -140,12 +150,67 @@ export class StewardApi extends Construct {
       }
     }
     this.methods = methods;
+    this.addMethodNotAllowed(props.routes);
+    this.acknowledgeApi(Boolean(props.cloudWatchRole));
+  }
+
+  /**
+   * Gives every resource of the route table an `ANY` method answering 405 with `Allow` (a mock integration: no
+   * function runs). API Gateway prefers a resource's explicit methods, so `ANY` only catches the others, and the
+   * deployed API answers an unsupported method as the handlers and local mode do. It needs no signature: it
+   * reveals only which methods a path has, which the OpenAPI document publishes anyway.
+   */
+  private addMethodNotAllowed(routes: readonly Route[]): void {
+    const byPath = new Map<string, string[]>();
+    for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method]);
+    for (const [path, methods] of byPath) {
+      const allow = methods.join(', ');
+      const method = this.api.root.resourceForPath(path).addMethod(
+        'ANY',
+        new apigw.MockIntegration({
+          passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+          requestTemplates: { 'application/json': '{"statusCode": 405}' },
+          integrationResponses: [
+            {
+              statusCode: '405',
+              responseParameters: {
+                'method.response.header.Allow': `'${allow}'`,
+                'method.response.header.Content-Type': "'application/json'",
+              },
+              responseTemplates: { 'application/json': METHOD_NOT_ALLOWED_TEMPLATE(path, allow) },
+            },
+          ],
+        }),
+        {
+          authorizationType: apigw.AuthorizationType.NONE,
+          methodResponses: [
+            {
+              statusCode: '405',
+              responseParameters: {
+                'method.response.header.Allow': true,
+                'method.response.header.Content-Type': true,
+              },
+            },
+          ],
+        },
+      );
+      Validations.of(method).acknowledge(
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: 'A mock 405 for methods the resource does not have: no function runs, nothing is revealed.',
+        },
+        { id: 'AwsSolutions-COG4', reason: 'A mock 405 answer, deliberately unauthenticated.' },
+      );
+    }
+  }
+
+  private acknowledgeApi(cloudWatchRole: boolean): void {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
         'IAM-authorized regional API; a WAF web ACL is left to the operator (association documented), it is not free.',
     });
-    if (props.cloudWatchRole) {
+    if (cloudWatchRole) {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason:

@@ -23,6 +23,12 @@ export const ENV = {
   restarterFunction: 'RESTARTER_FUNCTION_NAME',
   /** Comma-separated ARNs of the custom-check Lambdas the prober may invoke. */
   customCheckFunctions: 'CUSTOM_CHECK_FUNCTION_ARNS',
+  /** Outbound allow-list (hosts, `*.domain`, CIDR blocks; comma-separated): the manifest's `outbound.allow`. */
+  outboundAllow: 'STEWARD_OUTBOUND_ALLOW',
+  /** URLs of Steward's own endpoints, which no service call or probe may reach (comma-separated). */
+  outboundOwnEndpoints: 'STEWARD_OWN_ENDPOINTS',
+  /** `allow`: loopback destinations are allowed (set by local mode only, where services run on 127.0.0.1). */
+  outboundLoopback: 'STEWARD_OUTBOUND_LOOPBACK',
   tier: 'STEWARD_TIER',
   /** Deployment name (`steward-dev`): resource prefix, metric dimension. */
   deployment: 'STEWARD_DEPLOYMENT',

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { matchPath } from '../core/api/routes/index.ts';
+import { allowedMethods, matchPath } from '../core/api/routes/index.ts';
 import type { LocalApiRoute } from './wiring.ts';
 
 /** The IAM principal every local request is signed as (what `requestContext.identity.userArn` carries). */
@@ -202,6 +202,12 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   }
   const match = findLocalRoute(options.routes, method, url.pathname);
   if (!match) {
+    // A known path under another method is a 405 listing the methods it has, as the deployed API answers.
+    const allow = allowedMethods(options.routes, url.pathname);
+    if (allow.length > 0) {
+      const message = `${method} is not allowed on ${url.pathname}; allowed: ${allow.join(', ')}`;
+      return send(res, 405, { error: { code: 'method_not_allowed', message, allow } }, { allow: allow.join(', ') });
+    }
     return send(res, 404, { error: { code: 'route_not_found', message: `No route for ${method} ${url.pathname}` } });
   }
   const event = proxyEvent(match.route, match.params, {

@@ -2,6 +2,7 @@
  * The `/local/*` JSON endpoints of local mode: what the status page needs that the REST API does not serve — recent
  * bus events, metrics from the EMF sink, the workflow graph (Mermaid) and a summary of the running stack.
  */
+import { isUuid } from '../core/execution/ids.ts';
 import { validateWorkflow, workflowGraph } from '../core/workflow/index.ts';
 import type { LocalBackend } from './backend.ts';
 import { type LocalEndpoint, LocalHttpError } from './http-api.ts';
@@ -43,8 +44,14 @@ export function localEndpoints(ctx: LocalEndpointsContext): Record<string, Local
     graph: async (query) => {
       const id = query.get('workflow_id');
       if (!id) throw new LocalHttpError(400, 'is required', 'workflow_id');
+      // Checked before it goes into a URL: a value such as `../../x` or `%2e%2e` would otherwise name another path.
+      if (!isUuid(id)) throw new LocalHttpError(400, 'must be a UUID', 'workflow_id');
       const response = await fetch(`${ctx.apiUrl()}/workflows/${encodeURIComponent(id)}`);
       if (response.status === 404) throw new LocalHttpError(404, `workflow '${id}' does not exist`, 'workflow_id');
+      if (response.status >= 400 && response.status < 500) {
+        const answer = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+        throw new LocalHttpError(response.status, answer?.error?.message ?? 'was refused', 'workflow_id');
+      }
       if (!response.ok) throw new LocalHttpError(502, `GET /workflows/${id} answered ${response.status}`);
       const workflow = (await response.json()) as Record<string, unknown>;
       const checked = validateWorkflow({

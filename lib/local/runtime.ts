@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../api/openapi.ts';
+import { ENV } from '../core/env.ts';
 import { FUNCTIONS } from '../core/functions.ts';
 import { createBackend, type LocalBackend } from './backend.ts';
 import { bundleFunctions } from './bundles.ts';
@@ -186,7 +187,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         speed,
         startContainers: samples,
         dynamodbUrl: dynamo.url,
-        sdkEnv: (awsUrl) => sdkEnvironment(awsUrl, dynamo.url),
+        // Local services run on loopback, so local mode allows it; Steward's own endpoints stay refused (lib/core/outbound).
+        sdkEnv: (awsUrl) => ({
+          ...sdkEnvironment(awsUrl, dynamo.url),
+          [ENV.outboundLoopback]: 'allow',
+          [ENV.outboundOwnEndpoints]: [api.url, awsUrl, dynamo.url].join(','),
+        }),
         containerEnv: { STEWARD_URL: api.url },
         onFunctionLog: options.onFunctionLog,
         stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),

@@ -122,6 +122,55 @@ describe('POST /events', () => {
   });
 });
 
+describe('GET /events/{id}: matched', () => {
+  it('counts every run the event resumed, whichever path resumed it (bus router, early event)', async () => {
+    const type = `count.type_${randomUUID().slice(0, 6)}`;
+    const register = async (executionId: string, token: string) => {
+      await putRaw(admin, names.history, executionItem(executionId, 'running'));
+      return waiter.handler(
+        {
+          kind: 'event_wait',
+          execution_id: executionId,
+          workflow_id: 'wf-1',
+          correlation_id: 'c-count',
+          step: 'wait',
+          event_type: type,
+          filter: { job: 'J-1' },
+          task_token: token,
+        },
+        lambdaContext,
+      );
+    };
+    await register(randomUUID(), 'tok-count-1');
+    await register(randomUUID(), 'tok-count-2');
+    const router = await import('../../lambdas/event-router/handler.ts');
+    const id = randomUUID();
+
+    // Through the bus (a producer's PutEvents), as the router receives it; then a run that registers afterwards.
+    const routed = await router.handler(
+      {
+        id,
+        version: '0',
+        'detail-type': type,
+        source: 'jobs',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [],
+        detail: { id, type, source: 'jobs', data: { job: 'J-1' } },
+      },
+      lambdaContext,
+    );
+    const late = await register(randomUUID(), 'tok-count-3');
+
+    expect(routed).toEqual({ matched: 2 });
+    expect(late).toMatchObject({ status: 'matched', event_id: id });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(3);
+    const got = await call('GET', `/events/${id}`);
+    expect(got.body).toMatchObject({ id, matched: 3 });
+  });
+});
+
 describe('GET /events and /correlations/{id}/events', () => {
   it('lists by type, by correlation id and by time range, newest first, paginated', async () => {
     const corr = `corr-${randomUUID()}`;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { openApiDocument } from '../../lib/api/openapi.ts';
 import { bodyJsonSchema, modelName } from '../../lib/api/schemas.ts';
+import { PATH_PARAMS } from '../../lib/core/api/params.ts';
 import type { Route } from '../../lib/core/api/route.ts';
 
 type Validate = (value: unknown) => boolean;
@@ -34,6 +35,19 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('publishes every path id with the limit the handlers check (lib/core/api/params.ts)', () => {
+    const doc = openApiDocument() as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; schema: unknown }> }>>;
+    };
+    const service = doc.paths['/services/{service_id}']!.get!.parameters![0]!;
+    expect(service).toMatchObject({ name: 'service_id', schema: { type: 'string', minLength: 1, maxLength: 256 } });
+    for (const route of ROUTES) {
+      for (const [, name] of route.path.matchAll(/\{([^}]+)\}/g)) {
+        expect(PATH_PARAMS[name!], `${route.path}: ${name} has a limit in PATH_PARAMS`).toBeDefined();
+      }
+    }
+  });
+
   it('describes bodies, path and query parameters from the zod schemas', () => {
     const doc = openApiDocument({ routes: [sample], serverUrl: 'https://api.example' }) as {
       servers: unknown;
@@ -50,7 +64,7 @@ describe('OpenAPI document', () => {
     };
     const op = doc.paths['/things/{thing_id}/runs']!.post;
     expect(op.parameters).toEqual([
-      { name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } },
+      { name: 'thing_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } },
       { name: 'limit', in: 'query', required: false, schema: { type: 'string' } },
     ]);
     expect(op.requestBody.content['application/json']!.schema.required).toEqual(['name', 'mode']);

@@ -107,7 +107,9 @@ describe('functions', () => {
 
 describe('api', () => {
   it('uses IAM authorization on every route but /health/*, which has none', () => {
-    const methods = resourcesOf(dev, 'AWS::ApiGateway::Method').filter((m) => m.Properties['HttpMethod'] !== 'OPTIONS');
+    const methods = resourcesOf(dev, 'AWS::ApiGateway::Method').filter(
+      (m) => !['OPTIONS', 'ANY'].includes(m.Properties['HttpMethod'] as string),
+    );
     expect(methods).toHaveLength(ROUTES.length);
     for (const route of ROUTES) {
       const m = methods.find((x) => x.Properties['OperationName'] === route.operationId);
@@ -144,6 +146,24 @@ describe('api', () => {
         ]),
       });
     }
+  });
+
+  it('answers a method a resource does not have with a mock 405 and Allow, as the handlers do', () => {
+    const any = resourcesOf(dev, 'AWS::ApiGateway::Method').filter((m) => m.Properties['HttpMethod'] === 'ANY');
+    expect(any).toHaveLength(new Set(ROUTES.map((r) => r.path)).size);
+    dev.templates['Api']!.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'ANY',
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({
+        Type: 'MOCK',
+        IntegrationResponses: [
+          Match.objectLike({
+            StatusCode: '405',
+            ResponseParameters: Match.objectLike({ 'method.response.header.Allow': "'GET, PUT, DELETE'" }),
+          }),
+        ],
+      }),
+    });
   });
 
   it('answers invalid bodies in Steward error shape', () => {

@@ -45,6 +45,12 @@ describe('ECS probe (ECS mocked)', () => {
 });
 
 describe('custom probe (Lambda mocked)', () => {
+  beforeAll(() => {
+    process.env.CUSTOM_CHECK_FUNCTION_ARNS = `${FN},arn:aws:lambda:us-east-1:123456789012:function:other`;
+  });
+  afterAll(() => {
+    delete process.env.CUSTOM_CHECK_FUNCTION_ARNS;
+  });
   const payload = (v: unknown) => ({
     StatusCode: 200,
     Payload: new Uint8Array(Buffer.from(JSON.stringify(v))) as never,
@@ -63,6 +69,19 @@ describe('custom probe (Lambda mocked)', () => {
       Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString(),
     );
     expect(sent).toEqual({ service: 'svc', depth: 2 });
+  });
+
+  it("never invokes a function that is not one of the deployment's custom-check functions", async () => {
+    lambda.on(InvokeCommand).resolves(payload({ healthy: true }) as never);
+    const foreign = 'arn:aws:lambda:us-east-1:123456789012:function:delete-everything';
+
+    const result = await runCheck({ name: 'svc' }, { name: 'x', type: 'custom', function_arn: foreign });
+
+    expect(result).toMatchObject({
+      ok: false,
+      message: `${foreign} is not one of the deployment's custom-check functions`,
+    });
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 });
 

@@ -13,5 +13,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'steward-test';
   process.env.AWS_SECRET_ACCESS_KEY = 'steward-test';
+  // The test services listen on 127.0.0.1, as local mode's do: loopback destinations are allowed, as local mode allows
+  // them. Tests of the outbound policy set their own.
+  process.env.STEWARD_OUTBOUND_LOOPBACK = 'allow';
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }

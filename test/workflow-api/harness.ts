@@ -3,10 +3,12 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
+  DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
@@ -71,6 +73,18 @@ export function fakeStepFunctions() {
       return { executionArn: `${machine}:${input.name}`, startDate: new Date() };
     });
     sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date() });
+    // A stopped execution describes as ABORTED; any other as still RUNNING.
+    const stopped = new Map<string, Date>();
+    sfn.on(StopExecutionCommand).callsFake((input) => {
+      const at = stopped.get(input.executionArn) ?? new Date();
+      stopped.set(input.executionArn, at);
+      return { stopDate: at };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake((input) => ({
+      executionArn: input.executionArn,
+      status: stopped.has(input.executionArn) ? 'ABORTED' : 'RUNNING',
+      stopDate: stopped.get(input.executionArn),
+    }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
   };
   install();

@@ -2,12 +2,16 @@
  * HTTP(S) probes on undici with keep-alive: one Agent per execution environment keeps a pool of connections per
  * origin, so six rounds a minute over thousands of endpoints reuse sockets instead of handshaking every time.
  */
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import type { HttpCheckSpec } from '../../../lib/core/supervision/manifest.ts';
+import { guardedAgent } from '../outbound.ts';
 import { type ProbeResult, since } from './types.ts';
 
-/** Shared keep-alive agent; `connections` bounds sockets per origin. */
-export const probeAgent = new Agent({
+/**
+ * Shared keep-alive agent; `connections` bounds sockets per origin. Every new connection passes the outbound policy
+ * (lambdas/shared/outbound.ts): reused sockets were checked when they were opened.
+ */
+export const probeAgent = guardedAgent({
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 60_000,
   connections: 16,

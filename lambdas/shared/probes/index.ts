@@ -46,6 +46,14 @@ export async function runCheck(service: ServiceSpec, check: HealthCheckSpec): Pr
       );
     }
     case 'custom':
+      // The prober may invoke only the deployment's custom-check functions (its IAM policy names exactly these).
+      if (!listEnv(ENV.customCheckFunctions).includes(check.function_arn)) {
+        return {
+          ok: false,
+          latency_ms: 0,
+          message: `${check.function_arn} is not one of the deployment's custom-check functions`,
+        };
+      }
       return probeCustom(check.function_arn, { service: service.name, ...(check.payload ?? {}) }, timeoutMs);
   }
 }

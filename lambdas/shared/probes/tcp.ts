@@ -4,6 +4,7 @@
  * MySQL server greeting (protocol 10, or an error packet). No credentials are needed for any of them.
  */
 import { connect, type Socket } from 'node:net';
+import { assertDestination, guardedLookup } from '../outbound.ts';
 import { type ProbeResult, since } from './types.ts';
 
 /** Database engines with a handshake probe. */
@@ -47,10 +48,16 @@ const EXCHANGES: Record<Engine, Exchange> = {
 /** Connects to host:port, optionally runs a handshake, and closes. */
 export function probeTcp(host: string, port: number, timeoutMs: number, engine?: Engine): Promise<ProbeResult> {
   const start = performance.now();
+  try {
+    assertDestination(host, port);
+  } catch (error) {
+    return Promise.resolve({ ok: false, latency_ms: since(start), message: (error as Error).message });
+  }
   return new Promise((resolve) => {
     let done = false;
     let received = Buffer.alloc(0);
-    const socket: Socket = connect({ host, port });
+    // Every address the host resolves to passes the outbound policy before the socket connects.
+    const socket: Socket = connect({ host, port, lookup: guardedLookup(port) });
     const finish = (result: Omit<ProbeResult, 'latency_ms'>): void => {
       if (done) return;
       done = true;
@@ -59,7 +66,9 @@ export function probeTcp(host: string, port: number, timeoutMs: number, engine?:
       resolve({ ...result, latency_ms: since(start) });
     };
     const timer = setTimeout(() => finish({ ok: false, message: `timeout after ${timeoutMs} ms` }), timeoutMs);
-    socket.once('error', (e: Error & { code?: string }) => finish({ ok: false, message: e.code ?? e.message }));
+    socket.once('error', (e: Error & { code?: string }) =>
+      finish({ ok: false, message: e.name === 'OutboundRefusedError' ? e.message : (e.code ?? e.message) }),
+    );
     socket.once('connect', () => {
       if (!engine) return finish({ ok: true });
       const exchange = EXCHANGES[engine];

@@ -80,18 +80,26 @@ export async function getEvent(id: string): Promise<StoredEvent | undefined> {
   return out.Item ? toEvent(out.Item) : undefined;
 }
 
-/** Adds to the count of waiters an event resumed. */
+/**
+ * Adds to the count of runs an event resumed. Every path that resumes a waiter counts here (POST /events, the bus
+ * router, a waiter meeting an early event), so `matched` on the event is the number of runs it resumed. An event
+ * whose item is gone (expired) has nothing to count on.
+ */
 export async function addMatched(id: string, n: number): Promise<void> {
   if (n === 0) return;
-  await ddb.send(
-    new UpdateCommand({
-      TableName: TABLE,
-      Key: { pk: `EVT#${id}`, sk: 'META' },
-      UpdateExpression: 'ADD matched :n',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':n': n },
-    }),
-  );
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { pk: `EVT#${id}`, sk: 'META' },
+        UpdateExpression: 'ADD matched :n',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':n': n },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /** Filters of an event listing; `from`/`to` bound the event timestamp (ISO 8601). */

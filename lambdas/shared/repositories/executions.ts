@@ -42,6 +42,8 @@ export interface ExecutionRecord {
   started_at: string;
   updated_at: string;
   completed_at?: string;
+  /** When a cancelled run was stopped (a cancelled run has no `completed_at`). */
+  cancelled_at?: string;
   result?: unknown;
   error_details?: { error?: string; cause?: string; step?: string };
   idempotency_key?: string;

@@ -43,3 +43,16 @@ export function matchRoute(
   }
   return best && { route: best.route, params: best.params };
 }
+
+/**
+ * The methods `routes` serve on a path (a concrete path or a route template), in the route table's order: what a
+ * 405 answer's `Allow` header lists. Empty when no route has that path.
+ */
+export function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const out: string[] = [];
+  for (const route of routes) {
+    if (out.includes(route.method)) continue;
+    if (route.path === path || matchPath(route.path, path)) out.push(route.method);
+  }
+  return out;
+}

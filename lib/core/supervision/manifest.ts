@@ -7,6 +7,7 @@
  * (`SUPERVISION_DEFAULTS`) and are applied where a value is used.
  */
 import * as z from 'zod';
+import { parseAllowEntry } from '../outbound.ts';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
 /** Names of services, groups and checks: DNS labels, so they can become Cloud Map and ECS names. */
@@ -219,12 +220,34 @@ export const groupSpecSchema = z.strictObject({
   parent: dnsName.optional(),
 });
 
+/** One outbound allow-list entry: a host, `*.domain`, an IP address or a CIDR block (lib/core/outbound.ts). */
+const allowEntry = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(
+    (e) => {
+      try {
+        parseAllowEntry(e);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a host name, *.domain, IP address or CIDR block (e.g. 10.0.0.0/8)' },
+  );
+
 /** The whole `services.json`. */
 export const manifestSchema = z.strictObject({
   /** The JSON Schema editors check the file against (`schemas/services.schema.json`); ignored by Steward. */
   $schema: z.string().optional(),
   groups: z.array(groupSpecSchema).max(500).optional(),
   services: z.array(serviceSpecSchema).max(2_000),
+  /**
+   * The deployment's outbound policy: with `allow`, service calls and probes may reach only these destinations
+   * (instance metadata, link-local and Steward's own endpoints are refused whatever it says).
+   */
+  outbound: z.strictObject({ allow: z.array(allowEntry).max(200).optional() }).optional(),
 });
 
 export type HealthCheckSpec = z.infer<typeof healthCheckSchema>;

@@ -6,7 +6,7 @@ import { HEALTH_ROUTES } from './health.ts';
 import { SERVICE_ROUTES } from './services.ts';
 import { WORKFLOW_ROUTES } from './workflows.ts';
 
-export { matchPath } from '../match.ts';
+export { allowedMethods, matchPath } from '../match.ts';
 export type { HttpMethod, Route } from '../route.ts';
 
 /** Every REST operation of Steward. */
