@@ -14,6 +14,7 @@ import { checkRecordsOf, recentResults, servicePartition } from '../shared/repos
 import {
   getRestartState,
   getRestartStates,
+  resetRestartBudget,
   restartStateOf,
   saveRestartState,
 } from '../shared/repositories/restarts.ts';
@@ -40,7 +41,8 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
   try {
-    const { record } = await registerManagedService(checked.spec, 'api');
+    const { record, revived } = await registerManagedService(checked.spec, 'api');
+    if (revived) await resetRestartBudget(record.id);
     await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
     return { body: serviceView(record), headers: { location: `/services/${record.id}` } };
   } catch (error) {
