@@ -104,6 +104,42 @@ async function checkPortsFree(wiring: LocalWiring): Promise<void> {
   }
 }
 
+/**
+ * Declares the template's ECS services on local ECS, each with its `depends_on` (among the services run locally:
+ * a dependency with no process has no port to wait for), so `start()` brings them up in dependency order.
+ */
+export function defineContainerServices(
+  ecs: EcsService,
+  wiring: Pick<LocalWiring, 'containerServices'>,
+  options: Pick<AttachOptions, 'rootDir' | 'startContainers' | 'containerEnv' | 'log'>,
+): void {
+  const { log } = options;
+  const runnable = new Set(wiring.containerServices.filter((s) => s.containers[0]?.command).map((s) => s.serviceName));
+  for (const service of wiring.containerServices) {
+    const container = service.containers[0];
+    if (!container?.command) {
+      log(`steward local: ECS service ${service.serviceName} has no command; it is not run locally`);
+      continue;
+    }
+    const port = container.port ?? Number(container.environment.PORT);
+    if (!Number.isInteger(port) || port <= 0) {
+      throw new Error(`ECS service ${service.serviceName}: no container port (PortMappings or PORT) to run it on`);
+    }
+    const [program, ...args] = container.command;
+    ecs.defineService({
+      cluster: service.cluster,
+      name: service.serviceName,
+      // `node` is the project's pinned Node, the one running Steward.
+      command: [program === 'node' ? process.execPath : program!, ...args],
+      cwd: options.rootDir,
+      env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
+      port,
+      dependsOn: service.dependsOn.filter((name) => runnable.has(name)),
+      desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,
+    });
+  }
+}
+
 /** Starts every service and loads it from the wiring. */
 export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
   const { runner, wiring, speed, log } = options;
@@ -126,28 +162,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       log(`${service} ${stream}: ${line}`);
     },
   });
-  for (const service of wiring.containerServices) {
-    const container = service.containers[0];
-    if (!container?.command) {
-      log(`steward local: ECS service ${service.serviceName} has no command; it is not run locally`);
-      continue;
-    }
-    const port = container.port ?? Number(container.environment.PORT);
-    if (!Number.isInteger(port) || port <= 0) {
-      throw new Error(`ECS service ${service.serviceName}: no container port (PortMappings or PORT) to run it on`);
-    }
-    const [program, ...args] = container.command;
-    ecs.defineService({
-      cluster: service.cluster,
-      name: service.serviceName,
-      // `node` is the project's pinned Node, the one running Steward.
-      command: [program === 'node' ? process.execPath : program!, ...args],
-      cwd: options.rootDir,
-      env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
-      port,
-      desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,
-    });
-  }
+  defineContainerServices(ecs, wiring, options);
   let stepFunctions: StepFunctionsService | undefined;
   const eventBridge = new EventBridgeService({
     scheduler,
