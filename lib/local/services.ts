@@ -155,8 +155,13 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       else log(`steward local: ${topic.name}: ${sub.protocol} subscriptions are not delivered locally`);
     }
   }
+  let eventBridge: EventBridgeService | undefined;
   const ecs = new EcsService({
     handleSignals: false,
+    // ECS reports task state changes on the account's default bus, where Steward's task-stops rule listens.
+    onTaskStateChange: (entry) => {
+      eventBridge?.putEvents([entry]);
+    },
     onOutput: (service, stream, line) => {
       cloudWatch.ingestLogLine(line);
       log(`${service} ${stream}: ${line}`);
@@ -164,7 +169,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   });
   defineContainerServices(ecs, wiring, options);
   let stepFunctions: StepFunctionsService | undefined;
-  const eventBridge = new EventBridgeService({
+  eventBridge = new EventBridgeService({
     scheduler,
     invokers: {
       lambda: (arn, payload) => runner.invoke(arn, payload),
