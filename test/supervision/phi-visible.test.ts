@@ -2,6 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../lib/api/openapi.ts';
 import { ENV } from '../../lib/core/env.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
@@ -118,5 +119,13 @@ describe('phi-accrual is visible', () => {
       status: 'online',
       phi: { threshold: 8, suspected: false },
     });
+  });
+
+  it('is described in the OpenAPI document of both routes', () => {
+    const paths = openApiDocument().paths as Record<string, Record<string, { description?: string }>>;
+
+    expect(paths['/services/status']?.get?.description).toMatch(/phi.*suspected/s);
+    expect(paths['/services/{service_id}/health']?.get?.description).toMatch(/phi.*suspected/s);
+    expect(paths['/services/status']?.get?.description).toMatch(/crash_looping/);
   });
 });

@@ -122,7 +122,11 @@ describe('task stops from ECS (local DynamoDB, the bus mocked)', () => {
         budget_exhausted: true,
         failed_reason: 'crash_loop',
         crash_looping: true,
-        last_crash: { stop_code: 'EssentialContainerExited', reason: 'Essential container in task exited', exit_code: 137 },
+        last_crash: {
+          stop_code: 'EssentialContainerExited',
+          reason: 'Essential container in task exited',
+          exit_code: 137,
+        },
       },
     });
     const health = json(await api(apiEvent('GET', `/services/${record.id}/health`), context));
@@ -153,7 +157,11 @@ describe('task stops from ECS (local DynamoDB, the bus mocked)', () => {
 
   it('finds a discovered service registered under another name by its ECS target', async () => {
     const { record } = await services.registerManagedService(
-      { name: 'orders-api', ecs: { cluster: CLUSTER, service_name: 'Orders_API' }, restart_policy: { max_restarts: 1 } },
+      {
+        name: 'orders-api',
+        ecs: { cluster: CLUSTER, service_name: 'Orders_API' },
+        restart_policy: { max_restarts: 1 },
+      },
       'discovery',
     );
     await restarter.handler(taskStopped('Orders_API'));
