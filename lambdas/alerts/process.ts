@@ -9,8 +9,10 @@ import {
   onTick,
 } from '../../lib/core/supervision/alerts.ts';
 import { SUPERVISION_DEFAULTS } from '../../lib/core/supervision/defaults.ts';
+import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
 import { sns } from '../shared/clients/sns.ts';
 import { currentAlert, listAlerts, openAlert, saveAlert } from '../shared/repositories/alerts.ts';
+import { getService } from '../shared/repositories/services.ts';
 import { OWN_MARK } from './signals.ts';
 
 const POLICY: AlertPolicy = {
@@ -42,7 +44,13 @@ export async function applySignal(
 ): Promise<Notification | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const { alert: current, pointerVersion } = await currentAlert(signal.key);
-    const decision = onSignal(current, signal, now);
+    let decision = onSignal(current, signal, now);
+    if (decision.opened && signal.service_id) {
+      // Muting is decided from the service as it is now, not from the snapshot the event was built from (the
+      // prober reads lifecycle once per invocation, so maintenance entered since then is only seen here).
+      const muted = await inMaintenanceNow(signal.service_id, now);
+      if (muted !== undefined && muted !== signal.muted) decision = onSignal(current, { ...signal, muted }, now);
+    }
     if (!decision.alert) return undefined;
     const saved = decision.opened
       ? await openAlert(decision.alert, pointerVersion)
@@ -52,6 +60,13 @@ export async function applySignal(
     return decision.notify;
   }
   return undefined;
+}
+
+/** Whether a service is in maintenance at `now` (lifecycle or an active window); undefined when it is unknown. */
+async function inMaintenanceNow(serviceId: string, now: number): Promise<boolean | undefined> {
+  const record = await getService(serviceId);
+  if (!record) return undefined;
+  return record.status === 'maintenance' || activeMaintenance(record.spec.maintenance_windows, now) !== undefined;
 }
 
 /** The periodic tick over open alerts: escalations and reminders. */

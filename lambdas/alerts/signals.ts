@@ -67,6 +67,29 @@ export function fromStewardEvent(type: string, data: Record<string, unknown>): A
       },
     ];
   }
+  if (type === 'service.crash_looping') {
+    return [
+      {
+        key: `service:${id}:crash_looping`,
+        firing: true,
+        severity,
+        summary: `${name} is crash looping: ${data.restarts_in_window} restarts in ${data.window_seconds} s (budget ${data.max_restarts})`,
+        source: 'steward',
+        service_id: id,
+      },
+    ];
+  }
+  if (type === 'service.restart_budget_reset') {
+    // A healthy period or a manual reset gave the service its budget back: both budget alerts are over.
+    return ['restart_budget_exhausted', 'crash_looping'].map((k) => ({
+      key: `service:${id}:${k}`,
+      firing: false,
+      severity,
+      summary: `${name}: restart budget reset`,
+      source: 'steward',
+      service_id: id,
+    }));
+  }
   if (type === 'service.disappeared') {
     return [
       {

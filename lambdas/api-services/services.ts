@@ -14,10 +14,11 @@ import { publish, stewardEvent } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { currentOutboundPolicy } from '../shared/outbound.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
-import { checkRecordsOf, recentResults, servicePartition } from '../shared/repositories/health.ts';
+import { checkRecordsOf, getCheckRecords, recentResults, servicePartition } from '../shared/repositories/health.ts';
 import {
   getRestartState,
   getRestartStates,
+  resetRestartBudget,
   restartStateOf,
   saveRestartState,
 } from '../shared/repositories/restarts.ts';
@@ -30,7 +31,7 @@ import {
   type ServiceRecord,
   StaleServiceError,
 } from '../shared/repositories/services.ts';
-import { serviceView, statusView } from './views.ts';
+import { phiView, restartsView, serviceView, statusView } from './views.ts';
 
 /**
  * The outbound policy at registration: every destination the spec names, and its custom checks against the
@@ -54,7 +55,8 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
   assertOutbound(checked.spec);
   try {
-    const { record } = await registerManagedService(checked.spec, 'api');
+    const { record, revived } = await registerManagedService(checked.spec, 'api');
+    if (revived) await resetRestartBudget(record.id);
     await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
     return { body: serviceView(record), headers: { location: `/services/${record.id}` } };
   } catch (error) {
@@ -79,10 +81,18 @@ export async function listServiceStatus(req: ApiRequest): Promise<ApiResult> {
     startKey: decodeNextToken(req.query.next_token),
   });
   const now = Date.now();
-  const restarts = await getRestartStates(page.items.map((s) => s.id));
+  const [restarts, checks] = await Promise.all([
+    getRestartStates(page.items.map((s) => s.id)),
+    // Phi values live on the check records: read them only for services with phi-accrual.
+    getCheckRecords(
+      page.items
+        .filter((s) => s.spec.phi_accrual)
+        .flatMap((s) => effectiveChecks(s.spec).map((c) => ({ serviceId: s.id, check: c.name }))),
+    ),
+  ]);
   return {
     body: {
-      services: page.items.map((s) => statusView(s, restarts.get(s.id), now)),
+      services: page.items.map((s) => statusView(s, restarts.get(s.id), now, checks.get(s.id))),
       timestamp: new Date(now).toISOString(),
       next_token: encodeNextToken(page.lastKey),
     },
@@ -137,6 +147,17 @@ export async function updateService(req: ApiRequest): Promise<ApiResult> {
     if (!(await saveRestartState(record.id, resetRestartState(current.state), current.version))) {
       throw new ConflictError('The restart budget changed meanwhile: retry the reset');
     }
+    if (current.state.failed) {
+      await publish([
+        stewardEvent('service.restart_budget_reset', {
+          service_id: record.id,
+          name: record.name,
+          reason: 'manual',
+          was: current.state.failed_reason ?? 'restart_budget',
+          by: req.caller,
+        }),
+      ]);
+    }
   }
   if (lifecycle && lifecycle !== record.status && (lifecycle === 'maintenance' || record.status === 'maintenance')) {
     const type = lifecycle === 'maintenance' ? 'service.maintenance_started' : 'service.maintenance_ended';
@@ -174,7 +195,10 @@ export async function getServiceHealth(req: ApiRequest): Promise<ApiResult> {
   const record = (await getService(id))!;
   const checks = checkRecordsOf(items);
   const historyLimit = req.query.history === undefined ? 20 : Math.min(Number(req.query.history), 100);
-  const view = serviceView(record);
+  const now = Date.now();
+  const view = serviceView(record, now);
+  const restarts = restartStateOf(items.find((i) => i.sk === 'RESTARTS')).state;
+  const phi = phiView(record, checks);
   return {
     body: {
       service_id: id,
@@ -194,8 +218,10 @@ export async function getServiceHealth(req: ApiRequest): Promise<ApiResult> {
         changed_at: new Date(c.changed_at).toISOString(),
         last_checked_at: c.last_checked_at,
         last_result: c.last_result,
+        ...(phi ? { phi: c.phi_value ?? null, suspected: c.suspected === true } : {}),
       })),
-      restarts: restartStateOf(items.find((i) => i.sk === 'RESTARTS')).state,
+      ...(phi ? { phi } : {}),
+      restarts: { ...restarts, ...restartsView(record, restarts, now) },
       history: historyLimit > 0 ? await recentResults(id, historyLimit) : [],
     },
   };

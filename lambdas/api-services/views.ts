@@ -1,8 +1,13 @@
 /** Response shapes of the service routes, built from registry records (pure mapping, no I/O). */
+import { crashesInWindow } from '../../lib/core/supervision/crash-loop.ts';
+import { effectiveRestartPolicy, SUPERVISION_DEFAULTS } from '../../lib/core/supervision/defaults.ts';
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
-import type { RestartState } from '../../lib/core/supervision/restart-budget.ts';
+import type { CrashRecord, RestartState } from '../../lib/core/supervision/restart-budget.ts';
 import { dashboardStatus } from '../../lib/core/supervision/rollup.ts';
+import type { CheckRecord } from '../shared/repositories/health.ts';
 import type { ServiceRecord } from '../shared/repositories/services.ts';
+
+const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
 
 /** The maintenance state of a service at `now`: a manual lifecycle move or an active window. */
 export function maintenanceOf(
@@ -38,27 +43,89 @@ export function serviceView(record: ServiceRecord, now = Date.now()): Record<str
   };
 }
 
+/** A crash (unexpected task stop) as the API shows it. */
+function crashView(c: CrashRecord | undefined): Record<string, unknown> | null {
+  if (!c) return null;
+  return {
+    at: iso(c.at),
+    task_arn: c.task,
+    cause: c.cause,
+    stop_code: c.stop_code ?? null,
+    reason: c.reason ?? null,
+    exit_code: c.exit_code ?? null,
+  };
+}
+
+/** Restarts and crashes of a service in its budget's window, as `/services/status` and `/health` show them. */
+export function restartsView(record: ServiceRecord, state: RestartState, now: number): Record<string, unknown> {
+  const policy = effectiveRestartPolicy(record.spec.restart_policy);
+  const windowStart = now - policy.window_seconds * 1_000;
+  return {
+    in_window: state.restarts.filter((t) => t > windowStart).length,
+    crashes_in_window: crashesInWindow(state, policy, now).length,
+    max_restarts: policy.max_restarts,
+    window_seconds: policy.window_seconds,
+    last_restart_at: iso(state.last_restart_at),
+    last_crash: crashView(state.last_crash),
+    budget_exhausted: state.failed,
+    failed_reason: state.failed ? (state.failed_reason ?? 'restart_budget') : null,
+    crash_looping: state.failed && state.failed_reason === 'crash_loop',
+  };
+}
+
+/**
+ * Phi-accrual of a service with `phi_accrual` set: each check's phi as the prober last evaluated it and whether it
+ * is suspected (phi ≥ threshold: the check is unhealthy whatever its count). Undefined without phi-accrual.
+ */
+export function phiView(
+  record: ServiceRecord,
+  checks: readonly CheckRecord[],
+): { threshold: number; value: number | null; suspected: boolean; checks: Record<string, unknown>[] } | undefined {
+  if (!record.spec.phi_accrual) return undefined;
+  const threshold = record.spec.phi_accrual.threshold ?? SUPERVISION_DEFAULTS.phi_accrual.threshold;
+  const evaluated = checks.filter((c) => c.phi_value !== undefined);
+  const perCheck = evaluated.map((c) => ({
+    check: c.check,
+    value: c.phi_value ?? null,
+    suspected: c.suspected === true,
+    evaluated_at: iso(c.phi_at),
+  }));
+  const values = evaluated.map((c) => c.phi_value ?? 0);
+  return {
+    threshold,
+    value: values.length > 0 ? Math.max(...values) : null,
+    suspected: perCheck.some((c) => c.suspected),
+    checks: perCheck,
+  };
+}
+
 /** One entry of `/services/status` in the shape of seed 002. */
 export function statusView(
   record: ServiceRecord,
   restarts: RestartState | undefined,
   now = Date.now(),
+  checks: readonly CheckRecord[] = [],
 ): Record<string, unknown> {
   const maintenance = maintenanceOf(record, now);
+  const budget = restarts && restartsView(record, restarts, now);
+  const phi = phiView(record, checks);
   return {
     id: record.id,
     name: record.name,
     description: record.spec.description,
-    status: record.status === 'retired' ? 'retired' : dashboardStatus(record.health, maintenance.active),
+    status:
+      record.status === 'retired'
+        ? 'retired'
+        : dashboardStatus(record.health, maintenance.active, {
+            crashLooping: budget?.crash_looping === true,
+            suspected: phi?.suspected === true,
+          }),
     statusCode: record.last_status_code ?? null,
     timestamp: record.health_changed_at ?? record.updated_at,
     lifecycle: record.status,
     health: record.health,
     maintenance,
-    restarts: restarts && {
-      in_window: restarts.restarts.length,
-      last_restart_at: restarts.last_restart_at === undefined ? null : new Date(restarts.last_restart_at).toISOString(),
-      budget_exhausted: restarts.failed,
-    },
+    restarts: budget,
+    ...(phi ? { phi: { value: phi.value, threshold: phi.threshold, suspected: phi.suspected } } : {}),
   };
 }

@@ -17,7 +17,7 @@ import { applyResult, initialCheckState } from '../../lib/core/supervision/healt
 import { lifecycleAfterHealth, PROBED_STATES } from '../../lib/core/supervision/lifecycle.ts';
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
 import type { HealthCheckSpec } from '../../lib/core/supervision/manifest.ts';
-import { initialPhiState, isSuspected, type PhiSettings, phiHeartbeat } from '../../lib/core/supervision/phi.ts';
+import { initialPhiState, type PhiSettings, phi, phiHeartbeat } from '../../lib/core/supervision/phi.ts';
 import { observeHealth } from '../../lib/core/supervision/restart-budget.ts';
 import { serviceStatus } from '../../lib/core/supervision/rollup.ts';
 import { stewardEvent } from '../shared/events.ts';
@@ -52,6 +52,8 @@ interface Tracked {
   lastRestartRequest?: number;
   /** A restart was requested: re-read the restart state (grace, failed) before the next round. */
   reloadRestart?: boolean;
+  /** Checks whose phi state came from storage and has had no heartbeat in this invocation yet. */
+  phiResumed?: Set<string>;
 }
 
 /** Which shard a service belongs to: a stable hash of its id. */
@@ -82,7 +84,8 @@ export class ProbeEngine {
     this.tracked = await runBounded(services, 32, async (record) => {
       const items = await servicePartition(record.id);
       const checks = new Map(checkRecordsOf(items).map((c) => [c.check, c]));
-      return { record, checks, restart: restartStateOf(items.find((i) => i.sk === 'RESTARTS')) };
+      const phiResumed = new Set([...checks.values()].filter((c) => c.phi?.last !== undefined).map((c) => c.check));
+      return { record, checks, restart: restartStateOf(items.find((i) => i.sk === 'RESTARTS')), phiResumed };
     });
     return this.tracked.length;
   }
@@ -122,7 +125,7 @@ export class ProbeEngine {
         summary.changes++;
         events.push(change);
       }
-      if (await this.supervise(t, now)) summary.restartRequests++;
+      if (await this.supervise(t, now, events)) summary.restartRequests++;
     });
     if (events.length > 0) await this.effects.publish(events);
     return summary;
@@ -144,11 +147,19 @@ export class ProbeEngine {
     const inGrace = now < startedAt + policy.grace_seconds * 1_000;
     let phiState = base.phi;
     let suspected = false;
+    let phiValue: number | undefined;
     if (spec.phi_accrual) {
       const settings: PhiSettings = { ...SUPERVISION_DEFAULTS.phi_accrual, ...spec.phi_accrual };
       phiState ??= initialPhiState(effectiveTiming(check).intervalSeconds * 1_000);
-      if (result.ok) phiState = phiHeartbeat(phiState, now, settings);
-      suspected = isSuspected(phiState, now, settings);
+      if (result.ok) {
+        // The stored last heartbeat is only as fresh as the last write (minutes old): the first heartbeat after
+        // loading starts a new interval instead of feeding that gap into the mean.
+        const resumed = t.phiResumed?.delete(check.name) === true;
+        phiState = phiHeartbeat(resumed ? { ...phiState, last: undefined } : phiState, now, settings);
+      }
+      // Capped so a long silence stays a storable number (phi itself saturates at Number.MAX_VALUE).
+      phiValue = Math.round(Math.min(phi(phiState, now, settings), 1e6) * 100) / 100;
+      suspected = phiValue >= settings.threshold;
     }
     const applied = applyResult(base, result.ok, effectiveThresholds(spec), now, { inGrace, suspected });
     const heartbeatDue = now - base.written_at >= SUPERVISION_DEFAULTS.heartbeat_seconds * 1_000;
@@ -158,8 +169,13 @@ export class ProbeEngine {
       last_result: result,
       last_checked_at: new Date(now).toISOString(),
       phi: phiState,
+      phi_value: phiValue,
+      phi_at: phiValue === undefined ? undefined : now,
+      suspected: phiValue === undefined ? undefined : suspected,
     };
-    if (!applied.changed && !heartbeatDue && version !== 0) {
+    // A change of suspicion is a change worth writing: the API shows it.
+    const suspicionChanged = phiValue !== undefined && suspected !== (base.suspected === true);
+    if (!applied.changed && !suspicionChanged && !heartbeatDue && version !== 0) {
       t.checks.set(check.name, next);
       return false;
     }
@@ -203,8 +219,11 @@ export class ProbeEngine {
     });
   }
 
-  /** Asks for a restart of an unhealthy service; resets backoff after a healthy period. True when it asked. */
-  private async supervise(t: Tracked, now: number): Promise<boolean> {
+  /**
+   * Asks for a restart of an unhealthy service; resets backoff (and a spent budget, when the policy says so) after a
+   * healthy period, publishing `service.restart_budget_reset` for the latter. True when it asked for a restart.
+   */
+  private async supervise(t: Tracked, now: number, events: StewardEvent[]): Promise<boolean> {
     const policy = effectiveRestartPolicy(t.record.spec.restart_policy);
     if (t.record.health === 'healthy') {
       const since = Date.parse(t.record.health_changed_at ?? new Date(now).toISOString());
@@ -218,8 +237,19 @@ export class ProbeEngine {
         observed !== t.restart.state &&
         (observed.attempt !== t.restart.state.attempt || observed.failed !== t.restart.state.failed)
       ) {
-        if (await saveRestartState(t.record.id, observed, t.restart.version))
+        if (await saveRestartState(t.record.id, observed, t.restart.version)) {
+          if (t.restart.state.failed && !observed.failed) {
+            events.push(
+              stewardEvent('service.restart_budget_reset', {
+                service_id: t.record.id,
+                name: t.record.name,
+                reason: 'healthy_period',
+                was: t.restart.state.failed_reason ?? 'restart_budget',
+              }),
+            );
+          }
           t.restart = { state: observed, version: t.restart.version + 1 };
+        }
       }
       return false;
     }

@@ -4,6 +4,7 @@ import {
   type ServiceSpec,
   serviceSpecSchema,
 } from '../../lib/core/supervision/manifest.ts';
+import { resetRestartBudget } from '../shared/repositories/restarts.ts';
 import { registerGroups, registerManagedService } from '../shared/repositories/services.ts';
 import { fieldPath } from '../shared/validation.ts';
 
@@ -45,6 +46,7 @@ export async function registerDeployedServices(raw: readonly unknown[]): Promise
   let changed = 0;
   for (const spec of specs) {
     const out = await registerManagedService(spec, 'deployment');
+    if (out.revived) await resetRestartBudget(out.record.id);
     if (out.created) created++;
     else if (out.changed) changed++;
   }

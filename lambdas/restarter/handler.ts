@@ -4,14 +4,28 @@ import { requireEnv } from '../shared/config.ts';
 import { publish } from '../shared/events.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { type RestartRequest, supervise } from './supervise.ts';
+import { type EcsTaskStateChange, isTaskStateChange, onTaskStateChange } from './task-stops.ts';
 
 requireEnv(ENV.eventBus);
 
-/** An asynchronous request from the prober, or a bus event whose `detail.data` names the service. */
-export type RestarterEvent = RestartRequest | { detail: { data: RestartRequest } };
+/**
+ * An asynchronous request from the prober, a bus event whose `detail.data` names the service, or an ECS task
+ * state change from the account's default bus (a stopped task of a supervised service).
+ */
+export type RestarterEvent = RestartRequest | { detail: { data: RestartRequest } } | EcsTaskStateChange;
 
-/** Restarts an unhealthy service within its budget and group strategy. */
+/** Restarts an unhealthy service within its budget and group strategy; counts crashed tasks against it. */
 export async function handler(event: RestarterEvent): Promise<Record<string, unknown>> {
+  if (isTaskStateChange(event)) {
+    const stop = await onTaskStateChange(event, Date.now());
+    if (stop.events.length > 0) await publish(stop.events);
+    const counted = stop.outcome === 'counted' || stop.outcome === 'crash_looping';
+    metrics.addMetric('TaskCrashes', MetricUnit.Count, counted ? 1 : 0);
+    metrics.addMetric('CrashLoops', MetricUnit.Count, stop.outcome === 'crash_looping' ? 1 : 0);
+    metrics.publishStoredMetrics();
+    logger.info('Task stop', { task: event.detail.taskArn, ...stop, events: undefined });
+    return { outcome: stop.outcome, detail: stop.detail, service: stop.service };
+  }
   const request = 'detail' in event ? event.detail.data : event;
   if (!request || typeof request.service_id !== 'string' || request.service_id === '') {
     logger.warn('Restart request without a service_id', { event });

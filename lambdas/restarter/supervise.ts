@@ -70,7 +70,13 @@ export async function supervise(request: RestartRequest, now: number): Promise<S
       out.actions.push({ service: failed.name, action: 'held', detail: 'failed' });
       return out;
     }
-    const marked = { ...current.state, failed: true, failed_at: now, healthy_since: undefined };
+    const marked = {
+      ...current.state,
+      failed: true,
+      failed_at: now,
+      failed_reason: 'group' as const,
+      healthy_since: undefined,
+    };
     if (!(await saveRestartState(failed.id, marked, current.version))) {
       out.actions.push({ service: failed.name, action: 'lost_race' });
       return out;

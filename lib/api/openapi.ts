@@ -111,6 +111,7 @@ function operation(route: Route): Record<string, unknown> {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     tags: [route.path.split('/')[1] ?? 'root'],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body

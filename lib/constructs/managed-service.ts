@@ -13,6 +13,9 @@ import type { ServiceSpec } from '../core/supervision/manifest.ts';
 import type { ContainerResources, TierConfig } from '../core/tiers.ts';
 import { imageContents, missingCommandFiles } from './image-context.ts';
 
+/** Metadata key on the ECS service listing the manifest's `depends_on` (local mode's start order). */
+export const DEPENDS_ON_METADATA_KEY = 'steward:depends_on';
+
 /** Properties of a {@link ManagedService}. */
 export interface ManagedServiceProps {
   /** The manifest entry (it must have `image` and `port`). */
@@ -130,6 +133,10 @@ export class ManagedService extends Construct {
       },
       healthCheckGracePeriod: undefined,
     });
+    if (spec.depends_on && spec.depends_on.length > 0) {
+      // Local mode starts the processes in this order, each after its dependencies accept connections.
+      (this.service.node.defaultChild as ecs.CfnService).addMetadata(DEPENDS_ON_METADATA_KEY, [...spec.depends_on]);
+    }
     this.baseUrl = `http://${spec.name}.${props.namespace.namespaceName}:${port}`;
     void container;
     if (spec.environment && Object.keys(spec.environment).length > 0) {

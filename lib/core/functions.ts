@@ -184,8 +184,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 256,
     timeoutSeconds: 60,
     access: ['registry:read', 'registry:write', 'history:write', 'bus:put', 'ecs:read', 'ecs:restart'],
-    // Invoked asynchronously by the prober the moment a service turns unhealthy: no event round trip.
-    triggers: ['async'],
+    // Invoked asynchronously by the prober the moment a service turns unhealthy: no event round trip. ECS task
+    // stops reach it from the default bus (crash loops).
+    triggers: ['async', 'default-bus-rule'],
   }),
   fn({
     id: 'discovery',

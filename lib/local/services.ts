@@ -131,28 +131,17 @@ async function checkPortsFree(wiring: LocalWiring): Promise<void> {
   }
 }
 
-/** Starts every service and loads it from the wiring. */
-export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
-  const { runner, wiring, speed, log } = options;
-  const scheduler = new LocalScheduler(speed);
-  const cloudWatch = new CloudWatchService();
-  const sqs = new SqsService(() => options.endpointUrl);
-  for (const queue of wiring.queues) sqs.createQueue(queue.name);
-  const sns = new SnsService({ invokeLambda: (arn, event) => runner.invoke(arn, event, { async: true }) });
-  for (const topic of wiring.topics) {
-    sns.createTopic(topic.name);
-    for (const sub of topic.subscriptions) {
-      if (sub.protocol === 'lambda') sns.subscribeLambda(topic.arn, sub.endpoint);
-      else log(`steward local: ${topic.name}: ${sub.protocol} subscriptions are not delivered locally`);
-    }
-  }
-  const ecs = new EcsService({
-    handleSignals: false,
-    onOutput: (service, stream, line) => {
-      cloudWatch.ingestLogLine(line);
-      log(`${service} ${stream}: ${line}`);
-    },
-  });
+/**
+ * Declares the template's ECS services on local ECS, each with its `depends_on` (among the services run locally:
+ * a dependency with no process has no port to wait for), so `start()` brings them up in dependency order.
+ */
+export function defineContainerServices(
+  ecs: EcsService,
+  wiring: Pick<LocalWiring, 'containerServices'>,
+  options: Pick<AttachOptions, 'rootDir' | 'startContainers' | 'containerEnv' | 'log'>,
+): void {
+  const { log } = options;
+  const runnable = new Set(wiring.containerServices.filter((s) => s.containers[0]?.command).map((s) => s.serviceName));
   for (const service of wiring.containerServices) {
     const container = service.containers[0];
     if (!container?.command) {
@@ -172,11 +161,42 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       cwd: options.rootDir,
       env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
       port,
+      dependsOn: service.dependsOn.filter((name) => runnable.has(name)),
       desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,
     });
   }
+}
+
+/** Starts every service and loads it from the wiring. */
+export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
+  const { runner, wiring, speed, log } = options;
+  const scheduler = new LocalScheduler(speed);
+  const cloudWatch = new CloudWatchService();
+  const sqs = new SqsService(() => options.endpointUrl);
+  for (const queue of wiring.queues) sqs.createQueue(queue.name);
+  const sns = new SnsService({ invokeLambda: (arn, event) => runner.invoke(arn, event, { async: true }) });
+  for (const topic of wiring.topics) {
+    sns.createTopic(topic.name);
+    for (const sub of topic.subscriptions) {
+      if (sub.protocol === 'lambda') sns.subscribeLambda(topic.arn, sub.endpoint);
+      else log(`steward local: ${topic.name}: ${sub.protocol} subscriptions are not delivered locally`);
+    }
+  }
+  let eventBridge: EventBridgeService | undefined;
+  const ecs = new EcsService({
+    handleSignals: false,
+    // ECS reports task state changes on the account's default bus, where Steward's task-stops rule listens.
+    onTaskStateChange: (entry) => {
+      eventBridge?.putEvents([entry]);
+    },
+    onOutput: (service, stream, line) => {
+      cloudWatch.ingestLogLine(line);
+      log(`${service} ${stream}: ${line}`);
+    },
+  });
+  defineContainerServices(ecs, wiring, options);
   let stepFunctions: StepFunctionsService | undefined;
-  const eventBridge = new EventBridgeService({
+  eventBridge = new EventBridgeService({
     scheduler,
     invokers: {
       lambda: (arn, payload) => runner.invoke(arn, payload),

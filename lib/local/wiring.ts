@@ -12,6 +12,8 @@ export const METADATA = {
   workflow: 'steward:workflow',
   table: 'steward:table',
   rule: 'steward:rule',
+  /** On an ECS service: the names it depends on (the manifest's `depends_on`). */
+  dependsOn: 'steward:depends_on',
 } as const;
 
 export interface LocalTable {
@@ -120,6 +122,8 @@ export interface LocalContainerService {
   serviceName: string;
   serviceArn: string;
   desiredCount: number;
+  /** Services it depends on (manifest names = ECS service names), started first. */
+  dependsOn: string[];
   containers: Array<{
     name: string;
     image?: string;
@@ -430,6 +434,11 @@ function loggingOf(value: unknown): LocalStateMachine['logging'] {
   };
 }
 
+function dependsOnOf(resource: CfnResource): string[] {
+  const v = resource.Metadata?.[METADATA.dependsOn];
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
 function deriveContainerServices(
   cfn: CfnEvaluator,
   ofType: (type: string) => Found[],
@@ -461,6 +470,7 @@ function deriveContainerServices(
       serviceName: cfn.attr(f.stackName, f.logicalId, 'Name'),
       serviceArn: cfn.ref(f.stackName, f.logicalId),
       desiredCount: Number(p.DesiredCount ?? 1),
+      dependsOn: dependsOnOf(f.resource),
       containers,
     };
   });

@@ -31,7 +31,13 @@ export interface MonitoringStackProps extends StackProps {
 }
 
 /** Events the alerts function opens, escalates or resolves alerts on (health changes both ways: it resolves too). */
-export const ALERT_EVENT_TYPES = ['service.restart_budget_exhausted', 'service.health_changed', 'workflow.failed'];
+export const ALERT_EVENT_TYPES = [
+  'service.restart_budget_exhausted',
+  'service.crash_looping',
+  'service.restart_budget_reset',
+  'service.health_changed',
+  'workflow.failed',
+];
 
 /**
  * Supervision and monitoring: prober (one schedule per shard), restarter, discovery, alerts and reconciler with
@@ -122,11 +128,27 @@ export class MonitoringStack extends Stack {
     });
     new StewardRule(this, 'AlertsRule', {
       purpose: 'alerts',
-      description: 'Alert-worthy events (restart budget exhausted, health changes, failed workflows) to alerts',
+      description: 'Alert-worthy events (restart budget, crash loops, health changes, failed workflows) to alerts',
       eventBus: props.bus,
       eventPattern: { detailType: ALERT_EVENT_TYPES },
       target: alerts.function,
     });
+    if (props.network) {
+      // ECS reports task stops on the account's default bus; only the deployment's own cluster is of interest.
+      new StewardRule(this, 'TaskStopsRule', {
+        purpose: 'task-stops',
+        description: "Stopped ECS tasks of the deployment's cluster to the restarter (crash loops)",
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Task State Change'],
+          detail: {
+            clusterArn: [this.formatArn({ service: 'ecs', resource: 'cluster', resourceName: settings.deployment })],
+            lastStatus: ['STOPPED'],
+          },
+        },
+        target: restarter.function,
+      });
+    }
     const alertsDlq = new DeadLetterQueue(this, 'AlertSubscriptionDlq', { purpose: 'sns:alerts' });
     props.alertTopic.addSubscription(
       new subscriptions.LambdaSubscription(alerts.function, { deadLetterQueue: alertsDlq.queue }),

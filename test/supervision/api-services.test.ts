@@ -36,7 +36,8 @@ describe('service registry API (local DynamoDB)', () => {
     const created = json(await call('POST', '/services', { name: 'flaky-worker', port: 8081 }));
     const { saveRestartState } = await import('../../lambdas/shared/repositories/restarts.ts');
     const { initialRestartState } = await import('../../lib/core/supervision/restart-budget.ts');
-    const at = Date.parse('2026-11-23T10:00:00Z');
+    // Restarts count while they are inside the budget's window (5 minutes by default).
+    const at = Date.now() - 1_000;
     await saveRestartState(
       created.id,
       { ...initialRestartState(), restarts: [at - 60_000, at], attempt: 2, last_restart_at: at, failed: true },
@@ -47,7 +48,7 @@ describe('service registry API (local DynamoDB)', () => {
 
     expect(status.services.find((s: { id: string }) => s.id === created.id)).toMatchObject({
       name: 'flaky-worker',
-      restarts: { in_window: 2, last_restart_at: '2026-11-23T10:00:00.000Z', budget_exhausted: true },
+      restarts: { in_window: 2, last_restart_at: new Date(at).toISOString(), budget_exhausted: true },
     });
   });
 

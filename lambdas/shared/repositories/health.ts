@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { CheckState } from '../../../lib/core/supervision/health.ts';
 import type { PhiState } from '../../../lib/core/supervision/phi.ts';
@@ -25,6 +25,11 @@ export interface CheckRecord extends CheckState {
   last_result?: ProbeResult;
   last_checked_at?: string;
   phi?: PhiState;
+  /** Phi when the prober last evaluated the check (phi-accrual only), with that time (epoch ms). */
+  phi_value?: number;
+  phi_at?: number;
+  /** Phi at or above the threshold at that time: the check counts as unhealthy whatever its count. */
+  suspected?: boolean;
   /** When this item was last written (epoch ms): drives the heartbeat. */
   written_at: number;
   version: number;
@@ -55,6 +60,26 @@ export function checkRecordsOf(items: readonly Record<string, unknown>[]): Check
   return items
     .filter((i) => String(i.sk).startsWith('CHECK#'))
     .map(({ pk: _p, sk: _s, ...rest }) => rest as unknown as CheckRecord);
+}
+
+/** Check records by (service, check) (BatchGetItem, 100 keys per call, unprocessed keys retried), by service id. */
+export async function getCheckRecords(
+  keys: ReadonlyArray<{ serviceId: string; check: string }>,
+): Promise<Map<string, CheckRecord[]>> {
+  const out = new Map<string, CheckRecord[]>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let batch: Record<string, unknown>[] | undefined = keys
+      .slice(i, i + 100)
+      .map((k) => ({ pk: `SVC#${k.serviceId}`, sk: `CHECK#${k.check}` }));
+    for (let round = 0; batch && batch.length > 0 && round < 5; round++) {
+      const res = await ddb.send(new BatchGetCommand({ RequestItems: { [REGISTRY]: { Keys: batch } } }));
+      for (const record of checkRecordsOf(res.Responses?.[REGISTRY] ?? [])) {
+        out.set(record.service_id, [...(out.get(record.service_id) ?? []), record]);
+      }
+      batch = res.UnprocessedKeys?.[REGISTRY]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return out;
 }
 
 /** Writes a check's state if the stored version is `expected` (0: not yet stored). False when it lost a race. */

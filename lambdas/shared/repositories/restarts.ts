@@ -1,6 +1,10 @@
 import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
-import { initialRestartState, type RestartState } from '../../../lib/core/supervision/restart-budget.ts';
+import {
+  initialRestartState,
+  type RestartState,
+  resetRestartState,
+} from '../../../lib/core/supervision/restart-budget.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
 import { isConditionFailure } from './services.ts';
@@ -57,6 +61,19 @@ export async function getRestartStates(serviceIds: readonly string[]): Promise<M
 /** Writes a service's restart state if still at `expected`; false when another writer won. */
 export async function saveRestartState(serviceId: string, state: RestartState, expected: number): Promise<boolean> {
   return conditionalPut({ pk: `SVC#${serviceId}`, sk: 'RESTARTS', ...state, version: expected + 1 }, expected);
+}
+
+/**
+ * Clears a service's budget, backoff and `failed` mark (a retired name registered again starts afresh), retrying a
+ * few times when a restarter or prober writes meanwhile. Nothing stored: nothing to clear.
+ */
+export async function resetRestartBudget(serviceId: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await getRestartState(serviceId);
+    if (current.version === 0) return;
+    if (await saveRestartState(serviceId, resetRestartState(current.state), current.version)) return;
+  }
+  throw new Error(`The restart budget of service ${serviceId} kept changing while it was being reset`);
 }
 
 /** Restarts a group decided, with the version. */

@@ -130,12 +130,13 @@ export class StaleServiceError extends Error {
 /**
  * Registers or refreshes a service. `api`: a new name (or a retired one) only, else ServiceExistsError.
  * `deployment` and `discovery`: upsert, merged so discovery never overwrites fields a user set.
- * Returns the record and whether it was created (or brought back from retirement).
+ * Returns the record and whether it was created (or brought back from retirement: `revived`, the caller then
+ * clears the old restart budget with `resetRestartBudget`).
  */
 export async function registerManagedService(
   spec: ServiceSpec,
   source: ServiceSource,
-): Promise<{ record: ServiceRecord; created: boolean; changed: boolean }> {
+): Promise<{ record: ServiceRecord; created: boolean; changed: boolean; revived?: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await getServiceByName(spec.name);
     const now = new Date().toISOString();
@@ -168,21 +169,35 @@ export async function registerManagedService(
     // A user (API or deployment) registering what discovery found adopts it: discovered → registered.
     const adopt = existing.status === 'discovered' && source !== 'discovery';
     if (source === 'api' && !revive && !adopt) throw new ServiceExistsError(existing);
-    const merged = mergeServiceSpec(existing, spec, source);
+    // A retired name comes back with its id and history only: the new request is the whole spec, so fields it
+    // did not send take their defaults instead of the retired service's values.
+    const merged = mergeServiceSpec(revive ? undefined : existing, spec, source);
     if (!merged.changed && !revive && !adopt) return { record: existing, created: false, changed: false };
-    const record: ServiceRecord = {
-      ...existing,
-      spec: merged.spec,
-      user_fields: merged.user_fields,
-      status: revive || adopt ? 'registered' : existing.status,
-      source: adopt ? source : existing.source,
-      retired_at: revive ? undefined : existing.retired_at,
-      updated_at: now,
-      version: existing.version + 1,
-    };
+    const record: ServiceRecord = revive
+      ? {
+          id: existing.id,
+          name: existing.name,
+          spec: merged.spec,
+          user_fields: merged.user_fields,
+          status: 'registered',
+          health: 'unknown',
+          source,
+          created_at: existing.created_at,
+          updated_at: now,
+          version: existing.version + 1,
+        }
+      : {
+          ...existing,
+          spec: merged.spec,
+          user_fields: merged.user_fields,
+          status: adopt ? 'registered' : existing.status,
+          source: adopt ? source : existing.source,
+          updated_at: now,
+          version: existing.version + 1,
+        };
     try {
       await putIfVersion(record, existing.version);
-      return { record, created: revive || adopt, changed: true };
+      return { record, created: revive || adopt, changed: true, revived: revive };
     } catch (error) {
       if (error instanceof StaleServiceError) continue;
       throw error;

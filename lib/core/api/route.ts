@@ -18,6 +18,8 @@ export interface Route {
   /** `iam`: SigV4-signed callers only; `none`: the health routes. */
   readonly auth: 'iam' | 'none';
   readonly summary: string;
+  /** What the answer holds, where the summary is not enough (the OpenAPI operation's description). */
+  readonly description?: string;
   /** Status of a successful answer. */
   readonly successStatus: 200 | 201 | 202 | 204;
   /** Request body schema (JSON); also becomes the API Gateway request model. */

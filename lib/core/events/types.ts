@@ -18,6 +18,8 @@ export const SERVICE_EVENT_TYPES = [
   'service.health_changed',
   'service.restarted',
   'service.restart_budget_exhausted',
+  'service.crash_looping',
+  'service.restart_budget_reset',
   'service.retired',
   'service.disappeared',
   'service.maintenance_started',

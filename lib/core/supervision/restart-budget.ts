@@ -7,6 +7,22 @@
  */
 import type { EffectiveRestartPolicy } from './defaults.ts';
 
+/** An unexpected task stop (ECS replaced the task): it counts against the budget like a restart. */
+export interface CrashRecord {
+  /** When the task stopped (epoch ms). */
+  at: number;
+  /** Task ARN: a redelivered event for the same task is not counted twice. */
+  task: string;
+  /** `crashed`, `failed_to_start` or `unhealthy` (see crash-loop.ts). */
+  cause: string;
+  stop_code?: string;
+  reason?: string;
+  exit_code?: number;
+}
+
+/** Why a service is `failed`. */
+export type FailedReason = 'restart_budget' | 'crash_loop' | 'group';
+
 /** Stored restart state of a service (registry item `SVC#<id>` / `RESTARTS`). */
 export interface RestartState {
   /** Restart times (epoch ms) still inside the window. */
@@ -19,6 +35,11 @@ export interface RestartState {
   /** Budget spent: no restarts until reset. */
   failed: boolean;
   failed_at?: number;
+  failed_reason?: FailedReason;
+  /** Unexpected task stops inside the window (crash loops). */
+  crashes?: CrashRecord[];
+  /** The latest unexpected task stop, kept after it leaves the window. */
+  last_crash?: CrashRecord;
   /** Since when the service is continuously healthy, if it is. */
   healthy_since?: number;
 }
@@ -69,10 +90,19 @@ export function decideRestart(
   }
   const windowStart = now - policy.window_seconds * 1_000;
   const recent = state.restarts.filter((t) => t > windowStart);
-  if (recent.length >= policy.max_restarts) {
+  // Tasks ECS replaced after a crash were restarts too: they spend the same budget.
+  const crashes = (state.crashes ?? []).filter((c) => c.at > windowStart).length;
+  if (recent.length + crashes >= policy.max_restarts) {
     return {
       kind: 'exhausted',
-      state: { ...state, restarts: recent, failed: true, failed_at: now, healthy_since: undefined },
+      state: {
+        ...state,
+        restarts: recent,
+        failed: true,
+        failed_at: now,
+        failed_reason: 'restart_budget',
+        healthy_since: undefined,
+      },
     };
   }
   return {
@@ -99,14 +129,17 @@ export function observeHealth(
   now: number,
 ): RestartState {
   if (!healthy) return state.healthy_since === undefined ? state : { ...state, healthy_since: undefined };
-  const since = state.healthy_since ?? now;
+  // A crash (a task ECS replaced) or the failure itself ends a healthy period even if no probe saw it.
+  const since = Math.max(state.healthy_since ?? now, state.last_crash?.at ?? 0, state.failed_at ?? 0);
   const settled = now - since >= policy.reset_after_seconds * 1_000;
   const next: RestartState = { ...state, healthy_since: since };
   if (settled && state.attempt > 0) next.attempt = 0;
   if (settled && state.failed && policy.failed_recovery === 'healthy_period') {
     next.failed = false;
     next.failed_at = undefined;
+    next.failed_reason = undefined;
     next.restarts = [];
+    next.crashes = [];
   }
   const same =
     next.healthy_since === state.healthy_since && next.attempt === state.attempt && next.failed === state.failed;
@@ -115,5 +148,13 @@ export function observeHealth(
 
 /** A manual reset: budget, backoff and `failed` cleared. */
 export function resetRestartState(state: RestartState): RestartState {
-  return { ...state, restarts: [], attempt: 0, failed: false, failed_at: undefined };
+  return {
+    ...state,
+    restarts: [],
+    crashes: [],
+    attempt: 0,
+    failed: false,
+    failed_at: undefined,
+    failed_reason: undefined,
+  };
 }

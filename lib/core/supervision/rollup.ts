@@ -23,9 +23,17 @@ export function groupStatus(members: readonly HealthStatus[]): HealthStatus {
   return 'degraded';
 }
 
-/** The `status` word of the 002 dashboard shape. */
-export function dashboardStatus(status: HealthStatus, inMaintenance: boolean): string {
+/**
+ * The `status` word of the 002 dashboard shape. A service that answers its probes but is crash looping (its tasks
+ * keep stopping and being replaced) or that phi-accrual suspects is `degraded`, not `online`.
+ */
+export function dashboardStatus(
+  status: HealthStatus,
+  inMaintenance: boolean,
+  signs: { crashLooping?: boolean; suspected?: boolean } = {},
+): string {
   if (inMaintenance) return 'maintenance';
+  if (status === 'healthy' && (signs.crashLooping || signs.suspected)) return 'degraded';
   return { healthy: 'online', unhealthy: 'offline', degraded: 'degraded', unknown: 'unknown' }[status];
 }
 

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
 import { AwsError, LOCAL_ACCOUNT, LOCAL_REGION, requireString } from '../aws/errors.ts';
 import type { JsonOperations } from '../aws/server.ts';
 import { portOpen, signal, spawnService, stopProcess, waitForPort } from './process.ts';
@@ -32,6 +33,11 @@ export interface EcsOptions {
   stopGraceMs?: number;
   /** Stop all children on SIGINT/SIGTERM of this process, then exit. @default true */
   handleSignals?: boolean;
+  /**
+   * Task state changes as PutEvents entries, as ECS sends them to the account's default bus ("ECS Task State
+   * Change", source `aws.ecs`): a task running, a task stopped with its stop code, reason and exit code.
+   */
+  onTaskStateChange?: (entry: Record<string, unknown>) => void;
   region?: string;
   account?: string;
 }
@@ -44,7 +50,12 @@ interface Task {
   startedAt?: Date;
   stoppedAt?: Date;
   stoppedReason?: string;
+  /** ECS's stop code: EssentialContainerExited, UserInitiated, ServiceSchedulerInitiated. */
+  stopCode?: string;
   exitCode?: number | null;
+  createdAt: Date;
+  /** Incremented on every state change (the event's `version`). */
+  version: number;
   /** Set when Steward (not the process) ended the task, so the exit is not reported as a crash. */
   stopping: boolean;
 }
@@ -168,6 +179,8 @@ export class EcsService {
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       stopping: false,
+      createdAt: new Date(),
+      version: 1,
     };
     s.tasks.push(task);
     s.tasks = s.tasks.slice(-20);
@@ -176,14 +189,18 @@ export class EcsService {
     const ready = await waitForPort(s.def.port, child, this.options.readyTimeoutMs ?? 10_000);
     if (task.lastStatus === 'STOPPED') return task;
     if (!ready) {
+      // As ECS replaces a task whose container health check keeps failing.
       task.stopping = true;
-      task.stoppedReason = `Task failed to accept connections on port ${s.def.port}`;
+      task.stopCode = 'ServiceSchedulerInitiated';
+      task.stoppedReason = `Task failed container health checks (no connection on port ${s.def.port})`;
       await stopProcess(child, this.options.stopGraceMs ?? 3000);
       return task;
     }
     task.lastStatus = 'RUNNING';
     task.startedAt = new Date();
+    task.version++;
     this.event(s, 'has reached a steady state.');
+    this.publish(s, task);
     return task;
   }
 
@@ -191,12 +208,52 @@ export class EcsService {
     task.lastStatus = 'STOPPED';
     task.desiredStatus = 'STOPPED';
     task.stoppedAt = new Date();
-    task.exitCode = code;
+    // A container killed by a signal exits with 128 + the signal's number, as Docker reports it.
+    task.exitCode = code ?? (sig ? 128 + (constants.signals[sig] ?? 0) : null);
+    task.version++;
     if (!task.stopping) {
+      task.stopCode = 'EssentialContainerExited';
       task.stoppedReason = `Essential container in task exited (code ${code ?? sig})`;
       this.event(s, `task ${task.arn.split('/').pop()} stopped: ${task.stoppedReason}`);
     }
+    // Local mode shutting down is not a task stop anyone should count.
+    if (!this.closing) this.publish(s, task);
     this.scheduleReplacement(s);
+  }
+
+  /** Sends the task's state to the default bus, as ECS does on every task state change. */
+  private publish(s: Managed, t: Task): void {
+    const at = (d: Date | undefined): string | undefined => d?.toISOString();
+    this.options.onTaskStateChange?.({
+      Source: 'aws.ecs',
+      DetailType: 'ECS Task State Change',
+      Resources: [t.arn],
+      Time: new Date(),
+      Detail: JSON.stringify({
+        taskArn: t.arn,
+        clusterArn: s.clusterArn,
+        taskDefinitionArn: `${s.clusterArn.split(':cluster/')[0]}:task-definition/${s.def.name}:1`,
+        group: `service:${s.def.name}`,
+        launchType: 'FARGATE',
+        lastStatus: t.lastStatus,
+        desiredStatus: t.desiredStatus,
+        createdAt: at(t.createdAt),
+        startedAt: at(t.startedAt),
+        stoppedAt: at(t.stoppedAt),
+        stopCode: t.stopCode,
+        stoppedReason: t.stoppedReason,
+        version: t.version,
+        containers: [
+          {
+            name: s.def.name,
+            taskArn: t.arn,
+            lastStatus: t.lastStatus,
+            exitCode: t.exitCode ?? undefined,
+            runtimeId: String(t.child.pid),
+          },
+        ],
+      }),
+    });
   }
 
   /** Like ECS's scheduler: keep the running count at the desired count, after a short delay. */
@@ -208,9 +265,15 @@ export class EcsService {
     }, this.options.replaceDelayMs ?? 1000);
   }
 
-  private async stopTask(s: Managed, task: Task, reason: string): Promise<void> {
+  private async stopTask(
+    s: Managed,
+    task: Task,
+    reason: string,
+    stopCode: 'UserInitiated' | 'ServiceSchedulerInitiated',
+  ): Promise<void> {
     task.stopping = true;
     task.desiredStatus = 'STOPPED';
+    task.stopCode = stopCode;
     task.stoppedReason = reason;
     this.event(s, `has stopped 1 running tasks: (task ${task.arn.split('/').pop()}).`);
     await stopProcess(task.child, this.options.stopGraceMs ?? 3000);
@@ -273,6 +336,7 @@ export class EcsService {
       startedAt: t.startedAt ? t.startedAt.getTime() / 1000 : undefined,
       stoppedAt: t.stoppedAt ? t.stoppedAt.getTime() / 1000 : undefined,
       stoppedReason: t.stoppedReason,
+      stopCode: t.stopCode,
       containers: [
         {
           name: s.def.name,
@@ -313,10 +377,12 @@ export class EcsService {
         if (current && (s.desiredCount === 0 || i.forceNewDeployment === true)) {
           s.deploymentId = `ecs-svc/${randomUUID()}`;
           s.deploymentUpdatedAt = new Date();
+          // ECS's own words for a task a deployment (or a scale-in) replaces.
           await this.stopTask(
             s,
             current,
-            i.forceNewDeployment === true ? 'Deployment replaced the task' : 'Scaling activity initiated by deployment',
+            `Scaling activity initiated by (deployment ${s.deploymentId})`,
+            'ServiceSchedulerInitiated',
           );
         }
         // The replacement starts in the background, as ECS's scheduler does.
@@ -352,7 +418,7 @@ export class EcsService {
         if (!found) throw new AwsError('InvalidParameterException', `The referenced task was not found: ${arn}`);
         const [s, t] = found;
         if (t.lastStatus !== 'STOPPED')
-          await this.stopTask(s, t, typeof i.reason === 'string' ? i.reason : 'Task stopped by user');
+          await this.stopTask(s, t, typeof i.reason === 'string' ? i.reason : 'Task stopped by user', 'UserInitiated');
         return { task: await this.describeTask(s, t) };
       },
     };

@@ -48,9 +48,13 @@ function renderServices(list) {
           .join('<br>')
       : '';
     const r = s.restarts;
-    const restarts = r ? `${r.in_window}${r.budget_exhausted ? ' (budget spent)' : ''}` : '';
+    const crashed = r?.crashes_in_window ? ` + ${r.crashes_in_window} crashed` : '';
+    const spent = r?.crash_looping ? ' (crash loop)' : r?.budget_exhausted ? ' (budget spent)' : '';
+    const lastExit = r?.last_crash ? `, last exit ${r.last_crash.exit_code ?? r.last_crash.stop_code ?? '?'}` : '';
+    const restarts = r ? `${r.in_window}${crashed}${spent}${lastExit}` : '';
+    const phi = s.phi ? `<br>phi ${esc(s.phi.value ?? '–')}${s.phi.suspected ? ' (suspected)' : ''}` : '';
     return `<tr data-service="${esc(s.name)}"><td><b>${esc(s.name)}</b><div class="muted">${esc([s.group, s.lifecycle].filter(Boolean).join(' · '))}</div></td>
-      <td>${pill(s.health ?? s.status)} <span class="muted">${esc(s.health ? s.status : '')}</span></td><td>${checkText}</td><td>${esc(restarts)}</td>
+      <td>${pill(s.health ?? s.status)} <span class="muted">${esc(s.health ? s.status : '')}</span></td><td>${checkText}${phi}</td><td>${esc(restarts)}</td>
       <td>${ago(s.status_changed_at ?? s.last_changed_at ?? s.updated_at ?? s.timestamp)}</td></tr>`;
   });
   $('#services tbody').innerHTML =

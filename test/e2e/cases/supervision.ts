@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { portOpen } from '../../../lib/local/ecs/index.ts';
 import { type E2E, eventually, isLocal, seedContext, waitForStatus } from '../support/steward.ts';
 
 /** Registers the cases; `get` gives the running Steward (started by the suite's beforeAll). */
@@ -88,6 +89,54 @@ export function supervisionCases(get: () => E2E): void {
         );
       }
     }, 60_000);
+
+    it.runIf(isLocal)(
+      'sees a crash loop: tasks killed past the restart budget are counted, shown, alerted and published',
+      async () => {
+        // project-coordinator: budget 5 restarts per 300 s; ECS replaces each killed task within about a second,
+        // so probes alone never see it down. The sixth crash in the window exceeds the budget.
+        const name = 'project-coordinator';
+        const ecs = e2e.local!.backend.services.ecs;
+        for (let kill = 0; kill < 6; kill++) {
+          const pid = await eventually(`${name} running`, async () => {
+            const current = ecs.pidOf(name);
+            return current !== undefined && (await portOpen(4512)) ? current : undefined;
+          });
+          process.kill(pid, 'SIGKILL');
+          await eventually(`${name} replaced`, async () => (ecs.pidOf(name) !== pid ? true : undefined));
+        }
+
+        const loop = await eventually(
+          'service.crash_looping',
+          async () => (await busEvents('service.crash_looping')).find((e) => e.detail.data.name === name),
+          { timeoutMs: 60_000 },
+        );
+        expect(loop.detail.data).toMatchObject({ max_restarts: 5, window_seconds: 300 });
+        const id = String(loop.detail.data.service_id);
+        type Restarts = { crashes_in_window: number; crash_looping: boolean };
+        const entry = await eventually('the crash loop on /services/status', async () => {
+          const { body } = await e2e.api<{ services: Array<{ id: string; status: string; restarts?: Restarts }> }>(
+            'GET',
+            '/services/status',
+          );
+          const s = body.services.find((x) => x.id === id);
+          return (s?.restarts?.crashes_in_window ?? 0) >= 6 ? s : undefined;
+        });
+        expect(entry.status).not.toBe('online');
+        expect(entry.restarts).toMatchObject({
+          crash_looping: true,
+          budget_exhausted: true,
+          last_crash: { stop_code: 'EssentialContainerExited', exit_code: 137 },
+        });
+        const health = await e2e.api<{ restarts: Restarts }>('GET', `/services/${id}/health`);
+        expect(health.body.restarts).toMatchObject({ crash_looping: true });
+        await eventually('an open crash-loop alert', async () => {
+          const { body } = await e2e.api<{ alerts: Array<{ key: string }> }>('GET', '/alerts?state=open');
+          return body.alerts.find((a) => a.key === `service:${id}:crash_looping`);
+        });
+      },
+      150_000,
+    );
 
     it.runIf(isLocal)(
       'restarts an unhealthy service within its budget, then escalates when the budget runs out',

@@ -39,6 +39,11 @@ export const SERVICE_ROUTES: readonly Route[] = [
     functionId: f,
     auth: 'iam',
     summary: 'Status of every service, for dashboards',
+    description:
+      'Per service: `status` (online, offline, degraded, unknown, maintenance, retired; a service that answers its ' +
+      'probes but is crash looping or suspected by phi-accrual is degraded), `restarts` (Steward restarts and ' +
+      'crashes — unexpected ECS task stops — in the budget window, the budget, `crash_looping`, `last_crash` with ' +
+      'stop code, reason and exit code) and, with phi-accrual, `phi` (`value`, `threshold`, `suspected`).',
     successStatus: 200,
     query: listServicesQuery,
   },
@@ -77,6 +82,11 @@ export const SERVICE_ROUTES: readonly Route[] = [
     functionId: f,
     auth: 'iam',
     summary: 'Latest result per check and the rolled-up status',
+    description:
+      "Checks with their latest result (and, with phi-accrual, each check's `phi` and `suspected`), `phi` for the " +
+      'service (highest value, threshold, suspected: phi at or above the threshold makes a check unhealthy ' +
+      'whatever its count), `restarts` (budget state with restarts and crashes in the window, `crash_looping`, ' +
+      '`last_crash`) and recent recorded results.',
     successStatus: 200,
     query: serviceHealthQuery,
   },
