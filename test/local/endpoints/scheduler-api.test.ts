@@ -71,7 +71,9 @@ describe('local EventBridge Scheduler', () => {
     });
     await client.send(new DeleteScheduleCommand({ Name: 'steward-dev-every-minute' }));
 
-    expect(created.ScheduleArn).toBe('arn:aws:scheduler:us-east-1:000000000000:schedule/default/steward-dev-every-minute');
+    expect(created.ScheduleArn).toBe(
+      'arn:aws:scheduler:us-east-1:000000000000:schedule/default/steward-dev-every-minute',
+    );
     const times = runs.map((r) => Date.parse(String(r.scheduled_time)));
     for (const r of runs) expect(String(r.scheduled_time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(times[1]! - times[0]!).toBe(60_000);
