@@ -50,6 +50,8 @@ export class ApiStack extends Stack {
         runtimeRole: props.runtime.runtimeRole,
         stepRunner: props.runtime.stepRunner,
         waiter: props.runtime.waiter,
+        workflowTrigger: props.runtime.workflowTrigger,
+        apiTriggers: props.runtime.apiTriggers,
         historyRetentionDays: settings.tier.historyRetentionDays,
       });
       this.functions.push(f);

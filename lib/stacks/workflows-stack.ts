@@ -15,7 +15,7 @@ import type { ServicesNetwork } from '../constructs/services-network.ts';
 import { StewardBus } from '../constructs/steward-bus.ts';
 import { StewardFunction } from '../constructs/steward-function.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
-import { WorkflowTriggers } from '../constructs/workflow-triggers.ts';
+import { ApiWorkflowTriggers, WorkflowTriggers } from '../constructs/workflow-triggers.ts';
 import { functionSpec } from '../core/functions.ts';
 import type { DeployedWorkflow } from './inputs.ts';
 import type { StewardSettings } from './settings.ts';
@@ -27,6 +27,8 @@ export interface WorkflowRuntime {
   readonly workflowTrigger: lambda.IFunction;
   readonly bus: events.IEventBus;
   readonly runtimeRole: iam.IRole;
+  /** Role and dead-letter queues of the triggers of API-created workflows. */
+  readonly apiTriggers: ApiWorkflowTriggers;
 }
 
 /** Properties of a {@link WorkflowsStack}. */
@@ -96,6 +98,11 @@ export class WorkflowsStack extends Stack {
       stepRunner: stepRunner.function,
       waiter: waiter.function,
     });
+    const apiTriggers = new ApiWorkflowTriggers(this, 'ApiTriggers', {
+      target: trigger.function,
+      busName: settings.deployment,
+      deploymentPrefix: settings.stateMachinePrefix,
+    });
     const targets = {
       registry,
       history,
@@ -110,6 +117,7 @@ export class WorkflowsStack extends Stack {
       workflowTrigger: trigger.function,
       bus: bus.bus,
       runtimeRole: runtimeRole.role,
+      apiTriggers,
     };
   }
 
