@@ -198,7 +198,7 @@ function grant(
       const target = need(t.workflowTrigger, access, 'the workflow-trigger function');
       const triggers = need(t.apiTriggers, access, 'the API triggers (scheduler role, dead-letter queues)');
       add(
-        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
         [
           stack.formatArn({
             service: 'scheduler',
@@ -212,7 +212,7 @@ function grant(
         StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
       });
       add(
-        ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:DeleteRule', 'events:DescribeRule'],
+        ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:DeleteRule'],
         [
           stack.formatArn({
             service: 'events',

@@ -402,7 +402,6 @@ describe('runtime role', () => {
       'scheduler:CreateSchedule',
       'scheduler:UpdateSchedule',
       'scheduler:DeleteSchedule',
-      'scheduler:GetSchedule',
     ]);
     expect(JSON.stringify(schedules!['Resource'])).toMatch(/:schedule\/default\/steward-dev-api-trigger-\*"/);
     expect(of('events')).toHaveLength(1);
@@ -411,7 +410,6 @@ describe('runtime role', () => {
       'events:PutTargets',
       'events:RemoveTargets',
       'events:DeleteRule',
-      'events:DescribeRule',
     ]);
     expect(JSON.stringify(rules!['Resource'])).toMatch(/:rule\/steward-dev\/steward-dev-api-trigger-\*"/);
   });
