@@ -8,6 +8,7 @@ import { publish } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { logger } from '../shared/powertools.ts';
+import { recordAudit } from '../shared/repositories/audit.ts';
 import {
   type EventQuery,
   getEvent,
@@ -74,6 +75,12 @@ export async function processEvent(req: ApiRequest): Promise<ApiResult> {
     }
     await markPublished(event.id, new Date());
   }
+  await recordAudit(req.caller, 'event.process', `event/${event.id}`, {
+    type: event.type,
+    source: event.source,
+    matched,
+    duplicate: !put.created,
+  });
   return { body: { event_id: event.id, matched, duplicate: !put.created } };
 }
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
 import { type AlertRecord, getAlert, listAlerts, saveAlert } from '../shared/repositories/alerts.ts';
+import { recordAudit } from '../shared/repositories/audit.ts';
 
 export async function listAlertsOp(req: ApiRequest): Promise<ApiResult> {
   const page = await listAlerts({
@@ -25,6 +26,7 @@ export async function acknowledgeAlert(req: ApiRequest): Promise<ApiResult> {
     });
   const saved = await saveAlert(next, current);
   if (!saved) throw new ConflictError('The alert changed meanwhile: read it again and retry');
+  await recordAudit(req.caller, 'alert.acknowledge', `alert/${id}`, { key: current.key });
   return { body: view(saved) };
 }
 

@@ -14,6 +14,7 @@ import { publish, stewardEvent } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { currentOutboundPolicy } from '../shared/outbound.ts';
 import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/pagination.ts';
+import { recordAudit } from '../shared/repositories/audit.ts';
 import { checkRecordsOf, getCheckRecords, recentResults, servicePartition } from '../shared/repositories/health.ts';
 import {
   getRestartState,
@@ -57,6 +58,7 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
   try {
     const { record, revived } = await registerManagedService(checked.spec, 'api');
     if (revived) await resetRestartBudget(record.id);
+    await recordAudit(req.caller, 'service.register', `service/${record.id}`, { name: record.name });
     await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
     return { body: serviceView(record), headers: { location: `/services/${record.id}` } };
   } catch (error) {
@@ -159,6 +161,11 @@ export async function updateService(req: ApiRequest): Promise<ApiResult> {
       ]);
     }
   }
+  await recordAudit(req.caller, 'service.update', `service/${record.id}`, {
+    fields: Object.keys(fields),
+    ...(lifecycle ? { lifecycle } : {}),
+    ...(reset_restarts ? { reset_restarts } : {}),
+  });
   if (lifecycle && lifecycle !== record.status && (lifecycle === 'maintenance' || record.status === 'maintenance')) {
     const type = lifecycle === 'maintenance' ? 'service.maintenance_started' : 'service.maintenance_ended';
     await publish([stewardEvent(type, { service_id: record.id, name: record.name, by: req.caller })]);
@@ -183,6 +190,7 @@ export async function deregisterService(req: ApiRequest): Promise<ApiResult> {
     if (error instanceof StaleServiceError) throw new ConflictError('The service changed meanwhile: retry');
     throw error;
   }
+  await recordAudit(req.caller, 'service.retire', `service/${record.id}`, { name: record.name });
   await publish([stewardEvent('service.retired', { service_id: record.id, name: record.name, by: req.caller })]);
   return { body: serviceView(next) };
 }

@@ -24,6 +24,7 @@ import {
   type WorkflowRecord,
 } from '../shared/repositories/workflows.ts';
 import { deployStateMachine } from '../shared/state-machines.ts';
+import { removeTriggers, syncTriggers } from '../shared/workflow-triggers.ts';
 import { workflowIdParam, workflowView } from './view.ts';
 
 const PREFIX = requireEnv(ENV.stateMachinePrefix);
@@ -45,7 +46,10 @@ export function compileOrThrow(doc: WorkflowDocument): CompileResult {
   return compileWorkflow(checked.workflow);
 }
 
-/** POST /workflows: validates, compiles, creates the state machine (version 1 + alias `live`), stores it. */
+/**
+ * POST /workflows: validates, compiles, creates the state machine (version 1 + alias `live`) and the triggers
+ * (schedules, bus rules), stores it.
+ */
 export async function createWorkflow(request: ApiRequest): Promise<ApiResult> {
   const doc = request.body as WorkflowDocument;
   const { asl, report } = compileOrThrow(doc);
@@ -55,6 +59,7 @@ export async function createWorkflow(request: ApiRequest): Promise<ApiResult> {
   }
   const label = doc.version ?? '1';
   let record: WorkflowRecord;
+  const triggers = doc.triggers ?? [];
   try {
     const deployed = await deployStateMachine({
       name: stateMachineName(PREFIX, doc.name, id),
@@ -79,10 +84,13 @@ export async function createWorkflow(request: ApiRequest): Promise<ApiResult> {
       updated_at: now,
       seq: 1,
     };
+    await syncTriggers(id, triggers);
     await lockLabel(id, label, 1);
     await putVersion(versionOf(record, request.caller));
     if (!(await createWorkflowRecord(record))) throw new Error(`Workflow id ${id} collided`);
   } catch (error) {
+    // Triggers of a workflow that was not stored would start nothing but refusals.
+    await removeTriggers(id, triggers).catch(() => undefined);
     await releaseName(doc.name, id);
     throw error;
   }
@@ -178,7 +186,12 @@ async function newVersion(request: ApiRequest, lockRequired: boolean): Promise<W
     updated_at: new Date().toISOString(),
     seq: current.seq + 1,
   };
+  // Triggers follow the live version; a version that loses the race gives them back to the one that won.
+  const previousTriggers = current.definition.triggers ?? [];
+  await syncTriggers(current.id, doc.triggers ?? [], previousTriggers);
   if (!(await replaceWorkflowRecord(next, current.seq))) {
+    const winner = await getWorkflow(current.id);
+    if (winner) await syncTriggers(current.id, winner.definition.triggers ?? [], doc.triggers ?? []);
     throw new ConflictError('the workflow changed while this version was being created: read it again and retry');
   }
   await putVersion(versionOf(next, request.caller));

@@ -12,6 +12,7 @@ import {
   type WorkflowRecord,
 } from '../shared/repositories/workflows.ts';
 import { deleteStateMachine } from '../shared/state-machines.ts';
+import { removeTriggers } from '../shared/workflow-triggers.ts';
 import { loadEditable } from './define.ts';
 import { stepId, versionView, workflowIdParam, workflowView } from './view.ts';
 
@@ -115,6 +116,7 @@ export async function deleteWorkflow(request: ApiRequest): Promise<ApiResult> {
   if (!(await deleteWorkflowRecord(record))) {
     throw new ConflictError('the workflow changed while being deleted: read it again and retry');
   }
+  await removeTriggers(record.id, record.definition.triggers ?? []);
   await deleteStateMachine(record.state_machine_arn, record.alias_arn);
   await recordAudit(request.caller, 'workflow.delete', `workflow/${record.id}`, { name: record.name, force });
   return { status: 204 };

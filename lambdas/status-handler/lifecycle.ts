@@ -9,9 +9,11 @@ import {
   claimOnce,
   type ExecutionRecord,
   getExecution,
+  type ParentRef,
   type Patch,
   transitionExecution,
 } from '../shared/repositories/executions.ts';
+import { finishStep } from '../shared/repositories/steps.ts';
 import { freeSlot } from '../shared/start-execution.ts';
 
 /**
@@ -128,6 +130,34 @@ async function announceStart(record: ExecutionRecord): Promise<void> {
   await publish([workflowEvent('workflow.started', record, { initiated_by: record.parent?.execution_id ?? 'api' })]);
 }
 
+/**
+ * Closes the parent's `sub_workflow` step record with the child's outcome, before the parent is told (so its steps
+ * agree with it the moment it moves on). A record already closed, or re-opened by a later attempt, is left alone.
+ */
+async function closeParentStep(record: ExecutionRecord, parent: ParentRef): Promise<void> {
+  if (!parent.step_key || parent.attempt === undefined) return;
+  const completed = record.status === 'completed';
+  await finishStep({
+    executionId: parent.execution_id,
+    stepKey: parent.step_key,
+    attempt: parent.attempt,
+    status: completed ? 'completed' : 'failed',
+    ...(completed
+      ? { output: { execution_id: record.execution_id, result: record.result ?? null } }
+      : {
+          error: {
+            error:
+              record.status === 'cancelled'
+                ? 'Steward.Cancelled'
+                : (record.error_details?.error ?? 'Steward.SubWorkflowFailed'),
+            cause: `Sub-workflow ${record.execution_id} ${record.status}`,
+            execution_id: record.execution_id,
+          },
+        }),
+    now: new Date(),
+  });
+}
+
 const tokenGone = (error: unknown): boolean =>
   ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((error as Error)?.name);
 
@@ -147,6 +177,7 @@ export async function afterEnd(record: ExecutionRecord, options: { publishEvent?
     ]);
   }
   if (record.parent) {
+    await closeParentStep(record, record.parent);
     try {
       if (record.status === 'completed') {
         await sfn.send(

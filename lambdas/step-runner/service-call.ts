@@ -76,7 +76,8 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   // The last attempt: the retry layer will not try again, because attempts are spent or the error is not retryable.
   const last = attempt >= input.max_attempts || !RETRYABLE_ERRORS.includes(error.name);
   const details = { error: error.name, cause: error.message, attempt, last_attempt: last };
-  const continues = last && input.notify?.continue === true;
+  // One status everywhere: the step record, the event and $.steps all say failed_continued when the run goes on.
+  const continues = last && (input.notify?.continue === true || input.continue_on_failure === true);
   await finishStep({
     executionId: input.execution_id,
     stepKey: key,
@@ -85,7 +86,10 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
     error: details,
     now: new Date(),
   });
-  await publishStepEvent('workflow.step_failed', ref, details);
+  await publishStepEvent('workflow.step_failed', ref, {
+    ...details,
+    status: continues ? 'failed_continued' : 'failed',
+  });
   if (last && input.notify) {
     await notifyFailure(input, input.notify, { Error: error.name, Cause: error.message });
   }

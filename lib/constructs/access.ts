@@ -5,9 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ENV } from '../core/env.ts';
 import type { Access } from '../core/functions.ts';
 import { HISTORY_TABLE, REGISTRY_TABLE, type TableDefinition } from '../core/tables.ts';
+import { apiTriggerPrefix } from '../core/workflow/triggers.ts';
 
 /** What the grants of {@link grantAccess} point at. Each access names the targets it needs. */
 export interface AccessTargets {
@@ -23,6 +25,16 @@ export interface AccessTargets {
   readonly waiter?: lambda.IFunction;
   /** Log group of Express state machines: `sfn:manage` configures API-created Express machines to log there. */
   readonly expressLogGroup?: logs.ILogGroup;
+  /** The workflow-trigger function: `triggers:manage` points schedules and rules at it. */
+  readonly workflowTrigger?: lambda.IFunction;
+  /** Role and dead-letter queues of API-created triggers (the only role `triggers:manage` may pass). */
+  readonly apiTriggers?: {
+    readonly schedulerRole: iam.IRole;
+    readonly scheduleDeadLetterQueue: sqs.IQueue;
+    readonly ruleDeadLetterQueue: sqs.IQueue;
+    /** Steward's bus by its literal name (rule ARNs in the policy stay literal, not cross-stack imports). */
+    readonly busName: string;
+  };
   /**
    * ECS clusters of the managed services, by literal name (so the ARNs in policies are literal, not exports).
    * Empty: no managed services, ECS grants are omitted.
@@ -183,6 +195,52 @@ function grant(
         [ENV.stepRunnerArn]: stepRunner.functionArn,
         [ENV.waiterArn]: waiter.functionArn,
         [ENV.expressLogGroupArn]: need(t.expressLogGroup, access, 'the Express log group').logGroupArn,
+      };
+    }
+    case 'triggers:manage': {
+      const prefix = apiTriggerPrefix(need(t.stateMachinePrefix, access, 'the state machine prefix'));
+      const target = need(t.workflowTrigger, access, 'the workflow-trigger function');
+      const triggers = need(t.apiTriggers, access, 'the API triggers (scheduler role, dead-letter queues)');
+      add(
+        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        [
+          stack.formatArn({
+            service: 'scheduler',
+            resource: 'schedule',
+            resourceName: `default/${prefix}*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      );
+      add(['iam:PassRole'], [triggers.schedulerRole.roleArn], {
+        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
+      add(
+        ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets', 'events:DeleteRule'],
+        [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: `${triggers.busName}/${prefix}*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      );
+      acks.push({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/${prefix}*]`,
+        reason: `Scoped to the prefix '${prefix}': schedules of workflows created over the API get names only known at run time.`,
+      });
+      acks.push({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${triggers.busName}/${prefix}*]`,
+        reason: `Scoped to the prefix '${prefix}' on Steward's bus: rules of workflows created over the API get names only known at run time.`,
+      });
+      return {
+        [ENV.eventBus]: triggers.busName,
+        [ENV.stateMachinePrefix]: t.stateMachinePrefix!,
+        [ENV.workflowTriggerArn]: target.functionArn,
+        [ENV.triggerSchedulerRoleArn]: triggers.schedulerRole.roleArn,
+        [ENV.triggerScheduleDlqArn]: triggers.scheduleDeadLetterQueue.queueArn,
+        [ENV.triggerRuleDlqArn]: triggers.ruleDeadLetterQueue.queueArn,
       };
     }
     case 'sfn:execute': {

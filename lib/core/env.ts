@@ -15,6 +15,13 @@ export const ENV = {
   /** Log group every Express state machine logs to (their status comes from those logs). */
   expressLogGroupArn: 'EXPRESS_LOG_GROUP_ARN',
   alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** The workflow-trigger function: what the triggers of API-created workflows invoke. */
+  workflowTriggerArn: 'WORKFLOW_TRIGGER_ARN',
+  /** Role EventBridge Scheduler assumes to invoke the workflow-trigger function for API-created schedules. */
+  triggerSchedulerRoleArn: 'TRIGGER_SCHEDULER_ROLE_ARN',
+  /** Dead-letter queues of the schedules and of the rule targets of API-created triggers. */
+  triggerScheduleDlqArn: 'TRIGGER_SCHEDULE_DLQ_ARN',
+  triggerRuleDlqArn: 'TRIGGER_RULE_DLQ_ARN',
   /** Comma-separated ECS cluster ARNs the supervision handlers may act on. */
   ecsClusters: 'ECS_CLUSTER_ARNS',
   /** Comma-separated Cloud Map namespace ids the discovery handler scans. */

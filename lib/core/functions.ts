@@ -13,6 +13,11 @@ export type Access =
   | 'bus:put'
   /** Create/update/delete/publish state machines under the deployment prefix, iam:PassRole of the runtime role. */
   | 'sfn:manage'
+  /**
+   * Create/update/delete the EventBridge Scheduler schedules and bus rules of API-created workflows (names under the
+   * deployment prefix), iam:PassRole of the trigger scheduler role to EventBridge Scheduler.
+   */
+  | 'triggers:manage'
   /** Start/stop/describe/redrive executions of the deployment's state machines. */
   | 'sfn:execute'
   /** SendTaskSuccess/Failure/Heartbeat. */
@@ -67,7 +72,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       'REST: workflow definitions, versions, validation; creates the state machines of API-defined workflows',
     memoryMb: 512,
     timeoutSeconds: 29,
-    access: ['registry:read', 'registry:write', 'history:read', 'history:write', 'sfn:manage'],
+    access: ['registry:read', 'registry:write', 'history:read', 'history:write', 'sfn:manage', 'triggers:manage'],
     triggers: ['api'],
   }),
   fn({

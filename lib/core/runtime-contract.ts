@@ -104,6 +104,11 @@ export interface ServiceCallInput extends RunRef {
   max_attempts: number;
   /** When set, the runner calls this target on the last failed attempt (the seed's `notify`). */
   notify?: ServiceRequest & { continue: boolean };
+  /**
+   * The step's error handler is `continue`: on the last failed attempt the runner records the step
+   * `failed_continued` and returns that status instead of throwing, as `notify` with `continue: true` does.
+   */
+  continue_on_failure?: true;
   /** The step that undoes this one; recorded with the step so a later compensation can run it. */
   compensation?: ServiceRequest;
   /**

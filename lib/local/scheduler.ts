@@ -22,6 +22,33 @@ export function parseSchedule(expression: string, timezone = 'UTC'): (after: Dat
   return (after) => schedule.next(after);
 }
 
+/** What EventBridge Scheduler knows about one invocation of a schedule's target. */
+export interface ScheduleInvocation {
+  scheduleArn: string;
+  /** The occurrence's time (EventBridge Scheduler's scheduled time, whole seconds). */
+  scheduledTime: Date;
+  /** Unique per attempted invocation. */
+  executionId: string;
+  /** 1 for the first attempt of an occurrence. */
+  attemptNumber: number;
+}
+
+/**
+ * Replaces the context attributes EventBridge Scheduler substitutes in a target's input
+ * (`<aws.scheduler.schedule-arn>`, `<aws.scheduler.scheduled-time>`, `<aws.scheduler.execution-id>`,
+ * `<aws.scheduler.attempt-number>`) with this invocation's values. Like the real service it works on the input's
+ * text, before the target parses it; none of the values holds a character JSON would need escaped.
+ */
+export function withContextAttributes(input: string, invocation: ScheduleInvocation): string {
+  const values: Record<string, string> = {
+    'schedule-arn': invocation.scheduleArn,
+    'scheduled-time': invocation.scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'execution-id': invocation.executionId,
+    'attempt-number': String(invocation.attemptNumber),
+  };
+  return input.replace(/<aws\.scheduler\.([a-z-]+)>/g, (whole, name: string) => values[name] ?? whole);
+}
+
 /** Runs schedules on a (possibly accelerated) clock. */
 export class LocalScheduler {
   private readonly handles = new Set<ScheduleHandle>();

@@ -10,6 +10,7 @@ import { LogSubscriptions } from './cloudwatch/subscriptions.ts';
 import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { SchedulerService } from './scheduler-service.ts';
 import { SnsService } from './sns/index.ts';
 import { SqsService } from './sqs/index.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
@@ -40,6 +41,8 @@ export interface AttachedServices {
   sqs: SqsService;
   cloudWatch: CloudWatchService;
   scheduler: LocalScheduler;
+  /** EventBridge Scheduler: the templates' schedules and those created through its API. */
+  schedules: SchedulerService;
   metrics(): MetricSeries[];
   recentEvents(limit: number): unknown[];
   stop(): Promise<void>;
@@ -104,8 +107,8 @@ export async function loadStateMachines(sfn: StepFunctionsService, wiring: Local
  * Schedule input with local-mode overrides: at speed N the prober's rounds (ten seconds apart within a one-minute
  * tick) run N times closer together too, so probing keeps pace with the faster clock.
  */
-export function scheduleInput(input: string | undefined, speed: number): unknown {
-  const parsed = input === undefined ? {} : (JSON.parse(input) as Record<string, unknown>);
+export function scheduleInput(input: unknown, speed: number): unknown {
+  const parsed = input as Record<string, unknown>;
   if (
     speed > 1 &&
     typeof parsed === 'object' &&
@@ -247,17 +250,23 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       })),
     });
   }
+  const schedules = new SchedulerService({
+    scheduler,
+    invokeLambda: (arn, payload) => runner.invoke(arn, payload, { async: true }),
+    adjustInput: (input) => scheduleInput(input, speed),
+    onFailure: (name, error) => log(`steward local: schedule ${name} could not invoke its target: ${error}`),
+  });
   for (const schedule of wiring.schedules) {
-    if (!schedule.enabled) continue;
-    const input = scheduleInput(schedule.target.input, speed);
-    scheduler.add(
-      schedule.name,
-      schedule.expression,
-      input,
-      (payload) => {
-        void runner.invoke(schedule.target.arn, payload, { async: true }).catch(() => undefined);
+    schedules.put(
+      {
+        Name: schedule.name,
+        ScheduleExpression: schedule.expression,
+        ScheduleExpressionTimezone: schedule.timezone,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: schedule.enabled ? 'ENABLED' : 'DISABLED',
+        Target: { Arn: schedule.target.arn, RoleArn: schedule.target.roleArn, Input: schedule.target.input },
       },
-      schedule.timezone,
+      false,
     );
   }
   options.services.stepFunctions = stepFunctions.operations();
@@ -267,6 +276,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.sqs = sqs.operations();
   options.services.cloudWatch = cloudWatch.operations();
   const sfnService = stepFunctions;
+  options.services.scheduler = schedules.operations();
   await loadStateMachines(stepFunctions, wiring);
   try {
     if (options.startContainers) await checkPortsFree(wiring);
@@ -286,6 +296,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     sqs,
     cloudWatch,
     scheduler,
+    schedules,
     metrics: () => cloudWatch.metrics(),
     recentEvents: (limit) =>
       eventBridge

@@ -91,7 +91,7 @@ export interface LocalSchedule {
   /** IANA time zone of the expression (`ScheduleExpressionTimezone`). */
   timezone: string;
   enabled: boolean;
-  target: { arn: string; input?: string };
+  target: { arn: string; roleArn: string; input?: string };
 }
 
 export interface LocalTopic {
@@ -254,14 +254,18 @@ export function deriveWiring(
 
   const schedules: LocalSchedule[] = ofType('AWS::Scheduler::Schedule').map((f) => {
     const p = props(f);
-    const target = p.Target as { Arn: string; Input?: unknown };
+    const target = p.Target as { Arn: string; RoleArn?: unknown; Input?: unknown };
     return {
       logicalId: f.logicalId,
       name: cfn.ref(f.stackName, f.logicalId),
       expression: String(p.ScheduleExpression),
       timezone: p.ScheduleExpressionTimezone === undefined ? 'UTC' : String(p.ScheduleExpressionTimezone),
       enabled: p.State === undefined || p.State === 'ENABLED',
-      target: { arn: String(target.Arn), input: target.Input === undefined ? undefined : String(target.Input) },
+      target: {
+        arn: String(target.Arn),
+        roleArn: String(target.RoleArn ?? ''),
+        input: target.Input === undefined ? undefined : String(target.Input),
+      },
     };
   });
 

@@ -56,6 +56,8 @@ export class ApiStack extends Stack {
         stepRunner: props.runtime.stepRunner,
         waiter: props.runtime.waiter,
         expressLogGroup: props.runtime.expressLogs.logGroup,
+        workflowTrigger: props.runtime.workflowTrigger,
+        apiTriggers: props.runtime.apiTriggers,
         historyRetentionDays: settings.tier.historyRetentionDays,
       });
       this.functions.push(f);

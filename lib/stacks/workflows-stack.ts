@@ -16,7 +16,7 @@ import type { ServicesNetwork } from '../constructs/services-network.ts';
 import { StewardBus } from '../constructs/steward-bus.ts';
 import { StewardFunction } from '../constructs/steward-function.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
-import { WorkflowTriggers } from '../constructs/workflow-triggers.ts';
+import { ApiWorkflowTriggers, WorkflowTriggers } from '../constructs/workflow-triggers.ts';
 import { functionSpec } from '../core/functions.ts';
 import type { DeployedWorkflow } from './inputs.ts';
 import type { StewardSettings } from './settings.ts';
@@ -30,6 +30,8 @@ export interface WorkflowRuntime {
   readonly runtimeRole: iam.IRole;
   /** Where Express state machines log; subscribed by the status handler. */
   readonly expressLogs: ExpressExecutionLogs;
+  /** Role and dead-letter queues of the triggers of API-created workflows. */
+  readonly apiTriggers: ApiWorkflowTriggers;
 }
 
 /** Properties of a {@link WorkflowsStack}. */
@@ -104,6 +106,11 @@ export class WorkflowsStack extends Stack {
       statusHandler: status.function,
       tier,
     });
+    const apiTriggers = new ApiWorkflowTriggers(this, 'ApiTriggers', {
+      target: trigger.function,
+      busName: settings.deployment,
+      deploymentPrefix: settings.stateMachinePrefix,
+    });
     const targets = {
       registry,
       history,
@@ -119,6 +126,7 @@ export class WorkflowsStack extends Stack {
       bus: bus.bus,
       runtimeRole: runtimeRole.role,
       expressLogs,
+      apiTriggers,
     };
   }
 

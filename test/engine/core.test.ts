@@ -87,6 +87,17 @@ describe('templates', () => {
     expect(() => resolveEndpoint('/x/{nothing}', scope)).toThrow(TemplateError);
   });
 
+  it('inside a map, the item wins over the context and step outputs', () => {
+    const inMap = {
+      context: { sku: 'from-context', order_id: 'o1' },
+      steps: { prep: { output: { sku: 'from-step' } } },
+      item: { sku: 'a 1' },
+    };
+
+    expect(resolveEndpoint('/orders/{order_id}/lines/{sku}', inMap)).toBe('/orders/o1/lines/a%201');
+    expect(resolveEndpoint('/lines/{sku}', { ...inMap, item: { quantity: 2 } })).toBe('/lines/from-context');
+  });
+
   it('keeps the type of whole-value templates and interpolates the rest', () => {
     expect(
       resolveValue({ n: '${context.n}', s: 'n=${context.n}', l: '${steps.prep.output.list}', i: '${item.sku}' }, scope),

@@ -206,6 +206,29 @@ describe('step runner: service_call', () => {
     expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({ status: 'failed_continued' });
   });
 
+  it('with a continue handler: records, publishes and returns failed_continued on the last attempt', async () => {
+    const input = await arrange({ max_attempts: 1, continue_on_failure: true });
+    server.respond(() => ({ status: 503 }));
+
+    const out = await run(input);
+
+    expect(out).toMatchObject({ status: 'failed_continued', output: { error: 'Steward.Http5xx' } });
+    expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({ status: 'failed_continued' });
+    const failed = bus
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .find((e) => e.DetailType === 'workflow.step_failed');
+    expect(JSON.parse(failed!.Detail!).data).toMatchObject({ status: 'failed_continued', error: 'Steward.Http5xx' });
+  });
+
+  it('with a continue handler, an attempt that is not the last still fails (the retry layer tries again)', async () => {
+    const input = await arrange({ max_attempts: 2, continue_on_failure: true });
+    server.respond(() => ({ status: 503 }));
+
+    await expect(run(input)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({ status: 'failed' });
+  });
+
   it('truncates an output over 64 KiB with a marker', async () => {
     const input = await arrange();
     server.respond(() => ({ status: 200, body: { blob: 'x'.repeat(100_000) } }));

@@ -43,6 +43,16 @@ const ALLOWED: Array<{ actions: RegExp; resource: RegExp; why: string }> = [
     why: 'the deployment prefix: API-created state machines and executions are named at run time',
   },
   {
+    actions: /^scheduler:(Create|Update|Delete)Schedule$/,
+    resource: /:schedule\/default\/steward-[a-z]+-api-trigger-\*"/,
+    why: 'schedules of API-created workflows are named at run time, under the deployment prefix',
+  },
+  {
+    actions: /^events:(PutRule|PutTargets|RemoveTargets|DeleteRule)$/,
+    resource: /:rule\/steward-[a-z]+\/steward-[a-z]+-api-trigger-\*"/,
+    why: "rules of API-created workflows are named at run time, under the deployment prefix on Steward's bus",
+  },
+  {
     actions: /^ecs:(UpdateService|StopTask|DescribeServices|DescribeTasks)$/,
     resource: /:(service|task)\/steward-[a-z]+\/\*"/,
     why: "Steward's own cluster: task ids are assigned at run time",

@@ -390,16 +390,64 @@ describe('readiness', () => {
 });
 
 describe('runtime role', () => {
-  it('lets api-workflows pass only the runtime role, to Step Functions', () => {
+  const passRoles = () => {
     const policies = resourcesOf(dev, 'AWS::IAM::Policy').filter((p) =>
       JSON.stringify(p.Properties).includes('iam:PassRole'),
     );
     expect(policies).toHaveLength(1);
-    const stmt = (policies[0]!.Properties['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement.find(
-      (x) => x['Action'] === 'iam:PassRole',
-    )!;
-    expect(stmt['Condition']).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
-    expect(JSON.stringify(stmt['Resource'])).toContain('RuntimeRole');
+    expect(policies[0]!.id).toMatch(/^ApiWorkflows/);
+    const statements = (policies[0]!.Properties['PolicyDocument'] as { Statement: Record<string, unknown>[] })
+      .Statement;
+    return { statements, passes: statements.filter((x) => x['Action'] === 'iam:PassRole') };
+  };
+
+  it('lets api-workflows pass only the runtime role to Step Functions and the trigger scheduler role to Scheduler', () => {
+    const { passes } = passRoles();
+
+    expect(passes).toHaveLength(2);
+    const toStates = passes.find((p) => JSON.stringify(p['Condition']).includes('states.amazonaws.com'))!;
+    const toScheduler = passes.find((p) => JSON.stringify(p['Condition']).includes('scheduler.amazonaws.com'))!;
+    expect(toStates['Condition']).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
+    expect(JSON.stringify(toStates['Resource'])).toContain('RuntimeRole');
+    expect(toScheduler['Condition']).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(JSON.stringify(toScheduler['Resource'])).toContain('ApiTriggersSchedulesRole');
+  });
+
+  it('lets api-workflows manage only the schedules and bus rules under its trigger prefix', () => {
+    const { statements } = passRoles();
+    const of = (service: string) =>
+      statements.filter((st) => [st['Action']].flat().some((a) => String(a).startsWith(`${service}:`)));
+
+    const [schedules] = of('scheduler');
+    const [rules] = of('events');
+    expect(of('scheduler')).toHaveLength(1);
+    expect(schedules!['Action']).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:UpdateSchedule',
+      'scheduler:DeleteSchedule',
+    ]);
+    expect(JSON.stringify(schedules!['Resource'])).toMatch(/:schedule\/default\/steward-dev-api-trigger-\*"/);
+    expect(of('events')).toHaveLength(1);
+    expect(rules!['Action']).toEqual([
+      'events:PutRule',
+      'events:PutTargets',
+      'events:RemoveTargets',
+      'events:DeleteRule',
+    ]);
+    expect(JSON.stringify(rules!['Resource'])).toMatch(/:rule\/steward-dev\/steward-dev-api-trigger-\*"/);
+  });
+
+  it('lets EventBridge invoke the trigger function only for rules under the API trigger prefix', () => {
+    const permissions = resourcesOf(dev, 'AWS::Lambda::Permission').filter(
+      (p) =>
+        p.Properties['Principal'] === 'events.amazonaws.com' && JSON.stringify(p.Properties).includes('api-trigger'),
+    );
+
+    expect(permissions).toHaveLength(1);
+    expect(JSON.stringify(permissions[0]!.Properties['FunctionName'])).toContain('WorkflowTrigger');
+    expect(JSON.stringify(permissions[0]!.Properties['SourceArn'])).toMatch(
+      /:rule\/steward-dev\/steward-dev-api-trigger-\*"/,
+    );
   });
 
   it('lets API-created state machines invoke only the step runner and the waiter, and nothing of Step Functions', () => {

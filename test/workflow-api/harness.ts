@@ -33,6 +33,10 @@ export function setHandlerEnv(): void {
   process.env[ENV.expressLogGroupArn] =
     `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/vendedlogs/states/steward-test-express:*`;
   process.env[ENV.eventBus] = 'steward-test-bus';
+  process.env[ENV.workflowTriggerArn] = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:workflow-trigger`;
+  process.env[ENV.triggerSchedulerRoleArn] = `arn:aws:iam::${ACCOUNT}:role/steward-trigger-scheduler`;
+  process.env[ENV.triggerScheduleDlqArn] = `arn:aws:sqs:us-east-1:${ACCOUNT}:steward-trigger-schedules-dlq`;
+  process.env[ENV.triggerRuleDlqArn] = `arn:aws:sqs:us-east-1:${ACCOUNT}:steward-trigger-rules-dlq`;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 }

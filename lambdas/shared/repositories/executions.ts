@@ -24,6 +24,9 @@ export interface ParentRef {
   execution_id: string;
   step: string;
   task_token: string;
+  /** The parent's step record (`<step>` or `<step>@<item hash>` inside a map) and its attempt, closed at the end. */
+  step_key?: string;
+  attempt?: number;
 }
 
 /** An execution record as stored. */

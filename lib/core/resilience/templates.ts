@@ -2,8 +2,8 @@
  * Resolution of the templates in service requests at run time (the step runner's side; the compiler validates the
  * same syntax in lib/core/workflow/templates.ts and turns whole-value templates into JSONPath).
  *
- * - Endpoints: `{name}` placeholders are filled from the context, then from the outputs of earlier steps (in the
- *   order they appear in `steps`), URL-encoded. `${…}` templates in an endpoint are resolved as in bodies.
+ * - Endpoints: `{name}` placeholders are filled from the map item (inside a `map`), then the context, then the
+ *   outputs of earlier steps (in the order they appear in `steps`), URL-encoded. `${…}` templates in an endpoint are resolved as in bodies.
  * - Bodies: a string that is exactly `${context.x}` / `${steps.s.output.y}` / `${steps.s.status}` / `${item.z}` is
  *   replaced by the value (any JSON type); templates inside a longer string are replaced by their text.
  * An unresolvable reference is an error naming it: sending a request with a hole in it would do the wrong thing
@@ -69,8 +69,15 @@ export function resolveValue(value: unknown, scope: TemplateScope): unknown {
   return value;
 }
 
-/** The value of an endpoint placeholder: the context first, then earlier step outputs. */
+/**
+ * The value of an endpoint placeholder: inside a `map` the item first (it is what the iteration is about: `{sku}` of
+ * each line, not a `sku` the run's context happens to hold), then the context, then earlier step outputs.
+ */
 export function placeholderValue(name: string, scope: TemplateScope): unknown {
+  if (scope.item !== null && typeof scope.item === 'object' && Object.hasOwn(scope.item, name)) {
+    const v = (scope.item as Record<string, unknown>)[name];
+    if (v !== undefined) return v;
+  }
   if (Object.hasOwn(scope.context, name) && scope.context[name] !== undefined) return scope.context[name];
   for (const result of Object.values(scope.steps)) {
     const output = result?.output;
@@ -78,9 +85,6 @@ export function placeholderValue(name: string, scope: TemplateScope): unknown {
       const v = (output as Record<string, unknown>)[name];
       if (v !== undefined) return v;
     }
-  }
-  if (scope.item !== null && typeof scope.item === 'object' && Object.hasOwn(scope.item, name)) {
-    return (scope.item as Record<string, unknown>)[name];
   }
   return undefined;
 }
@@ -93,7 +97,9 @@ export function resolveEndpoint(endpoint: string, scope: TemplateScope): string 
   return withTemplates.replace(PLACEHOLDER, (_, name: string) => {
     const value = placeholderValue(name, scope);
     if (value === undefined || value === null) {
-      throw new TemplateError(`endpoint placeholder {${name}} is in neither the context nor an earlier step's output`);
+      throw new TemplateError(
+        `endpoint placeholder {${name}} is in neither the map item, the context nor an earlier step's output`,
+      );
     }
     return encodeURIComponent(asText(value));
   });

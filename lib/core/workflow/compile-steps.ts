@@ -158,6 +158,7 @@ function taskBody(
           request: request(step, timeoutMs),
           max_attempts: step.retry_policy?.max_attempts ?? 1,
           ...(notify ? { notify } : {}),
+          ...(handler?.action === 'continue' ? { continue_on_failure: true } : {}),
           ...(c ? { compensation: request(c, c.timeout ?? DEFAULT_CALL_TIMEOUT_MS) } : {}),
         },
       },

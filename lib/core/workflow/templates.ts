@@ -4,7 +4,8 @@
  * - `${context.a.b}`, `${steps.<name>.output.x}`, `${steps.<name>.status}`, `${item.x}`: values from the run's
  *   document (`$.context`, `$.steps`, `$.item`). Whole-value templates become JSONPath in the ASL; templates inside
  *   longer strings (request bodies, endpoints) are resolved by the step runner from `context` / `steps` / `item`.
- * - `{task_id}` in an endpoint: filled by the step runner from the context, then from step outputs.
+ * - `{task_id}` in an endpoint: filled by the step runner from the map item (inside a `map`), then the context, then
+ *   step outputs.
  */
 
 /** A parsed `${…}` reference. */

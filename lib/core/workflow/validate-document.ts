@@ -1,6 +1,7 @@
 /**
  * Whole-document checks: step names, error handlers, triggers, concurrency, timeouts and the execution type.
  */
+import { validatePattern } from '../events/pattern.ts';
 import { parseScheduleExpression } from '../schedule.ts';
 import type { Problem } from './errors.ts';
 import { allSteps, stepNameProblems } from './names.ts';
@@ -169,9 +170,13 @@ function checkTriggers(triggers: Trigger[], ctx: CheckContext): void {
         message: 'an event pattern needs at least one field, e.g. {"detail-type": ["order.created"]}',
       });
     }
-    for (const bad of badPatternLeaves(t.pattern, `${path}.pattern`)) {
+    const leaves = badPatternLeaves(t.pattern, `${path}.pattern`);
+    for (const bad of leaves) {
       ctx.problems.push({ path: bad, message: 'EventBridge pattern values are arrays (["a", "b"]) or nested objects' });
     }
+    // The rest of what EventBridge refuses (unknown operators, bad numeric ranges), before anything is created.
+    const refused = leaves.length === 0 ? validatePattern(t.pattern) : undefined;
+    if (refused) ctx.problems.push({ path: `${path}.pattern`, message: `not a valid EventBridge pattern: ${refused}` });
     for (const [key, field] of Object.entries(t.context ?? {})) {
       if (!EVENT_FIELD.test(field)) {
         ctx.problems.push({

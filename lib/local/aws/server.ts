@@ -28,6 +28,8 @@ export interface AwsServices {
   sqs?: JsonOperations;
   sns?: QueryOperations;
   lambda?: LambdaInvokeApi;
+  /** EventBridge Scheduler (REST-JSON: its paths are mapped onto operation names). */
+  scheduler?: JsonOperations;
 }
 
 /** Options of {@link startAwsEndpoint}. */
@@ -56,6 +58,8 @@ const JSON_TARGETS: Record<string, { service: keyof AwsServices; contentType: st
 };
 
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+/** EventBridge Scheduler's REST paths: `/schedules[/{Name}]`, `/schedule-groups/{Name}`. */
+const SCHEDULER_PATH = /^\/(schedules|schedule-groups)(?:\/([^/]+))?$/;
 
 /**
  * Starts one HTTP server for every local AWS API. Requests are dispatched by protocol: JSON protocols by
@@ -105,6 +109,8 @@ async function dispatch(services: AwsServices, req: IncomingMessage, res: Server
   if (lambdaMatch && req.method === 'POST') {
     return handleLambda(services.lambda, decodeURIComponent(lambdaMatch[1] ?? ''), req, body, res);
   }
+  const schedulerMatch = SCHEDULER_PATH.exec(url.pathname);
+  if (schedulerMatch) return handleScheduler(services.scheduler, req.method ?? 'GET', schedulerMatch, url, body, res);
   const contentType = String(req.headers['content-type'] ?? '');
   if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
     const params = parseQueryParams(new URLSearchParams(body));
@@ -119,6 +125,50 @@ async function dispatch(services: AwsServices, req: IncomingMessage, res: Server
     'application/json',
     new AwsError('UnknownOperationException', `No route for ${req.method} ${url.pathname}`, 404),
   );
+}
+
+/** Maps a Scheduler REST request onto its operation: the path's name, the query's group, the body's fields. */
+async function handleScheduler(
+  ops: JsonOperations | undefined,
+  method: string,
+  match: RegExpExecArray,
+  url: URL,
+  body: string,
+  res: ServerResponse,
+): Promise<void> {
+  const [, collection, rawName] = match;
+  const name = rawName === undefined ? undefined : decodeURIComponent(rawName);
+  const groups = collection === 'schedule-groups';
+  const operation = groups
+    ? method === 'POST' && name
+      ? 'CreateScheduleGroup'
+      : undefined
+    : name === undefined
+      ? method === 'GET'
+        ? 'ListSchedules'
+        : undefined
+      : ({ POST: 'CreateSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule', GET: 'GetSchedule' } as const)[
+          method as 'POST'
+        ];
+  if (!operation) return writeJsonError(res, 'application/json', unknownOperation(`${method} ${url.pathname}`));
+  const query: Record<string, unknown> = {};
+  const group = url.searchParams.get('groupName') ?? url.searchParams.get('ScheduleGroup');
+  if (group) query.GroupName = group;
+  const prefix = url.searchParams.get('NamePrefix');
+  if (prefix) query.NamePrefix = prefix;
+  let fields: unknown = {};
+  try {
+    fields = body.length > 0 ? JSON.parse(body) : {};
+  } catch {
+    return writeJsonError(
+      res,
+      'application/json',
+      new AwsError('ValidationException', 'Request body is not valid JSON'),
+    );
+  }
+  // The body carries everything else; the name in the path wins.
+  const withQuery = JSON.stringify({ ...(fields as object), ...query, ...(name === undefined ? {} : { Name: name }) });
+  return handleJson(ops, operation, withQuery, 'application/json', res);
 }
 
 function unknownOperation(name: string): AwsError {

@@ -257,4 +257,68 @@ export function workflowCases(get: () => E2E): void {
       expect((await waitForStatus(e2e, b!, ['completed', 'failed'], 60_000)).status).toBe('failed');
     }, 90_000);
   });
+
+  describe('triggers of a workflow created over the API', () => {
+    interface Listed {
+      executions: Array<{ execution_id: string; correlation_id?: string; context: Record<string, unknown> }>;
+    }
+    const runsOf = async (workflowId: string) =>
+      (await e2e.api<Listed>('GET', `/executions?workflow_id=${workflowId}&limit=100`)).body.executions ?? [];
+
+    it('starts runs on every schedule tick and on a matching event; DELETE removes the triggers', async () => {
+      const tag = crypto.randomUUID().slice(0, 8);
+      const created = await e2e.api<{ id: string }>('POST', '/workflows', {
+        name: `Triggered ${tag}`,
+        version: '1',
+        definition: { steps: [{ name: 'settle', step_type: 'wait', seconds: 1 }] },
+        triggers: [
+          { type: 'schedule', expression: 'rate(1 minute)', context: { origin: 'schedule' } },
+          {
+            type: 'event',
+            pattern: { source: [`e2e.${tag}`], 'detail-type': ['e2e.poke'] },
+            context: { poke_id: 'detail.data.poke_id' },
+          },
+        ],
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const id = created.body.id;
+
+      // Several ticks of one rate(1 minute) schedule each start a run (local mode's clock is sped up).
+      const ticks = await eventually(
+        'three scheduled runs',
+        async () => {
+          const runs = (await runsOf(id)).filter((r) => r.context?.origin === 'schedule');
+          return runs.length >= 3 ? runs : undefined;
+        },
+        { timeoutMs: 45_000, intervalMs: 500 },
+      );
+      expect(new Set(ticks.map((r) => r.execution_id)).size).toBe(ticks.length);
+
+      const poke = crypto.randomUUID();
+      const sent = await e2e.api('POST', '/events', {
+        type: 'e2e.poke',
+        source: `e2e.${tag}`,
+        data: { poke_id: poke },
+      });
+      expect(sent.status).toBe(202);
+      const byEvent = await eventually('a run started by the event', async () =>
+        (await runsOf(id)).find((r) => r.context?.poke_id === poke),
+      );
+      expect((await waitForStatus(e2e, byEvent.execution_id, ['completed', 'failed'], 30_000)).status).toBe(
+        'completed',
+      );
+
+      const removed = await e2e.api('DELETE', `/workflows/${id}?force=true`);
+      expect(removed.status, JSON.stringify(removed.body)).toBe(204);
+      if (isLocal) {
+        const schedules = e2e.local!.backend.services.schedules.list();
+        expect(schedules.filter((s) => s.Name.includes(id.replace(/-/g, '')))).toEqual([]);
+        const ops = e2e.local!.backend.services.eventBridge.operations();
+        const rules = e2e.local!.wiring.eventBuses.flatMap(
+          (bus) => (ops.ListRules!({ EventBusName: bus }) as { Rules: Array<{ Name: string }> }).Rules,
+        );
+        expect(rules.filter((r) => r.Name.includes(id.replace(/-/g, '')))).toEqual([]);
+      }
+    }, 120_000);
+  });
 }

@@ -1,0 +1,4 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+
+/** Created once per execution environment; endpoint and region from the standard environment only. */
+export const scheduler = new SchedulerClient({});
