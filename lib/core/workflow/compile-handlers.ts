@@ -19,11 +19,11 @@ import {
   transition,
   WAITER,
 } from './compile-context.ts';
-import { LAMBDA_ERRORS } from './retry.ts';
+import { LAMBDA_RETRIER } from './retry.ts';
 
 /** Retrier for Steward's own helper tasks (notify, compensation): transient errors, 3 attempts. */
 export const HELPER_RETRIER: AslRetrier = {
-  ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_ERRORS],
+  ErrorEquals: [...RETRYABLE_ERRORS],
   IntervalSeconds: 2,
   MaxAttempts: 2,
   BackoffRate: 2,
@@ -49,6 +49,7 @@ export function parkCatch(step: string, scope: Scope): AslCatcher {
       },
     },
     ResultPath: null,
+    Retry: [LAMBDA_RETRIER],
     Next: step,
   });
   return { ErrorEquals: [STEWARD_ERRORS.paused], ResultPath: '$.steward.pause', Next: park };
@@ -131,7 +132,7 @@ export function handlerCatches(
           },
         },
         ResultPath: null,
-        Retry: [HELPER_RETRIER],
+        Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steward.notify_error', Next: after }],
         Next: after,
       });
@@ -225,7 +226,7 @@ function addSteps(scope: Scope): void {
       },
     },
     ResultPath: null,
-    Retry: [HELPER_RETRIER],
+    Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
     End: true,
   });
   addState(scope, COMPENSATE_ENTRY, {
@@ -235,7 +236,7 @@ function addSteps(scope: Scope): void {
     Parameters: { FunctionName: STEP_RUNNER, Payload: { kind: 'load_compensations', ...runRef(scope) } },
     ResultSelector: { 'items.$': '$.Payload.items' },
     ResultPath: '$.steward.compensations',
-    Retry: [HELPER_RETRIER],
+    Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
     Next: 'compensate.run',
   });
   addState(scope, 'compensate.run', {

@@ -18,7 +18,7 @@ import {
   WAITER,
 } from './compile-context.ts';
 import { COMPENSATE_SIGNAL_CATCH, handlerCatches, parkCatch } from './compile-handlers.ts';
-import { PAUSED_RETRIER, retrierFor, retryableErrorsFor } from './retry.ts';
+import { LAMBDA_RETRIER, PAUSED_RETRIER, retrierFor, retryableErrorsFor } from './retry.ts';
 import type { Condition, EventWaitStep, ServiceCallStep, SubWorkflowStep, WorkflowStep } from './schema.ts';
 import { templateToJsonPath, wholeTemplate } from './templates.ts';
 
@@ -105,7 +105,9 @@ type TaskStep = ServiceCallStep | EventWaitStep | SubWorkflowStep;
 
 /** A step Task with its retriers, park state and handler route. `target` is where its result lands. */
 function taskStep(ctx: CompileContext, step: TaskStep, next: string | undefined, scope: Scope, target: string): string {
-  const retry: AslRetrier[] = ctx.express ? [] : [PAUSED_RETRIER];
+  // The pause retrier stays first (DESIGN: a paused run is never retried); Lambda's own errors come next, so a
+  // throttle is retried whatever the step's policy says.
+  const retry: AslRetrier[] = ctx.express ? [LAMBDA_RETRIER] : [PAUSED_RETRIER, LAMBDA_RETRIER];
   const policy = step.retry_policy ? retrierFor(step.retry_policy, retryableErrorsFor(step.step_type)) : undefined;
   if (policy) retry.push(policy);
   const catches: AslCatcher[] = ctx.express ? [] : [parkCatch(step.name, scope)];
@@ -121,7 +123,7 @@ function taskStep(ctx: CompileContext, step: TaskStep, next: string | undefined,
     ...(step.description ? { Comment: step.description } : {}),
     ...taskBody(ctx, step, scope),
     ResultPath: target,
-    ...(retry.length > 0 ? { Retry: retry } : {}),
+    Retry: retry,
     ...(catches.length > 0 ? { Catch: catches } : {}),
     ...transition(next),
   });
