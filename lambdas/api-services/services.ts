@@ -1,5 +1,6 @@
 /** Operations on the service registry: register, list, get, update, retire, health, status. */
 
+import { apiAuthProblems, type ServiceAuth } from '../../lib/core/supervision/auth.ts';
 import { effectiveChecks } from '../../lib/core/supervision/defaults.ts';
 import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
 import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
@@ -28,6 +29,13 @@ import {
 } from '../shared/repositories/services.ts';
 import { serviceView, statusView } from './views.ts';
 
+/** A secret the step runner is not granted would fail every call: refuse it at registration, naming the field. */
+function refuseUngrantedSecret(auth: ServiceAuth | undefined): void {
+  const problems = apiAuthProblems(auth);
+  if (problems.length > 0)
+    throw new ValidationError(problems.map((p) => ({ field: `body.${p.field}`, message: p.message })));
+}
+
 async function load(id: string): Promise<ServiceRecord> {
   const record = await getService(id);
   if (!record) throw new NotFoundError('Service', id);
@@ -39,6 +47,7 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
   const checked = parseServiceSpec(spec);
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  refuseUngrantedSecret(checked.spec.auth);
   try {
     const { record } = await registerManagedService(checked.spec, 'api');
     await publish([stewardEvent('service.registered', { service_id: record.id, name: record.name, source: 'api' })]);
@@ -97,6 +106,7 @@ export async function updateService(req: ApiRequest): Promise<ApiResult> {
   const checked = parseServiceSpec(merged.spec);
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
+  if (fields.auth !== undefined) refuseUngrantedSecret(checked.spec.auth);
   if (lifecycle && !canTransition(record.status, lifecycle)) {
     throw new ConflictError(`Cannot move a service from ${record.status} to ${lifecycle}`, {
       lifecycle: record.status,

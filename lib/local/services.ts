@@ -9,6 +9,7 @@ import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
 import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { type SecretsFile, SecretsService } from './secrets/index.ts';
 import { SnsService } from './sns/index.ts';
 import { SqsService } from './sqs/index.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
@@ -26,6 +27,8 @@ export interface AttachOptions {
   endpointUrl: string;
   /** Problems worth a line in the log (failed deliveries). */
   log: (line: string) => void;
+  /** Secrets and SSM parameters served locally (`--secrets FILE`, the samples' file), later files winning. */
+  secrets?: readonly SecretsFile[];
 }
 
 /** The attached services, for the status page and local-only control in tests. */
@@ -36,6 +39,7 @@ export interface AttachedServices {
   sns: SnsService;
   sqs: SqsService;
   cloudWatch: CloudWatchService;
+  secrets: SecretsService;
   scheduler: LocalScheduler;
   metrics(): MetricSeries[];
   recentEvents(limit: number): unknown[];
@@ -109,6 +113,8 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   const { runner, wiring, speed, log } = options;
   const scheduler = new LocalScheduler(speed);
   const cloudWatch = new CloudWatchService();
+  const secrets = new SecretsService();
+  for (const file of options.secrets ?? []) secrets.load(file);
   const sqs = new SqsService(() => options.endpointUrl);
   for (const queue of wiring.queues) sqs.createQueue(queue.name);
   const sns = new SnsService({ invokeLambda: (arn, event) => runner.invoke(arn, event, { async: true }) });
@@ -202,6 +208,8 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.sns = sns.operations();
   options.services.sqs = sqs.operations();
   options.services.cloudWatch = cloudWatch.operations();
+  options.services.secretsManager = secrets.secretsManagerOperations();
+  options.services.ssm = secrets.ssmOperations();
   await loadStateMachines(stepFunctions, wiring);
   try {
     if (options.startContainers) await checkPortsFree(wiring);
@@ -219,6 +227,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     sns,
     sqs,
     cloudWatch,
+    secrets,
     scheduler,
     metrics: () => cloudWatch.metrics(),
     recentEvents: (limit) =>

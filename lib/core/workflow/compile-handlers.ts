@@ -16,6 +16,7 @@ import {
   runRef,
   type Scope,
   STEP_RUNNER,
+  stepsFor,
   transition,
   WAITER,
 } from './compile-context.ts';
@@ -119,7 +120,7 @@ export function handlerCatches(
           FunctionName: STEP_RUNNER,
           Payload: {
             kind: 'notify',
-            ...runRef(scope),
+            ...runRef(scope, stepsFor(ctx, name, [{ body: handler.body }])),
             step: name,
             request: {
               service: handler.target,
@@ -220,7 +221,7 @@ function addSteps(scope: Scope): void {
       FunctionName: STEP_RUNNER,
       Payload: {
         kind: 'compensate',
-        ...runRef(itemScope),
+        ...runRef(itemScope, '$.steps'),
         'step.$': '$.compensation.step',
         'request.$': '$.compensation.request',
       },
@@ -233,7 +234,7 @@ function addSteps(scope: Scope): void {
     Type: 'Task',
     Comment: 'Completed steps of this run that have a compensation, newest first, from the history table.',
     Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: STEP_RUNNER, Payload: { kind: 'load_compensations', ...runRef(scope) } },
+    Parameters: { FunctionName: STEP_RUNNER, Payload: { kind: 'load_compensations', ...runRef(scope, {}) } },
     ResultSelector: { 'items.$': '$.Payload.items' },
     ResultPath: '$.steward.compensations',
     Retry: [LAMBDA_RETRIER, HELPER_RETRIER],

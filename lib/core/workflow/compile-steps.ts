@@ -13,11 +13,13 @@ import {
   runRef,
   type Scope,
   STEP_RUNNER,
+  stepsFor,
   TASK_TIMEOUT_MARGIN_SECONDS,
   transition,
   WAITER,
 } from './compile-context.ts';
 import { COMPENSATE_SIGNAL_CATCH, handlerCatches, parkCatch } from './compile-handlers.ts';
+import { durationSeconds } from './durations.ts';
 import { LAMBDA_RETRIER, PAUSED_RETRIER, retrierFor, retryableErrorsFor } from './retry.ts';
 import type { Condition, EventWaitStep, ServiceCallStep, SubWorkflowStep, WorkflowStep } from './schema.ts';
 import { templateToJsonPath, wholeTemplate } from './templates.ts';
@@ -156,7 +158,7 @@ function taskBody(
         Payload: {
           kind: 'service_call',
           step: step.name,
-          ...runRef(scope),
+          ...runRef(scope, stepsFor(ctx, step.name, [step, ...(handler?.action === 'notify' ? [handler] : [])])),
           request: request(step, timeoutMs),
           max_attempts: step.retry_policy?.max_attempts ?? 1,
           ...(notify ? { notify } : {}),
@@ -185,6 +187,9 @@ function taskBody(
           event_type: step.event_type,
           filter: resolvedValues(step.event_filter ?? {}),
           timeout_seconds: timeoutSeconds,
+          ...(step.accept_events_since === undefined
+            ? {}
+            : { accept_events_since_seconds: durationSeconds(step.accept_events_since)! }),
           'task_token.$': '$$.Task.Token',
         },
       },
@@ -198,7 +203,7 @@ function taskBody(
       Payload: {
         kind: 'sub_workflow',
         step: step.name,
-        ...runRef(scope),
+        ...runRef(scope, {}),
         workflow: step.workflow,
         ...(step.version ? { version: step.version } : {}),
         input: resolvedValues(step.input ?? {}),
@@ -210,7 +215,7 @@ function taskBody(
 }
 
 function request(
-  r: { service: string; endpoint: string; method?: string; body?: unknown },
+  r: { service: string; endpoint: string; method?: string; body?: unknown; headers?: Record<string, string> },
   timeoutMs: number,
 ): Record<string, unknown> {
   return {
@@ -218,6 +223,7 @@ function request(
     method: r.method ?? 'POST',
     endpoint: r.endpoint,
     ...(r.body === undefined ? {} : { body: r.body }),
+    ...(r.headers === undefined ? {} : { headers: r.headers }),
     timeout_ms: timeoutMs,
   };
 }

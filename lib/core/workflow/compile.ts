@@ -14,6 +14,7 @@ import { compileStep } from './compile-steps.ts';
 import { buildStepGraph, criticalPath } from './dag.ts';
 import { WorkflowValidationError } from './errors.ts';
 import { allSteps } from './names.ts';
+import { presentResults } from './payload.ts';
 import { buildReport, type CompileReport } from './report.ts';
 import type { WorkflowDocument, WorkflowStep } from './schema.ts';
 import { type SpTree, seededRandom, seriesParallelize, treeMakespan } from './sp.ts';
@@ -51,6 +52,7 @@ export function compileWorkflow(workflow: WorkflowDocument, options: CompileOpti
     parallelCount: 0,
     parallelism: [],
     notes: new Set(),
+    present: presentResults(workflow),
     compileList: (steps, next, scope, path) => compileList(ctx, steps, next, scope, path),
   };
   const top: Scope = { states: {}, inMap: false, topLevel: true };
