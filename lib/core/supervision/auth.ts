@@ -100,6 +100,16 @@ export const authSchema = z.discriminatedUnion('type', [
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region like eu-west-1')
       .optional(),
+    /**
+     * What the step runner's role is granted to invoke, for a service in services.json: API Gateway
+     * `arn:aws:execute-api:…` ARNs (derived from an `https://<api>.execute-api.<region>.amazonaws.com/<stage>`
+     * base_url when absent), Lambda function ARNs (`lambda`), VPC Lattice service ARNs (`vpc-lattice-svcs`).
+     */
+    invoke_arns: z
+      .array(z.string().regex(/^arn:aws[\w-]*:(execute-api|lambda|vpc-lattice):[a-z0-9-]+:\d{12}:.+$/, 'must be an execute-api, Lambda or VPC Lattice ARN'))
+      .min(1)
+      .max(20)
+      .optional(),
   }),
 ]);
 
@@ -132,4 +142,31 @@ export function secretResourceArn(ref: SecretRef, partition: string, region: str
   if (ref.source === 'secretsmanager')
     return `arn:${partition}:secretsmanager:${region}:${account}:secret:${ref.name}-??????`;
   return `arn:${partition}:ssm:${region}:${account}:parameter${ref.name}`;
+}
+
+/** The IAM action an `aws_iam` service's calls need, by signing name. */
+export const INVOKE_ACTIONS = {
+  'execute-api': 'execute-api:Invoke',
+  lambda: 'lambda:InvokeFunctionUrl',
+  'vpc-lattice-svcs': 'vpc-lattice-svcs:Invoke',
+} as const;
+
+const EXECUTE_API_URL = /^https:\/\/([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\.amazonaws\.com\/([^/]+)/;
+
+/**
+ * The resources an `aws_iam` service of the manifest is granted: its `invoke_arns`, or for API Gateway the stage's
+ * methods derived from its base URL (`arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/*\/*`).
+ * Undefined when neither says what to grant (the manifest check then asks for `invoke_arns`).
+ */
+export function invokeResources(
+  auth: Extract<ServiceAuth, { type: 'aws_iam' }>,
+  baseUrl: string | undefined,
+  partition: string,
+  account: string,
+): string[] | undefined {
+  if (auth.invoke_arns) return [...auth.invoke_arns];
+  if (auth.service !== 'execute-api' || baseUrl === undefined) return undefined;
+  const m = EXECUTE_API_URL.exec(baseUrl);
+  if (!m) return undefined;
+  return [`arn:${partition}:execute-api:${m[2]}:${account}:${m[1]}/${m[3]}/*/*`];
 }
