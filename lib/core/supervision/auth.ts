@@ -106,7 +106,14 @@ export const authSchema = z.discriminatedUnion('type', [
      * base_url when absent), Lambda function ARNs (`lambda`), VPC Lattice service ARNs (`vpc-lattice-svcs`).
      */
     invoke_arns: z
-      .array(z.string().regex(/^arn:aws[\w-]*:(execute-api|lambda|vpc-lattice):[a-z0-9-]+:\d{12}:.+$/, 'must be an execute-api, Lambda or VPC Lattice ARN'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[\w-]*:(execute-api|lambda|vpc-lattice):[a-z0-9-]+:\d{12}:.+$/,
+            'must be an execute-api, Lambda or VPC Lattice ARN',
+          ),
+      )
       .min(1)
       .max(20)
       .optional(),
