@@ -3,10 +3,13 @@
  * Payload pruning: each step Task receives only the step results its templates read; the schema and validator
  * accept headers, `${execution.*}` templates and `accept_events_since`, and refuse what would break them.
  */
+
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow, validateWorkflow } from '../../../lib/core/workflow/index.ts';
 import type { WorkflowDocument } from '../../../lib/core/workflow/schema.ts';
 import { executionInput, runAsl } from '../../support/asl-runner.ts';
+import { arbitraryDag, type Dag, dagWorkflow } from './dag-generators.ts';
 
 const call = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -170,4 +173,71 @@ describe('headers, execution templates and accept_events_since', () => {
 
     expect(payloadOf(w, 'w')).not.toHaveProperty('accept_events_since_seconds');
   });
+});
+
+/** Transitive ancestors of every step of a DAG. */
+function ancestorsOf(deps: Dag): Set<number>[] {
+  const out: Set<number>[] = [];
+  deps.forEach((d, j) => {
+    out[j] = new Set(d.flatMap((i) => [i, ...out[i]!]));
+  });
+  return out;
+}
+
+/** A random DAG whose steps each read a random subset of their ancestors' outputs. */
+const readingDag = arbitraryDag(20).chain((deps) =>
+  fc.tuple(
+    fc.constant(deps),
+    fc.tuple(...deps.map((_, j) => fc.subarray([...ancestorsOf(deps)[j]!].sort((a, b) => a - b)))),
+  ),
+);
+
+function readingWorkflow(deps: Dag, reads: number[][]): WorkflowDocument {
+  const w = dagWorkflow(deps) as { definition: { steps: Array<Record<string, unknown>> } };
+  w.definition.steps.forEach((step, j) => {
+    step.body = Object.fromEntries(reads[j]!.map((i) => [`v${i}`, `\${steps.s${i}.output.s}`]));
+  });
+  return w as unknown as WorkflowDocument;
+}
+
+describe('payload pruning over random DAGs', () => {
+  it('gives every step exactly the results it reads', () => {
+    fc.assert(
+      fc.property(readingDag, ([deps, reads]) => {
+        const { asl } = compileWorkflow(readingWorkflow(deps, reads));
+        const payloads = new Map<string, Record<string, unknown>>();
+        const collect = (states: Record<string, unknown>): void => {
+          for (const [name, st] of Object.entries(states) as Array<[string, Record<string, any>]>) {
+            if (st.Type === 'Task' && st.Parameters?.Payload?.kind === 'service_call')
+              payloads.set(name, st.Parameters.Payload);
+            for (const b of st.Branches ?? []) collect(b.States);
+          }
+        };
+        collect(asl.States as Record<string, unknown>);
+        deps.forEach((_, j) => {
+          const expected = Object.fromEntries(reads[j]!.map((i) => [`s${i}.$`, `$.steps.s${i}`]));
+          expect(payloads.get(`s${j}`)?.steps).toEqual(expected);
+        });
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('runs: no pruned payload names a missing result, and each read value arrives', async () => {
+    await fc.assert(
+      fc.asyncProperty(readingDag, async ([deps, reads]) => {
+        const { asl } = compileWorkflow(readingWorkflow(deps, reads));
+        const run = await runAsl(asl, {
+          input: executionInput(),
+          byKind: { service_call: (p) => ({ status: 'completed', output: { s: p.step } }) },
+        });
+        expect(run.error).toBeUndefined();
+        for (const call of run.calls) {
+          const j = Number(String(call.payload.step).slice(1));
+          expect(Object.keys(call.payload.steps as object).sort()).toEqual(reads[j]!.map((i) => `s${i}`).sort());
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
 });
