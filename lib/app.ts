@@ -119,6 +119,7 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
       registrar: data.registrar,
       runtime: workflowStacks[0]?.runtime,
       network,
+      services: manifest.services,
       description: description(n === 0 ? 'workflow runtime, bus, state machines' : `state machines (part ${n + 1})`),
     });
     workflowStacks.push(s);

@@ -2,6 +2,7 @@
 
 import { ENV } from '../../lib/core/env.ts';
 import { serviceOutboundProblems } from '../../lib/core/outbound-spec.ts';
+import { apiAuthProblems, type ServiceAuth } from '../../lib/core/supervision/auth.ts';
 import { effectiveChecks } from '../../lib/core/supervision/defaults.ts';
 import { mergeServiceSpec } from '../../lib/core/supervision/discovery.ts';
 import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
@@ -43,6 +44,13 @@ function assertOutbound(spec: ServiceSpec): void {
   if (problems.length > 0) throw new ValidationError(problems.map(({ field, message }) => ({ field, message })));
 }
 
+/** A secret the step runner is not granted would fail every call: refuse it at registration, naming the field. */
+function refuseUngrantedSecret(auth: ServiceAuth | undefined): void {
+  const problems = apiAuthProblems(auth);
+  if (problems.length > 0)
+    throw new ValidationError(problems.map((p) => ({ field: `body.${p.field}`, message: p.message })));
+}
+
 async function load(id: string): Promise<ServiceRecord> {
   const record = await getService(id);
   if (!record) throw new NotFoundError('Service', id);
@@ -55,6 +63,7 @@ export async function registerService(req: ApiRequest): Promise<ApiResult> {
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
   assertOutbound(checked.spec);
+  refuseUngrantedSecret(checked.spec.auth);
   try {
     const { record, revived } = await registerManagedService(checked.spec, 'api');
     if (revived) await resetRestartBudget(record.id);
@@ -124,6 +133,7 @@ export async function updateService(req: ApiRequest): Promise<ApiResult> {
   if (!checked.ok)
     throw new ValidationError(checked.problems.map((p) => ({ field: `body.${p.path}`, message: p.message })));
   assertOutbound(checked.spec);
+  if (fields.auth !== undefined) refuseUngrantedSecret(checked.spec.auth);
   if (lifecycle && !canTransition(record.status, lifecycle)) {
     throw new ConflictError(`Cannot move a service from ${record.status} to ${lifecycle}`, {
       lifecycle: record.status,

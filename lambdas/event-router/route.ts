@@ -6,7 +6,13 @@ import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
 import { sfn } from '../shared/clients/sfn.ts';
 import { logger, metrics } from '../shared/powertools.ts';
-import { addMatched, putEarlyEvent, type StoredEvent } from '../shared/repositories/events.ts';
+import {
+  addMatched,
+  claimEventForRun,
+  putEarlyEvent,
+  releaseEventForRun,
+  type StoredEvent,
+} from '../shared/repositories/events.ts';
 import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
@@ -27,6 +33,9 @@ import {
 /** How long events are kept for waiters that register later (STEWARD_EARLY_EVENT_SECONDS, default 15 min). */
 export const EARLY_KEEP_SECONDS = keepSeconds(process.env.STEWARD_EARLY_EVENT_SECONDS);
 
+/** How long an event's claim on a run outlives the keep time (clock skew between router and waiters). */
+const USE_MARGIN_SECONDS = 3_600;
+
 /** Step Functions errors that mean the task is gone: the waiter is expired, nothing to retry. */
 const CLOSED_TOKEN = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -38,9 +47,18 @@ export class DeliveryError extends Error {
 /** Outcome of answering one waiter. */
 export type Delivery = 'resumed' | 'already_matched' | 'expired';
 
-/** Claims a waiter for an event and answers its token with the event. */
+/**
+ * Claims a waiter for an event and answers its token with the event. The event is claimed for the waiter's run too:
+ * one event resumes each run at most once (a step that waits again, or a second wait of the same type in the run,
+ * needs a new event).
+ */
 export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = new Date()): Promise<Delivery> {
   if (!(await claimWaiter(waiter, event.id, now))) return 'already_matched';
+  const useExpires = Math.ceil(now.getTime() / 1000) + EARLY_KEEP_SECONDS + USE_MARGIN_SECONDS;
+  if (!(await claimEventForRun(event.id, waiter.execution_id, waiter.step, useExpires))) {
+    await releaseWaiter(waiter, event.id);
+    return 'already_matched';
+  }
   try {
     // The compiled ASL stores a callback's output at `$.steps.<name>` as sent: the same `{status, output}` shape
     // the step runner returns, so later steps read `${steps.<name>.output.data.x}`.
@@ -65,6 +83,7 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
       logger.info('Waiter token already closed', { waiter: waiter.sk, error: name });
       return 'expired';
     }
+    await releaseEventForRun(event.id, waiter.execution_id, waiter.step);
     await releaseWaiter(waiter, event.id);
     throw new DeliveryError(`Could not resume ${waiter.sk}: ${name}`, { cause: error });
   }

@@ -18,6 +18,8 @@ export interface OutgoingRequest {
   body?: unknown;
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** The URL as errors may show it (without credentials a query parameter carries); default `url`. */
+  displayUrl?: string;
 }
 
 /** A response that arrived (any status). */
@@ -77,14 +79,13 @@ function mapFailure(error: unknown, req: OutgoingRequest): ServiceCallError {
   if (timedOut) {
     return new ServiceCallError(
       STEWARD_ERRORS.timeout,
-      `${req.method} ${req.url} took longer than ${req.timeoutMs} ms`,
+      `${req.method} ${req.displayUrl ?? req.url} took longer than ${req.timeoutMs} ms`,
     );
   }
   const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code ?? '';
   const what = NETWORK_CODES.has(code) ? code : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
-  return new ServiceCallError(STEWARD_ERRORS.network, `${req.method} ${req.url} failed: ${what}`, undefined, {
-    cause: error,
-  });
+  // The cause is not kept: a network error's fields can carry the request URL, credentials included.
+  return new ServiceCallError(STEWARD_ERRORS.network, `${req.method} ${req.displayUrl ?? req.url} failed: ${what}`);
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {
@@ -164,6 +165,8 @@ export async function callService(req: OutgoingRequest): Promise<ServiceResponse
     durationMs: performance.now() - started,
   };
   const errorName = errorForStatus(status);
-  if (errorName) throw new ServiceCallError(errorName, `${req.method} ${req.url} answered ${status}`, response);
+  if (errorName) {
+    throw new ServiceCallError(errorName, `${req.method} ${req.displayUrl ?? req.url} answered ${status}`, response);
+  }
   return response;
 }

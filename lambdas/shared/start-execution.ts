@@ -177,6 +177,7 @@ export function executionInput(record: ExecutionRecord): ExecutionInput {
       workflow_name: record.workflow_name,
       workflow_version: record.workflow_version,
       correlation_id: record.correlation_id,
+      started_at: record.started_at,
     },
     context: record.context,
     steps: {},

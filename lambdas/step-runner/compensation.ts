@@ -32,12 +32,12 @@ export async function compensate(input: CompensateInput): Promise<StepRunnerOutp
   if (!record) throw new StepError('Steward.StepNotFound', `Step '${input.step}' has no record in this run`);
   if (record.status === 'compensated') return { status: 'completed', output: { already_compensated: true } };
   const recorded = (record.input ?? {}) as { item?: unknown };
-  const scope = {
-    context: input.context,
+  const run = {
+    ...input,
     steps: { ...input.steps, [record.step]: { status: record.status, output: record.output } },
     ...(recorded.item === undefined ? {} : { item: recorded.item }),
   };
-  const outcome = await performCall(input.request, scope, { breaker: false });
+  const outcome = await performCall(input.request, run, { breaker: false, purpose: 'compensate', stepKey: input.step });
   if (outcome.error) throw outcome.error;
   if (!(await markCompensated(input.execution_id, input.step, new Date()))) {
     logger.warn('Compensated step was no longer completed', { step: input.step });

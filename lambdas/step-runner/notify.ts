@@ -1,8 +1,12 @@
 import type { NotifyInput, ServiceRequest, StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
 import { logger } from '../shared/powertools.ts';
+import { stepKey } from '../shared/repositories/steps.ts';
 import { type CallOutcome, performCall } from './call.ts';
 
-type Run = Pick<NotifyInput, 'execution_id' | 'workflow_id' | 'correlation_id' | 'context' | 'steps' | 'item' | 'step'>;
+type Run = Pick<
+  NotifyInput,
+  'execution_id' | 'workflow_id' | 'correlation_id' | 'started_at' | 'context' | 'steps' | 'item' | 'step'
+>;
 
 /**
  * Sends a failure notification to a target service (the seed's `notify` handler). The body carries the execution,
@@ -16,6 +20,8 @@ export async function notifyFailure(
 ): Promise<CallOutcome> {
   const outcome = await performCall(request, run, {
     breaker: false,
+    purpose: 'notify',
+    stepKey: stepKey(run.step, run.item),
     bodyOverride: (resolved) => ({
       execution_id: run.execution_id,
       workflow_id: run.workflow_id,

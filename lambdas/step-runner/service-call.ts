@@ -1,6 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clip, limitOutput } from '../../lib/core/resilience/outcomes.ts';
-import { RETRYABLE_ERRORS, type ServiceCallInput, type StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
+import { clip, outputTooLarge } from '../../lib/core/resilience/outcomes.ts';
+import {
+  RETRYABLE_ERRORS,
+  type ServiceCallInput,
+  STEWARD_ERRORS,
+  type StepRunnerOutput,
+} from '../../lib/core/runtime-contract.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { beginAttempt, finishStep, recordAttempt, stepKey } from '../shared/repositories/steps.ts';
 import { type CallOutcome, performCall } from './call.ts';
@@ -10,7 +15,7 @@ import { releaseDependents } from './joins.ts';
 import { notifyFailure } from './notify.ts';
 import { publishStepEvent } from './step-events.ts';
 
-/** Response bodies kept in attempt records (the output itself is limited separately, to 64 KiB). */
+/** Response bodies kept in attempt records (the output itself may be at most MAX_OUTPUT_BYTES, or the step fails). */
 const ATTEMPT_BODY_BYTES = 4096;
 
 function attemptRecord(attempt: number, startedAt: Date, outcome: CallOutcome) {
@@ -49,12 +54,14 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   });
   const ref = { input, attempt, stepKey: key };
   await publishStepEvent('workflow.step_started', ref, {});
-  const outcome = await performCall(input.request, input, { breaker: true });
+  const called = await performCall(input.request, input, { breaker: true, purpose: 'call', stepKey: key });
+  const tooLarge = called.error ? undefined : outputTooLarge(input.step, called.response?.body ?? null);
+  const outcome = tooLarge ? { ...called, error: new StepError(STEWARD_ERRORS.outputTooLarge, tooLarge) } : called;
   await recordAttempt(input.execution_id, key, attemptRecord(attempt, startedAt, outcome));
   metrics.addMetric('workflow_step_execution_duration_seconds', MetricUnit.Seconds, outcome.durationMs / 1000);
 
   if (!outcome.error) {
-    const output = limitOutput(outcome.response?.body ?? null);
+    const output = outcome.response?.body ?? null;
     await finishStep({
       executionId: input.execution_id,
       stepKey: key,

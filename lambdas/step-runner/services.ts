@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/core/env.ts';
 import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
+import { authSchema, type ServiceAuth } from '../../lib/core/supervision/auth.ts';
 import { ddb } from '../shared/clients/dynamodb.ts';
 import { requireEnv } from '../shared/config.ts';
 import { StepError } from './errors.ts';
@@ -19,6 +20,8 @@ export interface ResolvedService {
   id: string;
   name: string;
   baseUrl: string;
+  /** How calls authenticate (a secret reference or SigV4); validated when registered. */
+  auth?: ServiceAuth;
 }
 
 const cache = new Map<string, { at: number; service: ResolvedService | undefined }>();
@@ -40,7 +43,16 @@ async function lookup(name: string): Promise<ResolvedService | undefined> {
   const item = out.Items?.[0];
   if (!item || item.status === 'retired' || item.retired_at || typeof item.base_url !== 'string') return undefined;
   const id = String(item.service_id ?? item.id ?? String(item.pk).replace(/^SVC#/, ''));
-  return { id, name, baseUrl: item.base_url };
+  const spec = item.spec as { auth?: unknown } | undefined;
+  if (spec?.auth === undefined) return { id, name, baseUrl: item.base_url };
+  const auth = authSchema.safeParse(spec.auth);
+  if (!auth.success) {
+    throw new StepError(
+      STEWARD_ERRORS.serviceNotFound,
+      `Service '${name}' has an invalid auth spec: register it again`,
+    );
+  }
+  return { id, name, baseUrl: item.base_url, auth: auth.data };
 }
 
 /** The service named `name`; throws `Steward.ServiceNotFound` when it is unknown, retired or has no base URL. */

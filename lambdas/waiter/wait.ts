@@ -22,22 +22,43 @@ export interface WaitOutcome {
 }
 
 /**
- * The oldest live early event for a waiter. First the waiter's own key (one Query). An event that arrived before the
- * router knew this key-set was kept only under the empty key-set (every event of the type is); so when the key-set
- * is younger than the keep time, events received up to its creation (plus clock skew) are read there too.
+ * The earliest receive time of an early event this wait may take (ISO 8601): the run's start, so an event received
+ * before the run existed never completes it (it was meant for an earlier run, or for nobody in particular); with
+ * `accept_events_since` the wait opts in to events received up to that long before it began.
  */
-async function earlyEventFor(
+export function earliestAccepted(
+  runStartedAt: string | undefined,
+  acceptSinceSeconds: number | undefined,
+  nowMs: number,
+): string {
+  const started = runStartedAt === undefined ? Number.NaN : Date.parse(runStartedAt);
+  // A run without a readable start time accepts nothing older than this wait.
+  let since = Number.isFinite(started) ? started : nowMs;
+  if (acceptSinceSeconds !== undefined) since = Math.min(since, nowMs - acceptSinceSeconds * 1000);
+  return new Date(since).toISOString();
+}
+
+/**
+ * The oldest live early event for a waiter received at or after `sinceIso`, not yet used by this run. First the
+ * waiter's own key (one Query). An event that arrived before the router knew this key-set was kept only under the
+ * empty key-set (every event of the type is); so when the key-set is younger than the keep time, events received up
+ * to its creation (plus clock skew) are read there too.
+ */
+async function earlyEventsFor(
   w: Pick<WaiterRecord, 'event_type' | 'filter' | 'filter_hash'>,
   keySetCreatedMs: number,
   nowMs: number,
-): Promise<StewardEvent | undefined> {
-  const own = await findEarlyEvents(w.event_type, w.filter_hash, nowMs);
-  const hit = own.find((e) => matchesFilter({ ...e, data: e.data ?? {} }, w.filter));
-  if (hit || keySetOf(w.filter).length === 0) return hit;
-  if (keySetCreatedMs < nowMs - EARLY_KEEP_SECONDS * 1000 - SKEW_MS) return undefined;
+  sinceIso: string,
+): Promise<StewardEvent[]> {
+  const matches = (e: StewardEvent): boolean => matchesFilter({ ...e, data: e.data ?? {} }, w.filter);
+  const own = (await findEarlyEvents(w.event_type, w.filter_hash, nowMs, sinceIso)).filter(matches);
+  if (keySetOf(w.filter).length === 0) return own;
+  if (keySetCreatedMs < nowMs - EARLY_KEEP_SECONDS * 1000 - SKEW_MS) return own;
   const until = new Date(keySetCreatedMs + SKEW_MS).toISOString();
-  const older = await findEarlyEvents(w.event_type, filterHash({}), nowMs, '0000', until);
-  return older.find((e) => matchesFilter({ ...e, data: e.data ?? {} }, w.filter));
+  if (until < sinceIso) return own;
+  const older = (await findEarlyEvents(w.event_type, filterHash({}), nowMs, sinceIso, until)).filter(matches);
+  const ids = new Set(own.map((e) => e.id));
+  return [...older.filter((e) => !ids.has(e.id)), ...own];
 }
 
 /**
@@ -45,7 +66,7 @@ async function earlyEventFor(
  * and, if there is one, claim the waiter and answer the token at once.
  */
 export async function registerWait(input: EventWaitInput, now = new Date()): Promise<WaitOutcome> {
-  await guardStepStart(input.execution_id, input.step);
+  const run = await guardStepStart(input.execution_id, input.step);
   const nowMs = now.getTime();
   const filter = input.filter ?? {};
   // The wait is a step like any other in the run's step list: opened here, completed by the delivery.
@@ -80,11 +101,15 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
     sk: `${input.execution_id}#${input.step}`,
     status: 'waiting',
   };
-  const early = await earlyEventFor(waiter, created, nowMs);
-  if (!early) return { status: 'waiting' };
-  const delivery = await deliver(waiter, early, now);
-  logger.info('Waiter met an early event', { event_id: early.id, delivery });
-  return delivery === 'resumed' ? { status: 'matched', event_id: early.id } : { status: 'waiting' };
+  const since = earliestAccepted(run.started_at, input.accept_events_since_seconds, nowMs);
+  // Oldest first; an event this run already used (an earlier wait) is passed over for the next one.
+  for (const early of await earlyEventsFor(waiter, created, nowMs, since)) {
+    const delivery = await deliver(waiter, early, now);
+    logger.info('Waiter met an early event', { event_id: early.id, delivery });
+    if (delivery === 'resumed') return { status: 'matched', event_id: early.id };
+    if (delivery === 'expired') break;
+  }
+  return { status: 'waiting' };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORTS, LocalStartError, type LocalSteward, startLocal } from '../local/runtime.ts';
+import { DEFAULT_PORTS, LocalStartError, type LocalSteward, readSecretsFile, startLocal } from '../local/runtime.ts';
 
 /** Usage of `steward local` (`npm start`). */
 export const help = `steward local — run the whole Steward stack on this machine, no AWS account needed
@@ -18,6 +18,8 @@ Options:
   --no-samples        do not start the sample services of services.json nor the seed workflow
   --tier T            dev | staging | prod (default dev)
   --logs FILE         write every function's log lines to FILE (default .steward/local.log)
+  --secrets FILE      serve these Secrets Manager secrets and SSM parameters (JSON: {"secrets": {name: value},
+                      "parameters": {"/name": value}}) to services' auth; samples/secrets.json is served with samples
   -h, --help          this text
 
 Everything listens on 127.0.0.1 only. Stop with Ctrl-C.
@@ -76,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
         'no-samples': { type: 'boolean' },
         tier: { type: 'string' },
         logs: { type: 'string' },
+        secrets: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -101,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       speed,
       samples: !values['no-samples'],
       tier: values.tier,
+      ...(values.secrets === undefined ? {} : { secrets: readSecretsFile(resolve(values.secrets)) }),
       onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
     });
     process.stdout.write(guide(steward));

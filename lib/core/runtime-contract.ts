@@ -20,6 +20,8 @@ export interface ExecutionInput {
     workflow_name: string;
     workflow_version: string;
     correlation_id: string;
+    /** When the run was started (ISO 8601; `${execution.started_at}` in templates). */
+    started_at: string;
   };
   /** The caller's context (`${context.task_id}` in templates reads `$.context.task_id`). */
   context: Record<string, unknown>;
@@ -53,6 +55,8 @@ export const STEWARD_ERRORS = {
   serviceNotFound: 'Steward.ServiceNotFound',
   /** The run was cancelled while a step was about to start. */
   cancelled: 'Steward.Cancelled',
+  /** The service's answer is too large to keep in the run's state (MAX_OUTPUT_BYTES). Not retried by default. */
+  outputTooLarge: 'Steward.OutputTooLarge',
 } as const;
 
 /** Errors a `retry_policy` retries by default: transient ones. */
@@ -71,6 +75,8 @@ export interface ServiceRequest {
   endpoint: string;
   /** Request body template: strings `${context.x}` / `${steps.s.output.y}` are resolved. */
   body?: unknown;
+  /** Extra header templates (resolved like body strings). */
+  headers?: Record<string, string>;
   /** Per-call timeout. */
   timeout_ms: number;
 }
@@ -88,9 +94,11 @@ interface RunRef {
   execution_id: string;
   workflow_id: string;
   correlation_id: string;
+  /** When the run started (`$.execution.started_at`). */
+  started_at?: string;
   /** `$.context` of the run. */
   context: Record<string, unknown>;
-  /** `$.steps` of the run (earlier outputs, for templates). */
+  /** The results of earlier steps this call's templates read (never the whole `$.steps`; see payload.ts). */
   steps: Record<string, StepResult>;
   /** `$.item` inside a map iteration. */
   item?: unknown;
@@ -189,6 +197,11 @@ export interface EventWaitInput {
   /** Filter values, already resolved by the ASL from `${context.x}` (JSONPath `$.context.x`). */
   filter: Record<string, unknown>;
   timeout_seconds?: number;
+  /**
+   * Accept an early event received up to this many seconds before the wait began (the step's `accept_events_since`);
+   * without it only events received after the run started count.
+   */
+  accept_events_since_seconds?: number;
   task_token: string;
 }
 

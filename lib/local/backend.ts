@@ -7,6 +7,7 @@
 import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
 import { bundleFunctions } from './bundles.ts';
 import type { InvokeOutcome } from './http-api.ts';
+import type { SecretsFile } from './secrets/index.ts';
 import { type AttachedServices, attachServices } from './services.ts';
 import { timed } from './timings.ts';
 import type { LocalWiring } from './wiring.ts';
@@ -40,6 +41,8 @@ export interface BackendOptions {
   onFunctionLog?: (functionName: string, line: string) => void;
   /** Keep Step Functions' state here across restarts (`--data DIR`). @default in memory */
   stepFunctionsDir?: string;
+  /** Secrets and SSM parameters the local endpoint serves. */
+  secrets?: readonly SecretsFile[];
   /** More environments of these functions, started in the background once every function has one. */
   background?: { functionIds: readonly string[]; environments: number };
 }
@@ -109,6 +112,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
         startContainers: options.startContainers,
         containerEnv: { ...sdkEnv, ...options.containerEnv },
         endpointUrl: endpoint.url,
+        secrets: options.secrets,
         log: (line) => options.onFunctionLog?.('steward-local', line),
         stepFunctionsDir: options.stepFunctionsDir,
       }),

@@ -4,6 +4,7 @@
  * services as the deploy-time registrar would, and (with samples) starts the seed workflow. Any failure stops
  * whatever already started and reports one message saying what and where.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../api/openapi.ts';
@@ -15,6 +16,7 @@ import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
 import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
 import { localEndpoints } from './local-endpoints.ts';
+import { type SecretsFile, SecretsService } from './secrets/index.ts';
 import { loadTemplates } from './templates.ts';
 import { timed, timing } from './timings.ts';
 import { deriveWiring, type LocalWiring } from './wiring.ts';
@@ -55,6 +57,11 @@ export interface LocalOptions {
   log?: (line: string) => void;
   /** Function log lines (Powertools JSON), e.g. to a file. @default dropped */
   onFunctionLog?: (functionName: string, line: string) => void;
+  /**
+   * Secrets Manager secrets and SSM parameters to serve (`--secrets FILE`). With samples, `samples/secrets.json` is
+   * served too (these win over it). @default none
+   */
+  secrets?: SecretsFile;
 }
 
 /** A running local Steward. */
@@ -66,6 +73,22 @@ export interface LocalSteward {
   seedExecutionId?: string;
   startedInMs: number;
   stop(): Promise<void>;
+}
+
+/** Reads a secrets file for local mode (see lib/local/secrets); a bad file fails naming it. */
+export function readSecretsFile(path: string): SecretsFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new LocalStartError(`secrets file ${path} could not be read as JSON: ${(error as Error).message}`);
+  }
+  try {
+    new SecretsService().load(parsed as SecretsFile);
+  } catch (error) {
+    throw new LocalStartError(`secrets file ${path}: ${(error as Error).message}`);
+  }
+  return parsed as SecretsFile;
 }
 
 /** Local mode could not start; the message says what and where. Nothing is left running. */
@@ -94,6 +117,8 @@ export function sdkEnvironment(awsUrl: string, dynamodbUrl: string): Record<stri
     'CLOUDWATCH',
     'SCHEDULER',
     'SERVICEDISCOVERY',
+    'SECRETS_MANAGER',
+    'SSM',
   ]) {
     env[`AWS_ENDPOINT_URL_${service}`] = awsUrl;
   }
@@ -194,6 +219,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
           [ENV.outboundOwnEndpoints]: [api.url, awsUrl, dynamo.url].join(','),
         }),
         containerEnv: { STEWARD_URL: api.url },
+        secrets: [
+          ...(samples ? [readSecretsFile(join(rootDir, 'samples/secrets.json'))] : []),
+          ...(options.secrets ? [options.secrets] : []),
+        ],
         onFunctionLog: options.onFunctionLog,
         stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),
         background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },

@@ -11,6 +11,7 @@ import { EcsService, portOpen } from './ecs/index.ts';
 import { EventBridgeService } from './eventbridge/index.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { SchedulerService } from './scheduler-service.ts';
+import { type SecretsFile, SecretsService } from './secrets/index.ts';
 import { SnsService } from './sns/index.ts';
 import { SqsService } from './sqs/index.ts';
 import { StepFunctionsService } from './stepfunctions/index.ts';
@@ -30,6 +31,8 @@ export interface AttachOptions {
   log: (line: string) => void;
   /** Keep Step Functions' state (machines, executions) here across restarts (`--data DIR`). @default in memory */
   stepFunctionsDir?: string;
+  /** Secrets and SSM parameters served locally (`--secrets FILE`, the samples' file), later files winning. */
+  secrets?: readonly SecretsFile[];
 }
 
 /** The attached services, for the status page and local-only control in tests. */
@@ -40,6 +43,7 @@ export interface AttachedServices {
   sns: SnsService;
   sqs: SqsService;
   cloudWatch: CloudWatchService;
+  secrets: SecretsService;
   scheduler: LocalScheduler;
   /** EventBridge Scheduler: the templates' schedules and those created through its API. */
   schedules: SchedulerService;
@@ -175,6 +179,8 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   const { runner, wiring, speed, log } = options;
   const scheduler = new LocalScheduler(speed);
   const cloudWatch = new CloudWatchService();
+  const secrets = new SecretsService();
+  for (const file of options.secrets ?? []) secrets.load(file);
   const sqs = new SqsService(() => options.endpointUrl);
   for (const queue of wiring.queues) sqs.createQueue(queue.name);
   const sns = new SnsService({ invokeLambda: (arn, event) => runner.invoke(arn, event, { async: true }) });
@@ -277,6 +283,8 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.cloudWatch = cloudWatch.operations();
   const sfnService = stepFunctions;
   options.services.scheduler = schedules.operations();
+  options.services.secretsManager = secrets.secretsManagerOperations();
+  options.services.ssm = secrets.ssmOperations();
   await loadStateMachines(stepFunctions, wiring);
   try {
     if (options.startContainers) await checkPortsFree(wiring);
@@ -295,6 +303,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     sns,
     sqs,
     cloudWatch,
+    secrets,
     scheduler,
     schedules,
     metrics: () => cloudWatch.metrics(),

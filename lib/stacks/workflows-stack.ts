@@ -12,6 +12,7 @@ import { ExpressExecutionLogs } from '../constructs/express-logs.ts';
 import { type RegisteredWorkflow, type RegistrarProvider, Registration } from '../constructs/registration.ts';
 import { StateMachineRuntimeRole } from '../constructs/runtime-role.ts';
 import { ScheduleInvoker } from '../constructs/schedules.ts';
+import { type AuthenticatedService, ServiceAuthGrants } from '../constructs/service-auth-grants.ts';
 import type { ServicesNetwork } from '../constructs/services-network.ts';
 import { StewardBus } from '../constructs/steward-bus.ts';
 import { StewardFunction } from '../constructs/steward-function.ts';
@@ -45,6 +46,11 @@ export interface WorkflowsStackProps extends StackProps {
   readonly runtime?: WorkflowRuntime;
   /** When managed services exist, the step runner runs in their VPC. @default - not in a VPC */
   readonly network?: ServicesNetwork;
+  /**
+   * The services of the deployment manifest: the step runner is granted exactly what their `auth` names.
+   * @default - none (the step runner may still read secrets under Steward's prefixes)
+   */
+  readonly services?: readonly AuthenticatedService[];
 }
 
 /**
@@ -119,6 +125,10 @@ export class WorkflowsStack extends Stack {
       historyRetentionDays: tier.historyRetentionDays,
     };
     for (const f of this.functions) f.bindAll(targets);
+    new ServiceAuthGrants(this, 'StepRunnerServiceAuth', {
+      caller: stepRunner.function,
+      services: this.props.services ?? [],
+    });
     return {
       stepRunner: stepRunner.function,
       waiter: waiter.function,

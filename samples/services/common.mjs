@@ -3,16 +3,16 @@
 // endpoint (`/__control/*`) that the end-to-end tests use to make it fail on purpose.
 import { createServer } from 'node:http';
 
-/** Reads a request body as JSON (undefined when empty or not JSON). */
-async function readJson(req) {
+/** Reads a request body: its text, and its JSON (undefined when empty or not JSON). */
+async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
+  if (text === '') return { text, json: undefined };
   try {
-    return JSON.parse(text);
+    return { text, json: JSON.parse(text) };
   } catch {
-    return undefined;
+    return { text, json: undefined };
   }
 }
 
@@ -31,7 +31,7 @@ function match(pattern, path) {
 
 /**
  * Starts a sample service. `routes` is a list of `[method, pattern, handler]`; a handler gets
- * `{ params, body, query, headers }` and returns `{ status, body }` (or a promise of it).
+ * `{ params, body, rawBody, query, headers, path, method }` and returns `{ status, body }` (or a promise of it).
  */
 export function serve(name, routes, options = {}) {
   const port = Number(process.env.PORT ?? options.port ?? 0);
@@ -44,7 +44,7 @@ export function serve(name, routes, options = {}) {
   };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const body = await readJson(req);
+    const { text: rawBody, json: body } = await readBody(req);
     const send = (status, payload) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(payload === undefined ? '' : JSON.stringify(payload));
@@ -80,6 +80,7 @@ export function serve(name, routes, options = {}) {
           body,
           query: Object.fromEntries(url.searchParams),
           headers: req.headers,
+          rawBody,
           path: url.pathname,
           method: req.method,
         });

@@ -1,11 +1,11 @@
 /**
  * Steward end to end: one local Steward (or the deployed one at STEWARD_E2E_URL) for every case, since the sample
  * services listen on fixed ports. Workflows first, then the status page, then supervision, whose last case spends
- * agent-orchestrator's restart budget.
+ * agent-orchestrator's restart budget; authenticated calls last (they register services of their own).
  */
 import { afterAll, beforeAll } from 'vitest';
 import { supervisionCases } from './cases/supervision.ts';
-import { workflowCases } from './cases/workflows.ts';
+import { serviceCallCases, workflowCases } from './cases/workflows.ts';
 import { type E2E, startE2E } from './support/steward.ts';
 
 let e2e: E2E | undefined;
@@ -24,3 +24,4 @@ const get = (): E2E => {
 
 workflowCases(get);
 supervisionCases(get);
+serviceCallCases(get);

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, INITIAL_BREAKER, record } from '../../lib/core/resilience/circuit-breaker.ts';
-import { limitOutput } from '../../lib/core/resilience/outcomes.ts';
+import { MAX_OUTPUT_BYTES, outputTooLarge } from '../../lib/core/resilience/outcomes.ts';
 import { resolveEndpoint, resolveValue, TemplateError } from '../../lib/core/resilience/templates.ts';
 import { fromBusEvent } from '../../lib/core/routing/bus.ts';
 import { filterHash, keySetOf, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
@@ -112,9 +112,13 @@ describe('templates', () => {
 });
 
 describe('outputs and bus events', () => {
-  it('replaces an output over the limit by a marker', () => {
-    expect(limitOutput({ a: 1 }, 100)).toEqual({ a: 1 });
-    expect(limitOutput({ a: 'x'.repeat(500) }, 300)).toMatchObject({ truncated: true });
+  it('refuses an output over the limit with a sentence naming the step, the size and the limit', () => {
+    expect(outputTooLarge('fetch', { a: 1 })).toBeUndefined();
+    expect(outputTooLarge('fetch', { a: 'x'.repeat(MAX_OUTPUT_BYTES) })).toMatch(
+      new RegExp(
+        `^Step 'fetch' returned ${MAX_OUTPUT_BYTES + 8} bytes of JSON; a step output may be at most ${MAX_OUTPUT_BYTES} bytes`,
+      ),
+    );
   });
 
   it('reads a whole Steward event from a bus detail, or wraps a plain detail', () => {

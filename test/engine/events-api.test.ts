@@ -89,6 +89,38 @@ describe('POST /events', () => {
     expect(got.body).toMatchObject({ id: body.id, type: body.type, matched: 1, correlation_id: 'c-1' });
   });
 
+  it.each([
+    ['does not complete a run started after the event was received', undefined, 0, 'waiting'],
+    ['completes it when the wait opts in with accept_events_since', 3_600, 1, 'matched'],
+  ])('an event POSTed before the run started %s', async (_name, since, resumes, status) => {
+    const type = `order.packed_${randomUUID().slice(0, 8)}`;
+    const posted = await call('POST', '/events', { body: { type, source: 'warehouse', data: { order_id: 'o-9' } } });
+    const executionId = randomUUID();
+    // Started strictly after the event was received (a millisecond clock could make them equal).
+    const stored = await call('GET', `/events/${posted.body.event_id}`);
+    const startedAt = new Date(Date.parse(stored.body.received_at) + 5).toISOString();
+    await putRaw(admin, names.history, { ...executionItem(executionId, 'running'), started_at: startedAt });
+
+    const outcome = await waiter.handler(
+      {
+        kind: 'event_wait',
+        execution_id: executionId,
+        workflow_id: 'wf-1',
+        correlation_id: 'c-2',
+        step: 'packed',
+        event_type: type,
+        filter: { order_id: 'o-9' },
+        task_token: `tok-${executionId}`,
+        ...(since === undefined ? {} : { accept_events_since_seconds: since }),
+      },
+      lambdaContext,
+    );
+
+    expect(posted.status).toBe(202);
+    expect(outcome).toMatchObject({ status });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(resumes);
+  });
+
   it('answers 409 when an id is reused with different content', async () => {
     const id = randomUUID();
     await call('POST', '/events', { body: { id, type: 'a.b', source: 's', data: { x: 1 } } });

@@ -35,9 +35,20 @@ afterEach(() => vi.useRealTimers());
 /** An event type of its own per test, so tests never see each other's waiters. */
 const freshType = (): string => `agent.task_completed_${randomUUID().slice(0, 8)}`;
 
-async function waitFor(type: string, filter: Record<string, unknown>, extra: Partial<EventWaitInput> = {}) {
+/** A running execution, started now (events received from now on may complete its waits). */
+async function startRun(): Promise<string> {
   const executionId = randomUUID();
   await putRaw(admin, names.history, executionItem(executionId, 'running'));
+  return executionId;
+}
+
+async function waitFor(
+  type: string,
+  filter: Record<string, unknown>,
+  extra: Partial<EventWaitInput> = {},
+  run?: string,
+) {
+  const executionId = run ?? (await startRun());
   const input: EventWaitInput = {
     kind: 'event_wait',
     execution_id: executionId,
@@ -47,7 +58,7 @@ async function waitFor(type: string, filter: Record<string, unknown>, extra: Par
     event_type: type,
     filter,
     timeout_seconds: 3600,
-    task_token: `token-${executionId}`,
+    task_token: `token-${executionId}-${extra.step ?? 'execution_monitoring'}-${randomUUID().slice(0, 4)}`,
     ...extra,
   };
   const outcome = await waiter.handler(input, lambdaContext);
@@ -115,10 +126,11 @@ describe('waiter and event router', () => {
   it('hands an early event to a waiter that registers later (key-set already known)', async () => {
     const type = freshType();
     await waitFor(type, { task_id: 'someone-else' });
+    const run = await startRun();
     await emit(type, { task_id: 'early' });
     sfn.resetHistory();
 
-    const { input, outcome } = await waitFor(type, { task_id: 'early' });
+    const { input, outcome } = await waitFor(type, { task_id: 'early' }, {}, run);
 
     expect(outcome).toMatchObject({ status: 'matched' });
     expect(resumedTokens()).toEqual([input.task_token]);
@@ -126,10 +138,11 @@ describe('waiter and event router', () => {
 
   it('hands an early event to a waiter whose key-set is newer than the event', async () => {
     const type = freshType();
+    const [one, two] = [await startRun(), await startRun()];
     await emit(type, { task_id: 'first', agent_id: 'x' });
 
-    const { input, outcome } = await waitFor(type, { task_id: 'first', agent_id: 'x' });
-    const late = await waitFor(type, { task_id: 'first', agent_id: 'x' }, { step: 'another_step' });
+    const { input, outcome } = await waitFor(type, { task_id: 'first', agent_id: 'x' }, {}, one);
+    const late = await waitFor(type, { task_id: 'first', agent_id: 'x' }, { step: 'another_step' }, two);
 
     expect(outcome).toMatchObject({ status: 'matched' });
     expect(late.outcome).toMatchObject({ status: 'matched' });
@@ -141,13 +154,62 @@ describe('waiter and event router', () => {
     vi.setSystemTime(new Date('2032-01-01T00:00:00Z'));
     const type = freshType();
     await waitFor(type, { task_id: 'other' });
+    const run = await startRun();
     await emit(type, { task_id: 'stale' });
 
     vi.setSystemTime(new Date('2032-01-01T00:16:00Z'));
-    const { outcome } = await waitFor(type, { task_id: 'stale' });
+    const { outcome } = await waitFor(type, { task_id: 'stale' }, {}, run);
 
     expect(outcome).toEqual({ status: 'waiting' });
     expect(resumedTokens()).toEqual([]);
+  });
+
+  it('does not complete a run that started after the event was received (a stale event for the same task id)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2033-01-01T00:00:00Z'));
+    const type = freshType();
+    await emit(type, { task_id: 'same' });
+
+    vi.setSystemTime(new Date('2033-01-01T00:01:00Z'));
+    const { outcome } = await waitFor(type, { task_id: 'same' });
+    const unfiltered = await waitFor(type, {});
+
+    expect(outcome).toEqual({ status: 'waiting' });
+    expect(unfiltered.outcome).toEqual({ status: 'waiting' });
+    expect(resumedTokens()).toEqual([]);
+  });
+
+  it('lets a wait opt in to older events with accept_events_since, within that duration only', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2034-01-01T00:00:00Z'));
+    const type = freshType();
+    await emit(type, { task_id: 'old' });
+
+    vi.setSystemTime(new Date('2034-01-01T00:05:00Z'));
+    const tooShort = await waitFor(type, { task_id: 'old' }, { accept_events_since_seconds: 60 });
+    const longEnough = await waitFor(type, { task_id: 'old' }, { accept_events_since_seconds: 600 });
+
+    expect(tooShort.outcome).toEqual({ status: 'waiting' });
+    expect(longEnough.outcome).toMatchObject({ status: 'matched' });
+    expect(resumedTokens()).toEqual([longEnough.input.task_token]);
+  });
+
+  it('resumes each run at most once with one event: a second wait of the same run takes the next event', async () => {
+    const type = freshType();
+    const run = await startRun();
+    const firstId = randomUUID();
+    await emit(type, { task_id: 'twice' }, firstId);
+
+    const first = await waitFor(type, { task_id: 'twice' }, { step: 'first_wait' }, run);
+    const second = await waitFor(type, { task_id: 'twice' }, { step: 'second_wait' }, run);
+    const other = await waitFor(type, { task_id: 'twice' }, {}, await startRun());
+    const nextEvent = randomUUID();
+    await emit(type, { task_id: 'twice' }, nextEvent);
+
+    expect(first.outcome).toEqual({ status: 'matched', event_id: firstId });
+    expect(second.outcome).toEqual({ status: 'waiting' });
+    expect(other.outcome).toEqual({ status: 'waiting' });
+    expect(resumedTokens()).toEqual([first.input.task_token, second.input.task_token, other.input.task_token]);
   });
 
   it('marks the waiter expired when its token is already closed, without failing the router', async () => {

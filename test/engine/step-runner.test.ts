@@ -229,15 +229,21 @@ describe('step runner: service_call', () => {
     expect(await steps.getStep(input.execution_id, 'task_preparation')).toMatchObject({ status: 'failed' });
   });
 
-  it('truncates an output over 64 KiB with a marker', async () => {
+  it('fails a step whose output is over 64 KiB, naming the step, the size and the limit', async () => {
     const input = await arrange();
     server.respond(() => ({ status: 200, body: { blob: 'x'.repeat(100_000) } }));
 
-    const out = (await run(input)) as { output: { truncated?: boolean; original_bytes?: number } };
-
-    expect(out.output.truncated).toBe(true);
-    expect(out.output.original_bytes).toBeGreaterThan(100_000);
-    expect(JSON.stringify(out).length).toBeLessThan(64 * 1024);
+    await expect(run(input)).rejects.toMatchObject({
+      name: 'Steward.OutputTooLarge',
+      message: expect.stringMatching(
+        /^Step 'task_preparation' returned 100011 bytes of JSON; a step output may be at most 65536 bytes/,
+      ),
+    });
+    const step = await steps.getStep(input.execution_id, 'task_preparation');
+    expect(step).toMatchObject({
+      status: 'failed',
+      error_details: { error: 'Steward.OutputTooLarge', last_attempt: true },
+    });
   });
 });
 

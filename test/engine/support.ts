@@ -15,6 +15,8 @@ export interface Received {
 export interface TestServer {
   url: string;
   received: Received[];
+  /** Headers and raw body of each request, in the order of `received`. */
+  raw: Array<{ headers: Record<string, string>; body: string; url: string }>;
   respond: (fn: (req: Received, n: number) => { status: number; body?: unknown; delayMs?: number }) => void;
   close: () => Promise<void>;
 }
@@ -22,6 +24,7 @@ export interface TestServer {
 /** Starts a test server answering 200 `{ ok: true }` until told otherwise. */
 export async function startServer(): Promise<TestServer> {
   const received: Received[] = [];
+  const raw: TestServer['raw'] = [];
   let behaviour: (req: Received, n: number) => { status: number; body?: unknown; delayMs?: number } = () => ({
     status: 200,
     body: { ok: true },
@@ -33,6 +36,7 @@ export async function startServer(): Promise<TestServer> {
       const text = Buffer.concat(chunks).toString('utf8');
       const r: Received = { method: req.method ?? '', url: req.url ?? '', body: text ? JSON.parse(text) : undefined };
       received.push(r);
+      raw.push({ headers: req.headers as Record<string, string>, body: text, url: req.url ?? '' });
       const out = behaviour(r, received.length);
       const send = (): void => {
         if (res.destroyed) return;
@@ -48,6 +52,7 @@ export async function startServer(): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    raw,
     respond: (fn) => {
       behaviour = fn;
     },
@@ -69,8 +74,15 @@ export async function putRaw(
 }
 
 /** A registry entry of a service, as the supervision area stores it. */
-export function serviceItem(id: string, name: string, baseUrl: string, status = 'healthy'): Record<string, unknown> {
+export function serviceItem(
+  id: string,
+  name: string,
+  baseUrl: string,
+  status = 'healthy',
+  spec?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
+    ...(spec ? { spec } : {}),
     pk: `SVC#${id}`,
     sk: 'META',
     service_id: id,

@@ -68,6 +68,11 @@ const ALLOWED: Array<{ actions: RegExp; resource: RegExp; why: string }> = [
     why: 'the CDK Provider framework invokes any version of the registrar',
   },
   {
+    actions: /^(secretsmanager:GetSecretValue|ssm:GetParameters?)$/,
+    resource: /:(secret:steward\/\*|parameter\/steward\/\*)"|:secret:[\w/+=.@-]+-\?\?\?\?\?\?"/,
+    why: "services' auth secrets: under Steward's prefixes (API-registered services), or a named secret's random suffix",
+  },
+  {
     actions: /^kms:(Decrypt|GenerateDataKey\*)$/,
     resource: /./,
     why: 'publishing to the KMS-encrypted alert topic (one key)',

@@ -113,6 +113,7 @@ export function executionInput(context: Record<string, unknown> = {}): Record<st
       workflow_name: 'test',
       workflow_version: '1.0.0',
       correlation_id: 'corr-1',
+      started_at: '2026-01-01T00:00:00.000Z',
     },
     context,
     steps: {},

@@ -72,10 +72,12 @@ describe('POST /executions', () => {
         workflow_name: 'Agent Task Execution',
         workflow_version: '1.0.0',
         correlation_id: '5d976e66-8c32-483f-a9d1-8feaade0e1e0',
+        started_at: res.body.started_at,
       },
       context,
       steps: {},
     });
+    expect(res.body.started_at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('starts by workflow name and generates a correlation id', async () => {

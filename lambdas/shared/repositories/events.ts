@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { StewardEvent } from '../../../lib/core/events/types.ts';
 import { expiresAt, isAlive, retentionDays } from '../../../lib/core/routing/expiry.ts';
@@ -12,6 +12,8 @@ import { requireEnv } from '../config.ts';
  *                `EVT#<timestamp>#<id>`, gsi3 `EVTTYPE#<type>` / `<timestamp>#<id>`
  * - early event: pk `EARLY#<event_type>#<filter hash>` sk `<received_at>#<event id>` (received_at: the router's clock,
  *                so a waiter can ask for "events since t"), `expires_at` = received + keep time
+ * - event use:   pk `EVTUSE#<event id>` sk `<execution id>`: the event resumed a wait of that run (one event resumes
+ *                each run at most once), `expires_at` = when the event can no longer be seen by any waiter
  */
 
 const TABLE = requireEnv(ENV.historyTable);
@@ -202,6 +204,47 @@ export async function findEarlyEvents(
     start = out.LastEvaluatedKey;
   } while (start);
   return found;
+}
+
+/**
+ * Claims an event for one run (conditional put): true for exactly one claimant, false when the event already resumed
+ * a wait of this run. Kept until `expiresAtSeconds` (after which no waiter can see the event any more).
+ */
+export async function claimEventForRun(
+  eventId: string,
+  executionId: string,
+  step: string,
+  expiresAtSeconds: number,
+): Promise<boolean> {
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk: `EVTUSE#${eventId}`, sk: executionId, step, expires_at: expiresAtSeconds },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Gives an event's claim on a run back (its resume could not be delivered), if this step still holds it. */
+export async function releaseEventForRun(eventId: string, executionId: string, step: string): Promise<void> {
+  try {
+    await ddb.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: { pk: `EVTUSE#${eventId}`, sk: executionId },
+        ConditionExpression: 'step = :step',
+        ExpressionAttributeValues: { ':step': step },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /** Records that the event went out on the bus, so a redelivered POST publishes only what was not published. */

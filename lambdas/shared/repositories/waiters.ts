@@ -69,6 +69,9 @@ export async function putWaiter(w: Omit<WaiterRecord, 'pk' | 'sk' | 'status'>): 
 
 /** Adds a key-set to the event type's list; returns when it was first seen (ms). */
 export async function addKeySet(eventType: string, keys: readonly string[], nowMs: number): Promise<number> {
+  // The empty key-set (a wait without a filter) is never stored: DynamoDB refuses an empty sort key, and the router
+  // always routes under it anyway.
+  if (keys.length === 0) return nowMs;
   const out = await ddb.send(
     new UpdateCommand({
       TableName: TABLE,

@@ -23,29 +23,21 @@ export function countsAgainstBreaker(errorName: string): boolean {
   );
 }
 
-/** Responses bigger than this are cut before they enter a Step Functions payload (its limit is 256 KiB). */
+/**
+ * Largest step output kept in the run's state: 64 KiB of JSON. Step Functions limits a run's whole state (and every
+ * task's input and output) to 256 KiB; with payloads pruned to what each step reads (docs/compiler.md), this keeps
+ * room for three such outputs plus the context at any one step.
+ */
 export const MAX_OUTPUT_BYTES = 64 * 1024;
 
-/** An output cut to fit, with a marker saying so. */
-export interface TruncatedOutput {
-  truncated: true;
-  original_bytes: number;
-  /** The first bytes of the body as text. */
-  preview: string;
-}
-
 /**
- * Keeps an output under `maxBytes` of JSON. A larger one is replaced by a {@link TruncatedOutput}: a later template
- * reading a field of it then fails loudly instead of reading half a document.
+ * The sentence a step fails with when its output is too large to keep in the state, or undefined when it fits. The
+ * step fails instead of keeping a cut-down output: a later template would read half a document.
  */
-export function limitOutput(value: unknown, maxBytes = MAX_OUTPUT_BYTES): unknown {
-  const text = JSON.stringify(value) ?? 'null';
-  const bytes = Buffer.byteLength(text);
-  if (bytes <= maxBytes) return value;
-  const preview = Buffer.from(text)
-    .subarray(0, Math.max(0, maxBytes - 256))
-    .toString('utf8');
-  return { truncated: true, original_bytes: bytes, preview } satisfies TruncatedOutput;
+export function outputTooLarge(step: string, value: unknown, maxBytes = MAX_OUTPUT_BYTES): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? 'null');
+  if (bytes <= maxBytes) return undefined;
+  return `Step '${step}' returned ${bytes} bytes of JSON; a step output may be at most ${maxBytes} bytes (Step Functions keeps at most 256 KiB of state per run): return less, or store the data elsewhere and return a reference`;
 }
 
 /** Cuts a text to `maxBytes` of UTF-8 for storage in attempt records. */

@@ -10,11 +10,13 @@
  * to the service.
  */
 
-/** What templates read: the run's `$.context`, `$.steps` and, inside a map, `$.item`. */
+/** What templates read: the run's `$.context`, `$.steps`, `$.execution` and, inside a map, `$.item`. */
 export interface TemplateScope {
   context: Record<string, unknown>;
   steps: Record<string, { status?: string; output?: unknown }>;
   item?: unknown;
+  /** `${execution.id}`, `${execution.correlation_id}`, `${execution.started_at}`. */
+  execution?: { id: string; correlation_id: string; started_at?: string };
 }
 
 /** A reference that could not be resolved; the step runner reports it as `Steward.InvalidRequest`. */
@@ -40,8 +42,9 @@ export function readExpression(expression: string, scope: TemplateScope): unknow
   const [head, ...rest] = expression.trim().split('.');
   if (head === 'context') return walk(scope.context, rest);
   if (head === 'item') return walk(scope.item, rest);
+  if (head === 'execution') return rest.length === 1 ? walk(scope.execution, rest) : undefined;
   if (head === 'steps' && rest.length >= 2) return walk(scope.steps[rest[0]!], rest.slice(1));
-  throw new TemplateError(`\`\${${expression}}\` must start with context., steps.<name>. or item`);
+  throw new TemplateError(`\`\${${expression}}\` must start with context., steps.<name>., item or execution.`);
 }
 
 function required(expression: string, scope: TemplateScope): unknown {
@@ -67,6 +70,17 @@ export function resolveValue(value: unknown, scope: TemplateScope): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, scope)]));
   }
   return value;
+}
+
+/** Resolves header templates; every value becomes text (a whole-value template of an object becomes its JSON). */
+export function resolveHeaders(headers: Record<string, string>, scope: TemplateScope): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const text = asText(resolveString(value, scope));
+    if (/[\r\n\0]/.test(text)) throw new TemplateError(`header ${name} would contain a line break or NUL`);
+    out[name] = text;
+  }
+  return out;
 }
 
 /**

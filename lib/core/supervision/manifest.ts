@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { parseAllowEntry } from '../outbound.ts';
+import { authSchema } from './auth.ts';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
 /** Names of services, groups and checks: DNS labels, so they can become Cloud Map and ECS names. */
@@ -181,6 +182,8 @@ export const serviceSpecSchema = z.strictObject({
       z.string().regex(/^(arn:aws[\w-]*:secretsmanager:.+|ssm:\/.+)$/, 'must be a Secrets Manager ARN or ssm:/param'),
     )
     .optional(),
+  /** How workflow steps authenticate to the service (a secret by reference, or SigV4): see ./auth.ts. */
+  auth: authSchema.optional(),
   /** Where probes and service calls go (default `http://<name>.<namespace>:<port>`). */
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** The ECS service to restart (set by the deployment or discovery). */

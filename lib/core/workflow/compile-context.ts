@@ -4,6 +4,7 @@
 import { SUBSTITUTIONS } from '../runtime-contract.ts';
 import type { AslPayload, AslState, AslTransition } from './asl.ts';
 import { WorkflowCompileError } from './errors.ts';
+import { MAX_PLACEHOLDER_STEPS, type ReadingRequest, stepsPayload } from './payload.ts';
 import type { OnError, WorkflowDocument, WorkflowStep } from './schema.ts';
 
 /** `Resource` of a synchronous Lambda invoke. */
@@ -71,6 +72,8 @@ export interface CompileContext {
   parallelCount: number;
   parallelism: ListParallelism[];
   notes: Set<string>;
+  /** Step name → the steps whose results are present when it runs (payload pruning, `payload.ts`). */
+  present: Map<string, string[]>;
   /** Compiles a nested list (injected to avoid an import cycle). */
   compileList: (steps: WorkflowStep[], next: string | undefined, scope: Scope, path: string) => string;
 }
@@ -87,16 +90,34 @@ export function addState(scope: Scope, name: string, state: AslState): string {
   return name;
 }
 
-/** Fields of the step runner's `RunRef`, read from the run's document. */
-export function runRef(scope: Scope): AslPayload {
+/**
+ * Fields of the step runner's `RunRef`, read from the run's document. `steps` is what the Task's templates read
+ * (`payload.ts`); `'$.steps'` passes the whole map (the compensation flow, whose items read any completed step).
+ */
+export function runRef(scope: Scope, steps: AslPayload | '$.steps'): AslPayload {
   return {
     'execution_id.$': '$.execution.id',
     'workflow_id.$': '$.execution.workflow_id',
     'correlation_id.$': '$.execution.correlation_id',
+    'started_at.$': '$.execution.started_at',
     'context.$': '$.context',
-    'steps.$': '$.steps',
+    ...(steps === '$.steps' ? { 'steps.$': '$.steps' } : { steps }),
     ...(scope.inMap ? { 'item.$': '$.item' } : {}),
   };
+}
+
+/** The `steps` of a Task payload serving these requests of step `stepName` (see `payload.ts`). */
+export function stepsFor(
+  ctx: CompileContext,
+  stepName: string,
+  requests: readonly ReadingRequest[],
+): AslPayload | '$.steps' {
+  const out = stepsPayload(requests, ctx.present.get(stepName) ?? []);
+  if ('payload' in out) return out.payload;
+  ctx.notes.add(
+    `${stepName}: its endpoint placeholder may read any of ${MAX_PLACEHOLDER_STEPS}+ earlier outputs, so it receives every step result; name the value with a \${steps.<name>.output…} template to pass only that`,
+  );
+  return '$.steps';
 }
 
 /** JSONPath of a step's result in the run's document. */

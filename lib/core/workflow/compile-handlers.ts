@@ -16,14 +16,15 @@ import {
   runRef,
   type Scope,
   STEP_RUNNER,
+  stepsFor,
   transition,
   WAITER,
 } from './compile-context.ts';
-import { LAMBDA_ERRORS } from './retry.ts';
+import { LAMBDA_RETRIER } from './retry.ts';
 
 /** Retrier for Steward's own helper tasks (notify, compensation): transient errors, 3 attempts. */
 export const HELPER_RETRIER: AslRetrier = {
-  ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_ERRORS],
+  ErrorEquals: [...RETRYABLE_ERRORS],
   IntervalSeconds: 2,
   MaxAttempts: 2,
   BackoffRate: 2,
@@ -49,6 +50,7 @@ export function parkCatch(step: string, scope: Scope): AslCatcher {
       },
     },
     ResultPath: null,
+    Retry: [LAMBDA_RETRIER],
     Next: step,
   });
   return { ErrorEquals: [STEWARD_ERRORS.paused], ResultPath: '$.steward.pause', Next: park };
@@ -118,7 +120,7 @@ export function handlerCatches(
           FunctionName: STEP_RUNNER,
           Payload: {
             kind: 'notify',
-            ...runRef(scope),
+            ...runRef(scope, stepsFor(ctx, name, [{ body: handler.body }])),
             step: name,
             request: {
               service: handler.target,
@@ -131,7 +133,7 @@ export function handlerCatches(
           },
         },
         ResultPath: null,
-        Retry: [HELPER_RETRIER],
+        Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steward.notify_error', Next: after }],
         Next: after,
       });
@@ -219,23 +221,23 @@ function addSteps(scope: Scope): void {
       FunctionName: STEP_RUNNER,
       Payload: {
         kind: 'compensate',
-        ...runRef(itemScope),
+        ...runRef(itemScope, '$.steps'),
         'step.$': '$.compensation.step',
         'request.$': '$.compensation.request',
       },
     },
     ResultPath: null,
-    Retry: [HELPER_RETRIER],
+    Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
     End: true,
   });
   addState(scope, COMPENSATE_ENTRY, {
     Type: 'Task',
     Comment: 'Completed steps of this run that have a compensation, newest first, from the history table.',
     Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: STEP_RUNNER, Payload: { kind: 'load_compensations', ...runRef(scope) } },
+    Parameters: { FunctionName: STEP_RUNNER, Payload: { kind: 'load_compensations', ...runRef(scope, {}) } },
     ResultSelector: { 'items.$': '$.Payload.items' },
     ResultPath: '$.steward.compensations',
-    Retry: [HELPER_RETRIER],
+    Retry: [LAMBDA_RETRIER, HELPER_RETRIER],
     Next: 'compensate.run',
   });
   addState(scope, 'compensate.run', {

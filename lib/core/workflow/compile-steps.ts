@@ -13,12 +13,14 @@ import {
   runRef,
   type Scope,
   STEP_RUNNER,
+  stepsFor,
   TASK_TIMEOUT_MARGIN_SECONDS,
   transition,
   WAITER,
 } from './compile-context.ts';
 import { COMPENSATE_SIGNAL_CATCH, handlerCatches, parkCatch } from './compile-handlers.ts';
-import { PAUSED_RETRIER, retrierFor, retryableErrorsFor } from './retry.ts';
+import { durationSeconds } from './durations.ts';
+import { LAMBDA_RETRIER, PAUSED_RETRIER, retrierFor, retryableErrorsFor } from './retry.ts';
 import type { Condition, EventWaitStep, ServiceCallStep, SubWorkflowStep, WorkflowStep } from './schema.ts';
 import { templateToJsonPath, wholeTemplate } from './templates.ts';
 
@@ -105,7 +107,9 @@ type TaskStep = ServiceCallStep | EventWaitStep | SubWorkflowStep;
 
 /** A step Task with its retriers, park state and handler route. `target` is where its result lands. */
 function taskStep(ctx: CompileContext, step: TaskStep, next: string | undefined, scope: Scope, target: string): string {
-  const retry: AslRetrier[] = ctx.express ? [] : [PAUSED_RETRIER];
+  // The pause retrier stays first (DESIGN: a paused run is never retried); Lambda's own errors come next, so a
+  // throttle is retried whatever the step's policy says.
+  const retry: AslRetrier[] = ctx.express ? [LAMBDA_RETRIER] : [PAUSED_RETRIER, LAMBDA_RETRIER];
   const policy = step.retry_policy ? retrierFor(step.retry_policy, retryableErrorsFor(step.step_type)) : undefined;
   if (policy) retry.push(policy);
   const catches: AslCatcher[] = ctx.express ? [] : [parkCatch(step.name, scope)];
@@ -121,7 +125,7 @@ function taskStep(ctx: CompileContext, step: TaskStep, next: string | undefined,
     ...(step.description ? { Comment: step.description } : {}),
     ...taskBody(ctx, step, scope),
     ResultPath: target,
-    ...(retry.length > 0 ? { Retry: retry } : {}),
+    Retry: retry,
     ...(catches.length > 0 ? { Catch: catches } : {}),
     ...transition(next),
   });
@@ -154,7 +158,7 @@ function taskBody(
         Payload: {
           kind: 'service_call',
           step: step.name,
-          ...runRef(scope),
+          ...runRef(scope, stepsFor(ctx, step.name, [step, ...(handler?.action === 'notify' ? [handler] : [])])),
           request: request(step, timeoutMs),
           max_attempts: step.retry_policy?.max_attempts ?? 1,
           ...(notify ? { notify } : {}),
@@ -184,6 +188,9 @@ function taskBody(
           event_type: step.event_type,
           filter: resolvedValues(step.event_filter ?? {}),
           timeout_seconds: timeoutSeconds,
+          ...(step.accept_events_since === undefined
+            ? {}
+            : { accept_events_since_seconds: durationSeconds(step.accept_events_since)! }),
           'task_token.$': '$$.Task.Token',
         },
       },
@@ -197,7 +204,7 @@ function taskBody(
       Payload: {
         kind: 'sub_workflow',
         step: step.name,
-        ...runRef(scope),
+        ...runRef(scope, {}),
         workflow: step.workflow,
         ...(step.version ? { version: step.version } : {}),
         input: resolvedValues(step.input ?? {}),
@@ -209,7 +216,7 @@ function taskBody(
 }
 
 function request(
-  r: { service: string; endpoint: string; method?: string; body?: unknown },
+  r: { service: string; endpoint: string; method?: string; body?: unknown; headers?: Record<string, string> },
   timeoutMs: number,
 ): Record<string, unknown> {
   return {
@@ -217,6 +224,7 @@ function request(
     method: r.method ?? 'POST',
     endpoint: r.endpoint,
     ...(r.body === undefined ? {} : { body: r.body }),
+    ...(r.headers === undefined ? {} : { headers: r.headers }),
     timeout_ms: timeoutMs,
   };
 }

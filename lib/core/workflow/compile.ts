@@ -15,6 +15,7 @@ import { compileStep } from './compile-steps.ts';
 import { buildStepGraph, criticalPath } from './dag.ts';
 import { WorkflowValidationError } from './errors.ts';
 import { allSteps } from './names.ts';
+import { presentResults } from './payload.ts';
 import { buildReport, type CompileReport } from './report.ts';
 import { dagReport } from './report-joins.ts';
 import type { WorkflowDocument, WorkflowStep } from './schema.ts';
@@ -77,6 +78,7 @@ function compileChecked(workflow: WorkflowDocument, options: CompileOptions): Co
     parallelCount: 0,
     parallelism: [],
     notes: new Set(),
+    present: presentResults(workflow),
     compileList: (steps, next, scope, path) => compileList(ctx, steps, next, scope, path, strategy, joins),
   };
   const top: Scope = { states: {}, inMap: false, topLevel: true };

@@ -24,7 +24,7 @@ export { type Problem, WorkflowCompileError, WorkflowError, WorkflowValidationEr
 export { workflowGraph } from './graph.ts';
 export { allSteps, type LocatedStep, stepNames } from './names.ts';
 export { type CompileReport, STANDARD_USD_PER_TRANSITION } from './report.ts';
-export { LAMBDA_ERRORS, retrierFor, retrierProblems, retryDelays } from './retry.ts';
+export { LAMBDA_ERRORS, LAMBDA_RETRIER, retrierFor, retrierProblems, retryDelays } from './retry.ts';
 export type {
   ChoiceStep,
   ConcurrencyLimit,

@@ -14,13 +14,27 @@ import { RETRYABLE_ERRORS, STEWARD_ERRORS } from '../runtime-contract.ts';
 import type { AslRetrier } from './asl.ts';
 import type { RetryPolicy } from './schema.ts';
 
-/** Errors of the Lambda service itself (throttling, service faults), retried with the step's policy. */
+/** Errors of the Lambda service itself (throttling, service faults): the function may not have run at all. */
 export const LAMBDA_ERRORS: readonly string[] = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ];
+
+/**
+ * The retrier every Lambda-backed Task carries, with or without a `retry_policy` (the defaults of CDK's
+ * `LambdaInvoke`, plus full jitter so a burst of throttled runs does not retry in lockstep): 6 retries, 2 s doubling
+ * (at most ~126 s in all). These are not step attempts: a throttled invocation never reached the step runner, whose
+ * atomic counter is what counts attempts, so `retry_policy.max_attempts` stays the number of calls to the service.
+ */
+export const LAMBDA_RETRIER: AslRetrier = {
+  ErrorEquals: [...LAMBDA_ERRORS],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
 
 /** Default cap on one retry delay, in seconds. */
 export const DEFAULT_MAX_DELAY_SECONDS = 300;
@@ -45,11 +59,11 @@ export function retrierFor(policy: RetryPolicy, errors: readonly string[]): AslR
   };
 }
 
-/** Errors a step's policy retries, by step type. */
+/** Errors a step's policy retries, by step type (Lambda's own errors have {@link LAMBDA_RETRIER}). */
 export function retryableErrorsFor(stepType: 'service_call' | 'event_wait' | 'sub_workflow'): string[] {
-  if (stepType === 'service_call') return [...RETRYABLE_ERRORS, ...LAMBDA_ERRORS];
-  if (stepType === 'event_wait') return ['States.Timeout', ...LAMBDA_ERRORS];
-  return [...RETRYABLE_ERRORS, 'States.Timeout', ...LAMBDA_ERRORS];
+  if (stepType === 'service_call') return [...RETRYABLE_ERRORS];
+  if (stepType === 'event_wait') return ['States.Timeout'];
+  return [...RETRYABLE_ERRORS, 'States.Timeout'];
 }
 
 /** The delays (seconds, before jitter) a retrier waits, one per retry. */

@@ -32,6 +32,8 @@ export interface ServiceRequestSpec {
   endpoint: string;
   method?: HttpMethod;
   body?: unknown;
+  /** Extra request headers; values are templates like the body's strings. */
+  headers?: Record<string, string>;
   /** Per-call timeout in milliseconds (default 30,000). */
   timeout?: number;
 }
@@ -73,6 +75,11 @@ export interface ServiceCallStep extends StepBase {
   endpoint: string;
   method?: HttpMethod;
   body?: unknown;
+  /**
+   * Extra request headers (values are templates, resolved like the body's strings). Steward's own headers
+   * (`Idempotency-Key`, `X-Correlation-Id`, `traceparent`) and `Authorization` (the service's `auth`) are not allowed.
+   */
+  headers?: Record<string, string>;
 }
 
 /** Waits for an event matching `event_type` and `event_filter` (a callback task). */
@@ -80,6 +87,11 @@ export interface EventWaitStep extends StepBase {
   step_type: 'event_wait';
   event_type: string;
   event_filter?: Record<string, unknown>;
+  /**
+   * Also accept a matching event received up to this long before the wait began (`"30s"`, `"15m"`, `"2h"`, `"1d"`),
+   * even from before the run started. Without it, only events received after the run started count.
+   */
+  accept_events_since?: string;
 }
 
 /** One branch of a `choice`: the first branch whose condition holds runs. */
@@ -228,6 +240,7 @@ export const serviceRequestSchema: z.ZodType<ServiceRequestSpec> = z.strictObjec
   endpoint: z.string(),
   method: methodSchema.optional(),
   body: z.unknown().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
   timeout: z.number().optional(),
 });
 
@@ -265,6 +278,7 @@ const serviceCallShape = {
   endpoint: z.string(),
   method: methodSchema.optional(),
   body: z.unknown().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
 };
 
 /** Schema of a `service_call` step (also the shape of a `fallback` step). */
@@ -279,6 +293,7 @@ export const workflowStepSchema: z.ZodType<WorkflowStep> = z.lazy(() =>
       step_type: z.literal('event_wait'),
       event_type: z.string(),
       event_filter: z.record(z.string(), z.unknown()).optional(),
+      accept_events_since: z.string().optional(),
     }),
     z.strictObject({
       ...base,

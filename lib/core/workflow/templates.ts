@@ -4,15 +4,20 @@
  * - `${context.a.b}`, `${steps.<name>.output.x}`, `${steps.<name>.status}`, `${item.x}`: values from the run's
  *   document (`$.context`, `$.steps`, `$.item`). Whole-value templates become JSONPath in the ASL; templates inside
  *   longer strings (request bodies, endpoints) are resolved by the step runner from `context` / `steps` / `item`.
+ * - `${execution.id}`, `${execution.correlation_id}`, `${execution.started_at}`: the run itself (`$.execution`).
  * - `{task_id}` in an endpoint: filled by the step runner from the map item (inside a `map`), then the context, then
  *   step outputs.
  */
+
+/** Fields of the run a template may read as `${execution.<field>}`. */
+export const EXECUTION_FIELDS: readonly string[] = ['id', 'correlation_id', 'started_at'];
 
 /** A parsed `${…}` reference. */
 export type TemplateRef =
   | { kind: 'context'; path: string[] }
   | { kind: 'steps'; step: string; path: string[] }
-  | { kind: 'item'; path: string[] };
+  | { kind: 'item'; path: string[] }
+  | { kind: 'execution'; path: string[] };
 
 const TEMPLATE = /\$\{([^}]*)\}/g;
 const WHOLE = /^\$\{([^}]*)\}$/;
@@ -53,6 +58,12 @@ export function parseTemplate(expression: string): TemplateRef | { error: string
   const [head, ...rest] = parts;
   if (head === 'context' && rest.length > 0) return { kind: 'context', path: rest };
   if (head === 'item') return { kind: 'item', path: rest };
+  if (head === 'execution') {
+    if (rest.length === 1 && EXECUTION_FIELDS.includes(rest[0]!)) return { kind: 'execution', path: rest };
+    return {
+      error: `\`\${${expression}}\` reads the run as \`\${execution.<field>}\` with <field> one of ${EXECUTION_FIELDS.join(', ')}`,
+    };
+  }
   if (head === 'steps') {
     const [step, field, ...path] = rest;
     if (step !== undefined && (field === 'output' || (field === 'status' && path.length === 0))) {
@@ -63,7 +74,7 @@ export function parseTemplate(expression: string): TemplateRef | { error: string
     };
   }
   return {
-    error: `\`\${${expression}}\` must start with \`context.\`, \`steps.<name>.output\` or \`item\``,
+    error: `\`\${${expression}}\` must start with \`context.\`, \`steps.<name>.output\`, \`item\` or \`execution.\``,
   };
 }
 

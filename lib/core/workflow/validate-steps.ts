@@ -1,6 +1,7 @@
 /**
  * Checks of step lists and steps: edges, templates, per-type fields, retry values, placement of succeed/fail.
  */
+import { durationSeconds, MAX_ACCEPT_EVENTS_SINCE_SECONDS } from './durations.ts';
 import type { Problem } from './errors.ts';
 import { nestedLists } from './names.ts';
 import type { Condition, RetryPolicy, ServiceRequestSpec, WorkflowStep } from './schema.ts';
@@ -193,6 +194,7 @@ export function checkRequest(
     }
   }
   checkTemplateText(endpoint, `${path}.endpoint`, scope, ctx, options.self);
+  if (req.headers !== undefined) checkHeaders(req.headers, `${path}.headers`, scope, ctx, options.self);
   if (req.body !== undefined) {
     checkValueTemplates(req.body, `${path}.body`, scope, ctx, options.self);
     for (const key of dollarKeysIn(req.body)) {
@@ -203,6 +205,50 @@ export function checkRequest(
     }
   }
   if (req.timeout !== undefined) checkCallTimeout(req.timeout, `${path}.timeout`, ctx);
+}
+
+/** Header names Steward sets itself on every call; `Authorization` comes from the service's `auth` only. */
+export const RESERVED_HEADERS: readonly string[] = [
+  'idempotency-key',
+  'x-correlation-id',
+  'traceparent',
+  'tracestate',
+  'authorization',
+  'host',
+  'content-length',
+  'connection',
+  'transfer-encoding',
+];
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+function checkHeaders(
+  headers: Record<string, string>,
+  path: string,
+  scope: TemplateScope,
+  ctx: CheckContext,
+  self?: string,
+): void {
+  for (const [name, value] of Object.entries(headers)) {
+    const p = `${path}.${name}`;
+    if (!HEADER_NAME.test(name)) {
+      ctx.problems.push({
+        path: p,
+        message: "a header name is a token of letters, digits and !#$%&'*+.^_`|~- (1-128)",
+      });
+    } else if (RESERVED_HEADERS.includes(name.toLowerCase())) {
+      ctx.problems.push({
+        path: p,
+        message:
+          name.toLowerCase() === 'authorization'
+            ? "Authorization comes from the service's registered auth (a secret by reference), never from the workflow"
+            : `${name} is set by Steward on every call and cannot be overridden`,
+      });
+    }
+    if (/[\r\n\0]/.test(value)) {
+      ctx.problems.push({ path: p, message: 'a header value must not contain line breaks or NUL' });
+    }
+    checkTemplateText(value, p, scope, ctx, self);
+  }
 }
 
 function checkCallTimeout(timeout: number, path: string, ctx: CheckContext): void {
@@ -330,6 +376,15 @@ function checkStepType(step: WorkflowStep, path: string, scope: TemplateScope, c
         });
       }
       if (step.event_filter) checkWholeValues(step.event_filter, `${path}.event_filter`, scope, ctx);
+      if (step.accept_events_since !== undefined) {
+        const seconds = durationSeconds(step.accept_events_since);
+        if (seconds === undefined || seconds < 1 || seconds > MAX_ACCEPT_EVENTS_SINCE_SECONDS) {
+          ctx.problems.push({
+            path: `${path}.accept_events_since`,
+            message: `a duration like "30s", "15m", "2h" or "1d", from 1 s to 30 days, got "${step.accept_events_since}"`,
+          });
+        }
+      }
       return;
     case 'choice':
       step.choices.forEach((c, j) => {

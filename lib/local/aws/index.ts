@@ -5,7 +5,7 @@
  *   `AWS_ENDPOINT_URL_<SERVICE>` at its `url`).
  * - {@link LambdaRunner}: runs the handlers, each in its own worker threads with its own environment.
  * - {@link StepFunctionsService}, {@link EventBridgeService}, {@link EcsService}, {@link CloudWatchService},
- *   {@link SnsService}, {@link SqsService}: the services, each exposing `operations()` for the server.
+ *   {@link SnsService}, {@link SqsService}, {@link SecretsService}: the services, each exposing its operations for the server.
  * - {@link LocalScheduler}: `rate()` / `cron()` schedules with a speed factor.
  * - {@link matchesPattern}: EventBridge event-pattern matching (pure, from lib/core).
  */
@@ -15,6 +15,7 @@ export * from '../ecs/index.ts';
 export * from '../eventbridge/index.ts';
 export * from '../lambda/index.ts';
 export { LocalScheduler, parseSchedule, type ScheduleHandle } from '../scheduler.ts';
+export * from '../secrets/index.ts';
 export * from '../sns/index.ts';
 export * from '../sqs/index.ts';
 export * from '../stepfunctions/index.ts';

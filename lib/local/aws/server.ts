@@ -26,6 +26,8 @@ export interface AwsServices {
   ecs?: JsonOperations;
   cloudWatch?: JsonOperations;
   sqs?: JsonOperations;
+  secretsManager?: JsonOperations;
+  ssm?: JsonOperations;
   sns?: QueryOperations;
   lambda?: LambdaInvokeApi;
   /** EventBridge Scheduler (REST-JSON: its paths are mapped onto operation names). */
@@ -55,6 +57,8 @@ const JSON_TARGETS: Record<string, { service: keyof AwsServices; contentType: st
   AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
   GraniteServiceVersion20100801: { service: 'cloudWatch', contentType: 'application/x-amz-json-1.0' },
   AmazonSQS: { service: 'sqs', contentType: 'application/x-amz-json-1.0' },
+  secretsmanager: { service: 'secretsManager', contentType: 'application/x-amz-json-1.1' },
+  AmazonSSM: { service: 'ssm', contentType: 'application/x-amz-json-1.1' },
 };
 
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;

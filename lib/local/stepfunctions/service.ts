@@ -91,6 +91,8 @@ export class StepFunctionsService {
   private readonly store: ExecutionStore | undefined;
   /** Runs read back from the data folder that were running, with where each continues. */
   private pending: Array<{ record: ExecutionRecord; plan: RecoveryPlan; resumed?: Promise<unknown> }> = [];
+  /** Function name or ARN → Lambda service errors its next `lambda:invoke` tasks meet (see {@link injectLambdaErrors}). */
+  private readonly lambdaFaults = new Map<string, string[]>();
 
   constructor(private readonly options: StepFunctionsOptions) {
     this.region = options.region ?? LOCAL_REGION;
@@ -180,6 +182,24 @@ export class StepFunctionsService {
     const record = this.execution(executionArn);
     await record.done;
     return record;
+  }
+
+  /**
+   * Makes the next `times` `lambda:invoke` tasks of a function fail with a Lambda service error before the function
+   * runs, as Step Functions reports a throttled invocation (`Lambda.TooManyRequestsException`) — for tests of the
+   * compiled retriers. The function is named by name or ARN.
+   */
+  injectLambdaErrors(functionNameOrArn: string, times: number, error = 'Lambda.TooManyRequestsException'): void {
+    const name = functionNameOrArn.replace(/^arn:aws:lambda:[^:]*:[^:]*:function:/, '');
+    this.lambdaFaults.set(name, [...(this.lambdaFaults.get(name) ?? []), ...Array<string>(times).fill(error)]);
+  }
+
+  private takeLambdaFault(nameOrArn: string): string | undefined {
+    const name = nameOrArn.replace(/^arn:aws:lambda:[^:]*:[^:]*:function:/, '').replace(/:[^:]+$/, '');
+    const pending = this.lambdaFaults.get(name);
+    const fault = pending?.shift();
+    if (pending?.length === 0) this.lambdaFaults.delete(name);
+    return fault;
   }
 
   /** All executions, newest first (for the status page). */
@@ -418,7 +438,11 @@ export class StepFunctionsService {
 
   private engine(): Parameters<typeof runExecution>[1] {
     return {
-      invoke: (fn, payload) => this.options.lambda.invoke(fn, payload),
+      invoke: (fn, payload) => {
+        const fault = this.takeLambdaFault(fn);
+        if (fault) return Promise.resolve({ ok: false, errorType: fault, errorMessage: 'Rate Exceeded.' });
+        return this.options.lambda.invoke(fn, payload);
+      },
       tokens: this.tokens,
       integrations: this.options.integrations ?? {},
       startChild: (params, sync) => this.startChild(params, sync),

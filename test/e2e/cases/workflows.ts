@@ -1,9 +1,12 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Steward templates are literal `${…}` strings
 /**
  * End-to-end: Steward's workflows through the REST API only, against local mode (default) or a deployed stack
  * (STEWARD_E2E_URL). Tests that need local-only control of the sample services run only against local mode.
  */
+
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { type E2E, eventually, isLocal, seedContext, waitForStatus } from '../support/steward.ts';
+import { type E2E, E2E_LEDGER_TOKEN, eventually, isLocal, seedContext, waitForStatus } from '../support/steward.ts';
 
 /** Registers the cases; `get` gives the running Steward (started by the suite's beforeAll). */
 export function workflowCases(get: () => E2E): void {
@@ -142,8 +145,10 @@ export function workflowCases(get: () => E2E): void {
       );
     }, 90_000);
 
-    it('consumes events that arrive before their wait', async () => {
+    it('consumes events that arrive after the run started but before its waits registered', async () => {
       const project = crypto.randomUUID();
+      const started = await start('Dual Approval', { project_id: project });
+      // Sent at once: the waits may not be registered yet; the events are kept for them (the run started first).
       for (const [type, data] of [
         ['payments.budget_approved', { project_id: project }],
         ['planning.plan_approved', { project_id: project, plan: `plan-${project}` }],
@@ -151,8 +156,6 @@ export function workflowCases(get: () => E2E): void {
         const sent = await e2e.api('POST', '/events', { type, source: 'e2e', data });
         expect(sent.status).toBe(202);
       }
-
-      const started = await start('Dual Approval', { project_id: project });
 
       expect((await waitForStatus(e2e, started.execution_id, ['completed', 'failed'], 60_000)).status).toBe(
         'completed',
@@ -319,6 +322,223 @@ export function workflowCases(get: () => E2E): void {
         );
         expect(rules.filter((r) => r.Name.includes(id.replace(/-/g, '')))).toEqual([]);
       }
+    }, 120_000);
+  });
+}
+
+/**
+ * Calls to services that demand authentication (the commerce sample's /secure routes, registered over the API with a
+ * bearer token from a local secret and with SigV4), the standard headers they check, a throttled step runner, and the
+ * rule for early events. Local mode only: they need the samples, the local secret and Lambda fault injection.
+ */
+export function serviceCallCases(get: () => E2E): void {
+  const e2e = new Proxy({} as E2E, { get: (_t, key) => get()[key as keyof E2E] });
+  const commerce = 'http://127.0.0.1:4513';
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const workflow = `E2E Authenticated Calls ${suffix}`;
+
+  interface Attempt {
+    attempt: number;
+    status: string;
+    request: { headers?: Record<string, string> };
+  }
+  const attempts = async (id: string, step: string): Promise<Attempt[]> =>
+    (await e2e.api<{ attempts: Attempt[] }>('GET', `/executions/${id}/steps/${step}/retries`)).body.attempts;
+  const outputs = async (id: string): Promise<Record<string, Record<string, unknown>>> =>
+    (await e2e.api<{ outputs: Record<string, Record<string, unknown>> }>('GET', `/executions/${id}/state`)).body
+      .outputs;
+  const start = async (name: string, context: Record<string, unknown>) => {
+    const answer = await e2e.api<{ execution_id: string }>('POST', '/executions', {
+      workflow_name: name,
+      correlation_id: `corr-${crypto.randomUUID()}`,
+      context,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    return answer.body.execution_id;
+  };
+
+  describe.runIf(isLocal)('authenticated service calls', () => {
+    it("registers services with auth by reference; a secret outside Steward's prefix is refused naming the field", async () => {
+      const bad = await e2e.api<{ error: { details?: Array<{ field: string }> } }>('POST', '/services', {
+        name: `e2e-bad-${suffix}`,
+        base_url: commerce,
+        auth: { type: 'bearer', secret: 'secretsmanager:prod/other-team' },
+      });
+      const ledger = await e2e.api('POST', '/services', {
+        name: `e2e-ledger-${suffix}`,
+        base_url: commerce,
+        auth: { type: 'bearer', secret: 'secretsmanager:steward/samples/ledger-token' },
+      });
+      const signed = await e2e.api('POST', '/services', {
+        name: `e2e-signed-${suffix}`,
+        base_url: commerce,
+        auth: { type: 'aws_iam', service: 'execute-api' },
+      });
+      const defined = await e2e.api('POST', '/workflows', {
+        name: workflow,
+        definition: {
+          steps: [
+            {
+              name: 'bearer_call',
+              step_type: 'service_call',
+              service: `e2e-ledger-${suffix}`,
+              endpoint: '/secure/bearer/charge',
+              headers: { 'X-Sample-Order': '${context.order_id}', 'X-Sample-Run': '${execution.id}' },
+              body: { order: '${context.order_id}' },
+              retry_policy: { max_attempts: 3, backoff_base: 2, backoff_multiplier: 1000 },
+            },
+            {
+              name: 'signed_call',
+              step_type: 'service_call',
+              service: `e2e-signed-${suffix}`,
+              endpoint: '/secure/sigv4/settle',
+              depends_on: ['bearer_call'],
+              body: { charge: '${steps.bearer_call.output.idempotency_key}' },
+            },
+          ],
+        },
+      });
+
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('body.auth.secret');
+      expect(ledger.status, JSON.stringify(ledger.body)).toBe(201);
+      expect(signed.status, JSON.stringify(signed.body)).toBe(201);
+      expect(defined.status, JSON.stringify(defined.body)).toBe(201);
+    }, 60_000);
+
+    it('calls a bearer-token service and a SigV4 service; retries keep one Idempotency-Key; the samples check the headers', async () => {
+      const order = `o-${crypto.randomUUID().slice(0, 8)}`;
+      await fetch(`${commerce}/__control/fail`, {
+        method: 'POST',
+        body: JSON.stringify({ path: '/secure/bearer/charge', times: 1 }),
+      });
+
+      const id = await start(workflow, { order_id: order });
+      const done = await waitForStatus(e2e, id, ['completed', 'failed'], 60_000);
+
+      expect(done.status, JSON.stringify(done.error_details)).toBe('completed');
+      const out = await outputs(id);
+      expect(out.bearer_call).toMatchObject({
+        ok: true,
+        auth: 'bearer',
+        times_seen: 1,
+        custom: { 'x-sample-order': order, 'x-sample-run': id },
+      });
+      expect(out.signed_call).toMatchObject({
+        ok: true,
+        auth: 'sigv4',
+        received: { charge: out.bearer_call!.idempotency_key },
+      });
+      expect(out.bearer_call!.trace_id).toBe(id.replace(/-/g, ''));
+      expect(out.signed_call!.trace_id).toBe(out.bearer_call!.trace_id);
+      expect(out.signed_call!.idempotency_key).not.toBe(out.bearer_call!.idempotency_key);
+      const tries = await attempts(id, 'bearer_call');
+      expect(tries.map((a) => a.status)).toEqual(['failed', 'completed']);
+      expect(new Set(tries.map((a) => a.request.headers?.['idempotency-key']))).toEqual(
+        new Set([out.bearer_call!.idempotency_key]),
+      );
+    }, 90_000);
+
+    it('does not fail the run when the step runner is throttled (Lambda.TooManyRequestsException), nor count it as an attempt', async () => {
+      const stepRunner = e2e.local!.wiring.functions.find((f) => f.id === 'step-runner')!;
+      e2e.local!.backend.services.stepFunctions.injectLambdaErrors(stepRunner.name, 2);
+
+      const id = await start(workflow, { order_id: `o-${crypto.randomUUID().slice(0, 8)}` });
+      const done = await waitForStatus(e2e, id, ['completed', 'failed'], 60_000);
+
+      expect(done.status, JSON.stringify(done.error_details)).toBe('completed');
+      expect((await attempts(id, 'bearer_call')).map((a) => a.attempt)).toEqual([1]);
+    }, 90_000);
+
+    it('leaves the secret value in no DynamoDB item, log line or event', async () => {
+      const local = e2e.local!;
+      const dynamodb = new DynamoDBClient({
+        endpoint: local.urls.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'steward-local', secretAccessKey: 'steward-local' },
+      });
+      const items: unknown[] = [];
+      for (const table of local.wiring.tables) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await dynamodb.send(
+            new ScanCommand({ TableName: table.name, ExclusiveStartKey: start as never }),
+          );
+          items.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+      }
+      dynamodb.destroy();
+      const events = local.backend.recentEvents(100_000);
+      const apiEvents = await e2e.api('GET', '/events?limit=100');
+
+      expect(items.length).toBeGreaterThan(10);
+      expect(e2e.logs.length).toBeGreaterThan(10);
+      for (const [where, text] of [
+        ['DynamoDB', JSON.stringify(items)],
+        ['logs', e2e.logs.join('\n')],
+        ['bus events', JSON.stringify(events)],
+        ['GET /events', JSON.stringify(apiEvents.body)],
+      ] as const) {
+        expect(text.includes(E2E_LEDGER_TOKEN), `the secret value appears in ${where}`).toBe(false);
+      }
+      expect(JSON.stringify(items)).toContain('steward/samples/ledger-token');
+    }, 60_000);
+  });
+
+  describe.runIf(isLocal)('early events', () => {
+    it('an event received before a run started completes only a wait that opts in, and resumes each run once', async () => {
+      const order = `o-${crypto.randomUUID().slice(0, 8)}`;
+      const [a, b] = [`e2e.approved_${suffix}`, `e2e.packed_${suffix}`];
+      const name = `E2E Early Events ${suffix}`;
+      const wait = (step: string, type: string, since?: string) => ({
+        name: step,
+        step_type: 'event_wait',
+        event_type: type,
+        event_filter: { order_id: '${context.order_id}' },
+        timeout: 3_600_000,
+        ...(since ? { accept_events_since: since } : {}),
+      });
+      const defined = await e2e.api('POST', '/workflows', {
+        name,
+        definition: { steps: [wait('old_ok', a, '1h'), wait('fresh_only', b), wait('again', a, '1h')] },
+      });
+      expect(defined.status, JSON.stringify(defined.body)).toBe(201);
+      const post = async (type: string) => {
+        const sent = await e2e.api<{ event_id: string }>('POST', '/events', {
+          type,
+          source: 'e2e',
+          data: { order_id: order },
+        });
+        expect(sent.status).toBe(202);
+        return sent.body.event_id;
+      };
+      const staleA = await post(a);
+      const staleB = await post(b);
+      await new Promise((r) => setTimeout(r, 5)); // the run must start in a later millisecond than the events
+
+      const id = await start(name, { order_id: order });
+      const stepStatus = async (step: string) => {
+        const { body } = await e2e.api<{ steps: Array<{ step: string; status: string }> }>(
+          'GET',
+          `/executions/${id}/state`,
+        );
+        return body.steps.find((s) => s.step === step)?.status;
+      };
+      await eventually('fresh_only to wait', async () =>
+        (await stepStatus('fresh_only')) === 'running' ? true : undefined,
+      );
+      expect((await outputs(id)).old_ok?.id).toBe(staleA);
+      const freshB = await post(b);
+      await eventually('again to wait', async () => ((await stepStatus('again')) === 'running' ? true : undefined));
+      const freshA = await post(a);
+      const done = await waitForStatus(e2e, id, ['completed', 'failed'], 60_000);
+
+      expect(done.status).toBe('completed');
+      const out = await outputs(id);
+      expect(out.fresh_only?.id).toBe(freshB);
+      expect(out.fresh_only?.id).not.toBe(staleB);
+      expect(out.again?.id).toBe(freshA);
     }, 120_000);
   });
 }

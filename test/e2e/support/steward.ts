@@ -17,9 +17,14 @@ export interface ApiAnswer<T = Record<string, unknown>> {
   body: T;
 }
 
+/** The bearer token the ledger sample's secret holds in the suite: random, so a search for it cannot mis-hit. */
+export const E2E_LEDGER_TOKEN = `e2e-ledger-${crypto.randomUUID()}`;
+
 export interface E2E {
   url: string;
   local?: LocalSteward;
+  /** Every line local mode and its functions and services logged (local mode only). */
+  logs: string[];
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>>;
   stop(): Promise<void>;
 }
@@ -27,6 +32,7 @@ export interface E2E {
 /** Starts (or connects to) Steward for the suite. */
 export async function startE2E(): Promise<E2E> {
   let local: LocalSteward | undefined;
+  const logs: string[] = [];
   let url = process.env.STEWARD_E2E_URL?.replace(/\/+$/, '') ?? '';
   if (isLocal) {
     const { startLocal } = await import('../../../lib/local/runtime.ts');
@@ -34,7 +40,9 @@ export async function startE2E(): Promise<E2E> {
       ports: { api: 0, aws: 0, dynamodb: 0 },
       speed: E2E_SPEED,
       samples: true,
-      log: () => undefined,
+      secrets: { secrets: { 'steward/samples/ledger-token': E2E_LEDGER_TOKEN } },
+      log: (line) => logs.push(line),
+      onFunctionLog: (name, line) => logs.push(`${name} ${line}`),
     });
     url = local.urls.api;
   }
@@ -56,7 +64,7 @@ export async function startE2E(): Promise<E2E> {
     const raw = await response.text();
     return { status: response.status, body: (raw === '' ? {} : JSON.parse(raw)) as T };
   };
-  return { url, local, api, stop: async () => local?.stop() };
+  return { url, local, logs, api, stop: async () => local?.stop() };
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails with the last value seen. */

@@ -23,6 +23,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_RETRIER } from '../../../lib/core/workflow/index.ts';
 import { type AwsEndpoint, startAwsEndpoint } from '../../../lib/local/aws/index.ts';
 import { LambdaRunner } from '../../../lib/local/lambda/index.ts';
 import { type StatusChangeEntry, StepFunctionsService } from '../../../lib/local/stepfunctions/index.ts';
@@ -108,6 +109,37 @@ describe('local Step Functions', () => {
       .filter((e) => e.Resources[0] === executionArn)
       .map((e) => JSON.parse(e.Detail).status);
     expect(statuses).toEqual(['RUNNING', 'SUCCEEDED']);
+  });
+
+  it('injects Lambda throttles: the compiled Lambda retrier absorbs them, a Task without it fails', async () => {
+    const fast = new StepFunctionsService({ lambda: runner, speed: 100 });
+    const ops = fast.operations();
+    const definition = (retry: object[]) =>
+      JSON.stringify({ StartAt: 'Echo', States: { Echo: invokeTask({ Retry: retry, End: true }) } });
+    const start = async (name: string, retry: object[]) => {
+      const machine = (await ops.CreateStateMachine!({ name, roleArn: ROLE, definition: definition(retry) })) as {
+        stateMachineArn: string;
+      };
+      const run = (await ops.StartExecution!({ stateMachineArn: machine.stateMachineArn, input: '{"a":1}' })) as {
+        executionArn: string;
+      };
+      return fast.waitFor(run.executionArn);
+    };
+
+    fast.injectLambdaErrors('echo', 2);
+    const retried = await start('throttled', [LAMBDA_RETRIER]);
+    fast.injectLambdaErrors(ECHO, 1);
+    const unprotected = await start('unprotected', []);
+
+    expect(retried.status).toBe('SUCCEEDED');
+    expect(JSON.parse(retried.output ?? '{}')).toEqual({ echo: { a: 1 }, greeting: 'hi' });
+    const failures = retried.history.events.filter((e) => e.type === 'TaskFailed');
+    expect(failures.map((e) => (e.taskFailedEventDetails as { error?: string } | undefined)?.error)).toEqual([
+      'Lambda.TooManyRequestsException',
+      'Lambda.TooManyRequestsException',
+    ]);
+    expect(unprotected.status).toBe('FAILED');
+    expect(unprotected.error).toBe('Lambda.TooManyRequestsException');
   });
 
   it('passes the context object ($$.Execution.Id, $$.StateMachine.Id)', async () => {

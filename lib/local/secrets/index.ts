@@ -1,0 +1,1 @@
+export { type RequiredPermission, type SecretsFile, SecretsService, secretsAuthorization } from './service.ts';
