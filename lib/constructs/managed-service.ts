@@ -139,6 +139,13 @@ export class ManagedService extends Construct {
     }
     this.baseUrl = `http://${spec.name}.${props.namespace.namespaceName}:${port}`;
     void container;
+    if (spec.build && this.taskDefinition.executionRole) {
+      Validations.of(this.taskDefinition.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Pulling the image built from the repository needs ecr:GetAuthorizationToken, which has no resource-level permission (aws-cdk-lib grant); the pull actions name the asset repository.',
+      });
+    }
     if (spec.environment && Object.keys(spec.environment).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',

@@ -12,7 +12,7 @@ beforeAll(() => {
   // With the samples, so the managed-service (ECS, VPC) parts are in the templates too.
   dev = synth({ tier: 'dev', context: { samples: 'true' } });
   prod = synth({ tier: 'tier_3', context: { samples: 'true' } });
-}, 120_000);
+}, 600_000);
 
 describe('tables', () => {
   it.each([
