@@ -3,11 +3,13 @@
  * runner and mocked services (lib/cli/workflow-test), one line per case; exit code 1 when any case fails.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CasesFile, casesFileSchema, casesJsonSchema } from '../core/workflow/test-cases.ts';
 import { formatProblems, type Io, loadWorkflowFile, processIo } from './workflow-file.ts';
+import type { TestEnvironment } from './workflow-test/environment.ts';
 import { testEnvironment } from './workflow-test/environment.ts';
-import { type CaseResult, WorkflowTester } from './workflow-test/runner.ts';
+import { type CaseResult, type ChildRunner, WorkflowTester } from './workflow-test/runner.ts';
 
 /** Help text. */
 export const help = `steward test — run a workflow's test cases with mocked services, time skipped
@@ -67,7 +69,7 @@ export async function runCasesFile(
   const started = performance.now();
   const env = await testEnvironment();
   try {
-    const tester = new WorkflowTester(loaded.workflow, env);
+    const tester = new WorkflowTester(loaded.workflow, env, childRunner(env, dirname(casesFile)));
     const results: CaseResult[] = new Array(cases.cases.cases.length);
     const queue = cases.cases.cases.map((c, i) => ({ c, i }));
     await Promise.all(
@@ -90,6 +92,28 @@ export async function runCasesFile(
   } finally {
     env.release();
   }
+}
+
+/** Runs a child workflow's case for a sub-workflow step; paths are relative to the parent's cases file. */
+function childRunner(env: TestEnvironment, base: string): ChildRunner {
+  const testers = new Map<string, WorkflowTester>();
+  const run: ChildRunner = async (child, context) => {
+    const workflowFile = resolve(base, child.workflow);
+    const casesPath = resolve(base, child.cases);
+    const loaded = await loadWorkflowFile(workflowFile);
+    if (!loaded.ok) throw new Error(formatProblems(workflowFile, loaded.problems));
+    const cases = await loadCases(casesPath);
+    if (!cases.ok) throw new Error(`${casesPath}: ${cases.problems.join('; ')}`);
+    const testCase = cases.cases.cases.find((c) => c.name === child.case);
+    if (!testCase) throw new Error(`${casesPath}: no case named "${child.case}"`);
+    let tester = testers.get(workflowFile);
+    if (!tester) {
+      tester = new WorkflowTester(loaded.workflow, env, childRunner(env, dirname(casesPath)));
+      testers.set(workflowFile, tester);
+    }
+    return tester.runAsChild(testCase, context);
+  };
+  return run;
 }
 
 /** The human output: one line per case; a failed case shows what was expected and the run's trace. */

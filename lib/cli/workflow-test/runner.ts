@@ -52,6 +52,12 @@ function everyState(states: Record<string, AslState>, out: Array<[string, AslSta
 
 const asList = (m: MockAnswer | MockAnswer[] | undefined): MockAnswer[] => (m === undefined ? [] : [m].flat());
 
+/** Runs a child workflow's own case (a sub-workflow step answered by `child`). */
+export type ChildRunner = (
+  child: NonNullable<MockAnswer['child']>,
+  context: Record<string, unknown>,
+) => Promise<RunOutcome>;
+
 /** A compiled workflow ready to run cases. */
 export class WorkflowTester {
   private readonly machine: StateMachine;
@@ -61,6 +67,7 @@ export class WorkflowTester {
   constructor(
     workflow: WorkflowDocument,
     private readonly env: TestEnvironment,
+    private readonly runChild?: ChildRunner,
   ) {
     this.asl = compileWorkflow(workflow).asl;
     const text = JSON.stringify(this.asl).replace(/\$\{(\w+)\}/g, (m, k: string) => ARNS[k] ?? m);
@@ -74,6 +81,15 @@ export class WorkflowTester {
   async run(testCase: TestCase): Promise<CaseResult> {
     const started = performance.now();
     const run = await this.execute(testCase);
+    return this.check(testCase, run, started);
+  }
+
+  /** Runs one case as a child run with `context` overlaid on its own (no expectations checked). */
+  runAsChild(testCase: TestCase, context: Record<string, unknown>): Promise<RunOutcome> {
+    return this.execute({ ...testCase, context: { ...testCase.context, ...context } });
+  }
+
+  private check(testCase: TestCase, run: RunOutcome, started: number): CaseResult {
     const misses = checkExpectations(testCase.expect, run);
     return { name: testCase.name, passed: misses.length === 0, misses, run, durationMs: performance.now() - started };
   }
@@ -242,8 +258,16 @@ export class WorkflowTester {
       case 'sub_workflow': {
         const answers = asList(testCase.mocks?.[step]);
         const a = answers[Math.min(attempt, answers.length) - 1] ?? {};
+        // The status handler's answers: {execution_id, result} on success, the child's error on failure.
+        if (a.child && this.runChild) {
+          const child = await this.runChild(a.child, (payload.input ?? {}) as Record<string, unknown>);
+          if (child.status === 'failed') {
+            throw namedError(child.error ?? 'Steward.SubWorkflowFailed', `Sub-workflow failed: ${child.cause ?? ''}`);
+          }
+          return { status: 'completed', output: { execution_id: randomUUID(), result: child.output ?? null } };
+        }
         if (a.error) throw namedError(a.error, a.cause ?? `${step} failed`);
-        return { status: 'completed', output: a.output ?? {} };
+        return { status: 'completed', output: { execution_id: randomUUID(), result: a.output ?? null } };
       }
       case 'park':
         return {};

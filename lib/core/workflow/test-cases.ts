@@ -8,7 +8,7 @@ import * as z from 'zod';
  * One answer of a mocked call, used for one attempt: an HTTP answer (`status`, `body`), a `timeout` (the call
  * outlasts its timeout), a `network_error` (the connection is refused), a `delay_ms` before answering (a delay at or
  * beyond the call's timeout is a timeout; time is skipped either way). For a sub-workflow step: the child's `output`,
- * or its `error` and `cause`.
+ * or its `error` and `cause`, or a `child` case to run.
  */
 export const mockAnswerSchema = z
   .strictObject({
@@ -17,7 +17,15 @@ export const mockAnswerSchema = z
     delay_ms: z.number().int().min(0).optional().describe('answer after this long (no wall time is spent)'),
     timeout: z.literal(true).optional().describe('the call times out'),
     network_error: z.literal(true).optional().describe('the connection fails'),
-    output: z.unknown().optional().describe('sub_workflow: the child run completed with this output'),
+    output: z.unknown().optional().describe('sub_workflow: the child run completed with this result'),
+    child: z
+      .strictObject({
+        workflow: z.string().min(1).describe("the child's workflow file, relative to this cases file"),
+        cases: z.string().min(1).describe("the child's cases file, relative to this cases file"),
+        case: z.string().min(1).describe('the name of the case to run'),
+      })
+      .optional()
+      .describe("sub_workflow: run the child workflow's own case (its context overlaid with the step's input)"),
     error: z.string().optional().describe('sub_workflow: the child run failed with this error'),
     cause: z.string().optional(),
   })

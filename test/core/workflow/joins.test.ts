@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Steward templates are literal `${…}` strings
 /**
  * Exact DAGs with joins: the chain plan (unit and property), the compiled shape and report, and executions in
  * aws-local-stepfunctions where joins follow the waiter/step-runner protocol in memory (test/support/asl-runner.ts):
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { planChains, planProblems } from '../../../lib/core/workflow/chains.ts';
 import { buildStepGraph, compileWorkflow, type WorkflowDocument } from '../../../lib/core/workflow/index.ts';
 import { seriesParallelize } from '../../../lib/core/workflow/sp.ts';
-import { runAsl, sleep, stewardError } from '../../support/asl-runner.ts';
+import { executionInput, runAsl, sleep, stewardError } from '../../support/asl-runner.ts';
 import { arbitraryDag, criticalPathOf, dagWorkflow } from './dag-generators.ts';
 import { aslProblems, call, loadExample, workflowOf } from './helpers.ts';
 
@@ -302,5 +303,46 @@ describe('executing exact DAGs', () => {
       status: 'completed',
       output: { reservation_id: 'res-reserve_stock' },
     });
+  });
+
+  it('runs an N-shape inside a map (joins per item) whose source is an event wait released by a complete state', async () => {
+    const inner = [
+      {
+        name: 'a',
+        step_type: 'event_wait',
+        event_type: 'x.ready',
+        event_filter: { sku: '${item.sku}' },
+        timeout: 60_000,
+      },
+      call('b'),
+      call('c', { depends_on: ['a'] }),
+      call('d', { depends_on: ['a', 'b'] }),
+    ];
+    const wf = workflowOf([
+      { name: 'lines', step_type: 'map', items: '${context.lines}', max_concurrency: 2, steps: inner },
+    ]) as unknown as WorkflowDocument;
+    const { asl, report } = compileWorkflow(wf);
+    expect(aslProblems(asl)).toEqual([]);
+    expect(report.dag).toMatchObject({ completion_states: ['a'], joins: [{ step: 'd', waits_for: ['a'] }] });
+
+    const run = await runAsl(asl, {
+      input: { ...executionInput({ lines: [{ sku: 'x' }, { sku: 'y' }] }) },
+      byKind: {
+        event_wait: async (p) => {
+          await sleep(30);
+          return { status: 'completed', output: { sku: (p.filter as { sku: string }).sku } };
+        },
+        service_call: (p) => ({ status: 'completed', output: { step: p.step, item: p.item } }),
+      },
+    });
+
+    expect(run.error).toBeUndefined();
+    const ds = run.calls.filter((c) => c.state === 'd');
+    expect(ds).toHaveLength(2);
+    // Each item's d reads its own item's a (joins are keyed by item).
+    for (const d of ds) {
+      const item = d.payload.item as { sku: string };
+      expect((d.payload.steps as Record<string, { output: { sku: string } }>).a!.output.sku).toBe(item.sku);
+    }
   });
 });
