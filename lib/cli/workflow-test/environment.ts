@@ -137,6 +137,8 @@ async function startTestEnvironment(): Promise<TestEnvironment> {
     [ENV.registryTable]: NAMES.registry,
     [ENV.historyTable]: NAMES.history,
     [ENV.eventBus]: 'steward-test-bus',
+    // The mocked services answer on this machine, as in local mode.
+    [ENV.outboundLoopback]: 'allow',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });

@@ -172,6 +172,7 @@ export class WorkflowTester {
         workflow_name: this.asl.Comment ?? 'workflow',
         workflow_version: '',
         correlation_id: executionId,
+        started_at: new Date().toISOString(),
       },
       context: testCase.context ?? {},
       steps: {},
