@@ -54,6 +54,25 @@ describe('counting crashes against the restart budget', () => {
     expect(state.last_crash).toMatchObject({ task: crash(5).task_arn, exit_code: 137, cause: 'crashed' });
   });
 
+  it("reports the crash loop also when Steward's restarts had already spent the budget, once", () => {
+    const spent: RestartState = {
+      ...initialRestartState(),
+      restarts: [T0 - 3_000, T0 - 2_000, T0 - 1_000],
+      failed: true,
+      failed_at: T0 - 500,
+      failed_reason: 'restart_budget',
+    };
+    const first = recordTaskStop(spent, policy, crash(1), T0 + 1_000);
+    const second = first.kind === 'counted' ? recordTaskStop(first.state, policy, crash(2), T0 + 2_000) : first;
+
+    expect(first).toMatchObject({
+      kind: 'counted',
+      looping: true,
+      state: { failed_reason: 'crash_loop', failed_at: T0 - 500 },
+    });
+    expect(second).toMatchObject({ kind: 'counted', looping: false });
+  });
+
   it('does not count a redelivered event, a deployment, a StopTask, or a stop older than the window', () => {
     const first = recordTaskStop(initialRestartState(), policy, crash(1), T0 + 1_000);
     if (first.kind !== 'counted') throw new Error('expected counted');

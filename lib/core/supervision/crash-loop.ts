@@ -74,7 +74,10 @@ export type StopOutcome =
       state: RestartState;
       /** Restarts (Steward's and ECS's replacements of crashed tasks) in the window, this one included. */
       in_window: number;
-      /** True when this stop took the service past its budget: it is now crash looping (once per episode). */
+      /**
+       * True when this stop took the service past its budget: it is now crash looping (once per episode, even when
+       * the budget was already spent by Steward's restarts).
+       */
       looping: boolean;
     };
 
@@ -116,9 +119,13 @@ export function recordTaskStop(
     .sort((a, b) => a.at - b.at)
     .slice(-MAX_CRASHES_KEPT);
   const inWindow = crashes.length + state.restarts.filter((t) => t > windowStart).length;
-  const looping = !state.failed && inWindow > policy.max_restarts;
+  // Once per episode, also when Steward's own restarts had already spent the budget: that the service keeps
+  // crashing is news either way.
+  const alreadyLooping = state.failed && state.failed_reason === 'crash_loop';
+  const looping = !alreadyLooping && inWindow > policy.max_restarts;
   const last = state.last_crash && state.last_crash.at > crash.at ? state.last_crash : crash;
   const next: RestartState = { ...state, crashes, last_crash: last, healthy_since: undefined };
-  if (looping) Object.assign(next, { failed: true, failed_at: now, failed_reason: 'crash_loop' as const });
+  if (looping)
+    Object.assign(next, { failed: true, failed_at: state.failed_at ?? now, failed_reason: 'crash_loop' as const });
   return { kind: 'counted', cause, state: next, in_window: inWindow, looping };
 }

@@ -147,10 +147,13 @@ export function supervisionCases(get: () => E2E): void {
         expect(ecs.pidOf('agent-orchestrator')).toBeDefined();
 
         await forceUnhealthy();
+        // Other samples may be restarted meanwhile (the crash-loop case kills project-coordinator): look at ours.
+        const ours = async (type: string) =>
+          (await busEvents(type)).filter((e) => e.detail.data.name === 'agent-orchestrator');
         const restarted = await eventually(
           'service.restarted for agent-orchestrator',
           async () => {
-            const events = await busEvents('service.restarted');
+            const events = await ours('service.restarted');
             return events.length > 0 ? events : undefined;
           },
           { timeoutMs: 60_000 },
@@ -162,7 +165,7 @@ export function supervisionCases(get: () => E2E): void {
           'service.restart_budget_exhausted',
           async () => {
             await forceUnhealthy();
-            const events = await busEvents('service.restart_budget_exhausted');
+            const events = await ours('service.restart_budget_exhausted');
             return events.length > 0 ? events : undefined;
           },
           { timeoutMs: 120_000, intervalMs: 500 },
