@@ -1,8 +1,9 @@
 /**
  * Dependency hygiene, read from the sources so it cannot drift: every package the code imports is declared in
- * package.json; code that ships (handlers, the core, constructs, stacks, the CLI) imports only `dependencies`;
- * every entry of `dependencies` is imported by shipping code (test-only packages belong in devDependencies); and one
- * version of Powertools' commons is installed, so bundles do not carry several copies.
+ * package.json; code that ships (handlers, the core, constructs, stacks, the CLI with local mode and `steward test`)
+ * imports only `dependencies`; every entry of `dependencies` is imported by shipping code or is a peer dependency of
+ * one that is (test-only packages belong in devDependencies); and one version of Powertools' commons is installed, so
+ * bundles do not carry several copies.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,8 +15,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>;
 };
 
-/** Folders whose code is deployed or installed with Steward (lib/local and the tests are development tools). */
-const SHIPPING = ['lambdas', 'lib/core', 'lib/constructs', 'lib/stacks', 'lib/api', 'lib/cli', 'lib/app.ts', 'bin'];
+/** Folders whose code is deployed or runs from the `steward` command (tests, benchmarks and scripts do not ship). */
+const SHIPPING = ['lambdas', 'lib', 'bin', 'samples'];
 const SOURCES = ['lambdas', 'lib', 'bin', 'bench', 'scripts', 'test', 'samples'];
 const BUILTINS = new Set(['module']);
 /** Type-only imports resolve to their @types package. */
@@ -37,7 +38,7 @@ function importsOf(file: string): string[] {
   const names = new Set<string>();
   for (const m of text.matchAll(/(?:from\s+|import\(\s*|require\(\s*|^import\s+)'([^'.][^']*)'/gm)) {
     const spec = m[1] ?? '';
-    if (spec.startsWith('node:')) continue;
+    if (spec.startsWith('node:') || spec.startsWith('$')) continue;
     const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
     if (!BUILTINS.has(name)) names.add(TYPES[name] ?? name);
   }
@@ -67,8 +68,16 @@ describe('dependencies', () => {
     expect(devOnly).toEqual([]);
   });
 
-  it('lists in `dependencies` only what shipping code imports', () => {
+  it('lists in `dependencies` only what shipping code imports, with their peer dependencies', () => {
     const used = new Set(all.filter(({ file }) => isShipping(file)).flatMap(({ imports }) => imports));
+    for (const name of [...used]) {
+      const manifest = join(root, 'node_modules', name, 'package.json');
+      const peers = Object.keys(
+        (JSON.parse(readFileSync(manifest, 'utf8')) as { peerDependencies?: Record<string, string> })
+          .peerDependencies ?? {},
+      );
+      for (const peer of peers) used.add(peer);
+    }
     expect(Object.keys(pkg.dependencies).filter((name) => !used.has(name))).toEqual([]);
   });
 
