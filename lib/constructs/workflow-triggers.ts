@@ -74,7 +74,7 @@ export interface ApiWorkflowTriggersProps {
   readonly target: lambda.IFunction;
   /** Name of Steward's bus, where the rules of event triggers live. */
   readonly busName: string;
-  /** The deployment's prefix (`steward-dev-`): API-created schedules and rules are named `<prefix>api-trigger-…`. */
+  /** The deployment's prefix (`steward-dev_`): API-created schedules and rules are named `<prefix>api-trigger-…`. */
   readonly deploymentPrefix: string;
 }
 

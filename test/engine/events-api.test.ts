@@ -157,8 +157,8 @@ describe('POST /events', () => {
 describe('GET /events/{id}: matched', () => {
   it('counts every run the event resumed, whichever path resumed it (bus router, early event)', async () => {
     const type = `count.type_${randomUUID().slice(0, 6)}`;
-    const register = async (executionId: string, token: string) => {
-      await putRaw(admin, names.history, executionItem(executionId, 'running'));
+    const register = async (executionId: string, token: string, started = true) => {
+      if (!started) await putRaw(admin, names.history, executionItem(executionId, 'running'));
       return waiter.handler(
         {
           kind: 'event_wait',
@@ -173,8 +173,12 @@ describe('GET /events/{id}: matched', () => {
         lambdaContext,
       );
     };
-    await register(randomUUID(), 'tok-count-1');
-    await register(randomUUID(), 'tok-count-2');
+    await register(randomUUID(), 'tok-count-1', false);
+    await register(randomUUID(), 'tok-count-2', false);
+    // The third run started before the event was received and registers its wait only afterwards: the race an
+    // early event covers.
+    const lateRun = randomUUID();
+    await putRaw(admin, names.history, executionItem(lateRun, 'running'));
     const router = await import('../../lambdas/event-router/handler.ts');
     const id = randomUUID();
 
@@ -193,7 +197,7 @@ describe('GET /events/{id}: matched', () => {
       },
       lambdaContext,
     );
-    const late = await register(randomUUID(), 'tok-count-3');
+    const late = await register(lateRun, 'tok-count-3');
 
     expect(routed).toEqual({ matched: 2 });
     expect(late).toMatchObject({ status: 'matched', event_id: id });

@@ -44,12 +44,12 @@ const ALLOWED: Array<{ actions: RegExp; resource: RegExp; why: string }> = [
   },
   {
     actions: /^scheduler:(Create|Update|Delete)Schedule$/,
-    resource: /:schedule\/default\/steward-[a-z]+-api-trigger-\*"/,
+    resource: /:schedule\/default\/steward-[a-z]+_api-trigger-\*"/,
     why: 'schedules of API-created workflows are named at run time, under the deployment prefix',
   },
   {
     actions: /^events:(PutRule|PutTargets|RemoveTargets|DeleteRule)$/,
-    resource: /:rule\/steward-[a-z]+\/steward-[a-z]+-api-trigger-\*"/,
+    resource: /:rule\/steward-[a-z]+\/steward-[a-z]+_api-trigger-\*"/,
     why: "rules of API-created workflows are named at run time, under the deployment prefix on Steward's bus",
   },
   {

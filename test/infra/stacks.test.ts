@@ -421,20 +421,20 @@ describe('runtime role', () => {
     const [schedules] = of('scheduler');
     const [rules] = of('events');
     expect(of('scheduler')).toHaveLength(1);
-    expect(schedules!['Action']).toEqual([
+    expect([...(schedules!['Action'] as string[])].sort()).toEqual([
       'scheduler:CreateSchedule',
-      'scheduler:UpdateSchedule',
       'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
     ]);
-    expect(JSON.stringify(schedules!['Resource'])).toMatch(/:schedule\/default\/steward-dev-api-trigger-\*"/);
+    expect(JSON.stringify(schedules!['Resource'])).toMatch(/:schedule\/default\/steward-dev_api-trigger-\*"/);
     expect(of('events')).toHaveLength(1);
-    expect(rules!['Action']).toEqual([
+    expect([...(rules!['Action'] as string[])].sort()).toEqual([
+      'events:DeleteRule',
       'events:PutRule',
       'events:PutTargets',
       'events:RemoveTargets',
-      'events:DeleteRule',
     ]);
-    expect(JSON.stringify(rules!['Resource'])).toMatch(/:rule\/steward-dev\/steward-dev-api-trigger-\*"/);
+    expect(JSON.stringify(rules!['Resource'])).toMatch(/:rule\/steward-dev\/steward-dev_api-trigger-\*"/);
   });
 
   it('lets EventBridge invoke the trigger function only for rules under the API trigger prefix', () => {
@@ -446,7 +446,7 @@ describe('runtime role', () => {
     expect(permissions).toHaveLength(1);
     expect(JSON.stringify(permissions[0]!.Properties['FunctionName'])).toContain('WorkflowTrigger');
     expect(JSON.stringify(permissions[0]!.Properties['SourceArn'])).toMatch(
-      /:rule\/steward-dev\/steward-dev-api-trigger-\*"/,
+      /:rule\/steward-dev\/steward-dev_api-trigger-\*"/,
     );
   });
 
