@@ -23,13 +23,11 @@ describe('a start Step Functions refuses', () => {
   it('answers 502 naming the run, which is kept as failed with the refusal', async () => {
     const created = await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Refused Start') });
     expect(created.status).toBe(201);
-    sfn.sfn
-      .on(StartExecutionCommand)
-      .rejects(
-        Object.assign(new Error("State Machine Does Not Exist: 'arn:aws:states:…'"), {
-          name: 'StateMachineDoesNotExist',
-        }),
-      );
+    sfn.sfn.on(StartExecutionCommand).rejects(
+      Object.assign(new Error("State Machine Does Not Exist: 'arn:aws:states:…'"), {
+        name: 'StateMachineDoesNotExist',
+      }),
+    );
 
     const answer = await call(executions, 'POST', '/executions', { body: { workflow_id: created.body.id } });
 
