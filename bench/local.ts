@@ -10,8 +10,8 @@
  * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
  *   are recoverable (continued, or failed at their step and retried), and completed by their events.
  * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
- *        npx tsx bench/local.ts --load [N]   (the load figures only, printed, nothing written)
- *        npx tsx bench/local.ts --restart    (the restart figure only, printed)
+ *        npx tsx bench/local.ts --load [N]   (the load figures only; with N = 200, merged into local.json)
+ *        npx tsx bench/local.ts --restart    (the restart figure only, merged into local.json)
  * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -476,6 +476,21 @@ function printRestart(r: RestartFigures): void {
   );
 }
 
+const LOAD_TARGETS = { start_p99_ms: 2_000, runs_per_second: 25, rss_mb: 1_024 };
+const RESULTS = join(root, 'bench', 'results', 'local.json');
+
+/** Puts one part's figures into bench/results/local.json, keeping the others (each says when it was measured). */
+function mergeResults(part: Record<string, unknown>): void {
+  let current: Record<string, unknown> = {};
+  try {
+    current = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // no results yet
+  }
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify({ ...current, ...part }, null, 2)}\n`);
+}
+
 function printLoad(load: LoadFigures): void {
   console.log(
     `${load.started} concurrent starts of a 2-step workflow: start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run`,
@@ -487,14 +502,19 @@ async function main(): Promise<void> {
     const steward = await startSteward(['--no-samples']);
     try {
       const n = Number(process.argv[process.argv.indexOf('--load') + 1]) || 200;
-      printLoad(await loadRuns(n, steward.child.pid ?? 0));
+      const load = await loadRuns(n, steward.child.pid ?? 0);
+      printLoad(load);
+      if (n === 200)
+        mergeResults({ load_two_step: { measured_at: new Date().toISOString(), ...load, targets: LOAD_TARGETS } });
     } finally {
       await stopSteward(steward.child, false);
     }
     return;
   }
   if (process.argv.includes('--restart')) {
-    printRestart(await restartRecovery(20));
+    const restart = await restartRecovery(20);
+    printRestart(restart);
+    mergeResults({ restart_with_data: { measured_at: new Date().toISOString(), ...restart } });
     return;
   }
   // Cold: no cached templates or bundles, as on a fresh clone.
@@ -536,7 +556,7 @@ async function main(): Promise<void> {
         seconds: Number(runs.seconds.toFixed(2)),
         executions_per_second: Number(runs.perSecond.toFixed(2)),
       },
-      load_two_step: { ...load, targets: { start_p99_ms: 2_000, runs_per_second: 25, rss_mb: 1_024 } },
+      load_two_step: { ...load, targets: LOAD_TARGETS },
       restart_with_data: restart,
     };
     console.log(

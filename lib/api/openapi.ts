@@ -108,6 +108,12 @@ function operation(route: Route): Record<string, unknown> {
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
+  if (route.operationId === 'startExecution') {
+    responses['502'] = {
+      description: 'Step Functions did not start the run: it is kept as failed, and the body names it (execution_id)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
   return {
     operationId: route.operationId,
     summary: route.summary,

@@ -13,7 +13,8 @@ Options:
   --port N            Steward's REST API and status page (default ${DEFAULT_PORTS.api})
   --aws-port N        the local AWS endpoint: Step Functions, EventBridge, Lambda, ECS, SNS, SQS, CloudWatch (default ${DEFAULT_PORTS.aws})
   --dynamodb-port N   local DynamoDB (default ${DEFAULT_PORTS.dynamodb})
-  --data DIR          keep DynamoDB's data in DIR across restarts (default: in memory)
+  --data DIR          keep DynamoDB's data and Step Functions' state (machines, runs and their history) in DIR
+                      across restarts; runs that were running continue (default: in memory)
   --speed N           run schedules N times faster (probes, reconciler, alerts), e.g. --speed 6
   --no-samples        do not start the sample services of services.json nor the seed workflow
   --tier T            dev | staging | prod (default dev)

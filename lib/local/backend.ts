@@ -85,8 +85,10 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
     })),
-    // Two environments a function, each serving up to 32 invocations at once: a burst of 200 starts needed up to
-    // eight single-invocation environments per function before (2.4 GB, each new one a second of CPU to load).
+    // Two environments a function, each serving up to four invocations at once: a burst of 200 starts needed eight
+    // single-invocation environments per function before (2.4 GB, each new one a second of CPU to load). More
+    // invocations at once only lengthen the queue at the shared CPU and DynamoDB: with 32, every call of a burst
+    // slowed down together until the state machines' task timeouts failed the runs.
     maxConcurrency: 2,
     invocationsPerEnvironment: 4,
     onLog: (name, line) => {

@@ -44,7 +44,9 @@ export class WorkerSlot {
       stdout: true,
       stderr: true,
       workerData: { entryUrl, entry: fn.entry, functionName: fn.name, arn: fn.arn, memoryMb: fn.memoryMb, slot },
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb) },
+      // A small young generation: a handler's garbage is short-lived, and V8's default let each worker's resident
+      // memory grow by tens of MB under load (measured 983 → 875 MB peak for 100 concurrent runs, no more CPU).
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb), maxYoungGenerationSizeMb: 8 },
     });
     pipeLines(this.worker.stdout, onLog);
     pipeLines(this.worker.stderr, onLog);

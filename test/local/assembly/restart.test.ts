@@ -184,5 +184,5 @@ describe('local mode with --data across a SIGKILL', () => {
     }
     const after = await call<{ status: string }>(second, 'GET', `/executions/${again.body.execution_id}`);
     expect(after.body.status).toBe('running');
-  }, 240_000);
+  }, 400_000);
 });
