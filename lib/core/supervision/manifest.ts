@@ -7,7 +7,7 @@
  * (`SUPERVISION_DEFAULTS`) and are applied where a value is used.
  */
 import * as z from 'zod';
-import { authSchema } from './auth.ts';
+import { authSchema } from './auth-schema.ts';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
 /** Names of services, groups and checks: DNS labels, so they can become Cloud Map and ECS names. */
