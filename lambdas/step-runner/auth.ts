@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
   DEFAULT_SECRET_CACHE_SECONDS,
@@ -9,6 +8,7 @@ import {
   type SecretAuth,
   type ServiceAuth,
 } from '../../lib/core/supervision/auth.ts';
+import { sfn } from '../shared/clients/sfn.ts';
 import { StepError } from './errors.ts';
 
 /**
@@ -32,7 +32,8 @@ export interface WireRequest {
 
 const secrets = new SecretsProvider();
 const parameters = new SSMProvider();
-const credentials = defaultProvider();
+/** The runner's own credentials, through a client it has anyway (the default chain; no second provider bundled). */
+const credentials = (): ReturnType<typeof sfn.config.credentials> => sfn.config.credentials();
 
 /** SHA-256 / HMAC-SHA-256 on node:crypto, in the shape SignatureV4 expects. */
 type Bytes = string | ArrayBuffer | ArrayBufferView;

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/core/env.ts';
 import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
-import { authSchema, type ServiceAuth } from '../../lib/core/supervision/auth.ts';
+import { isServiceAuth, type ServiceAuth } from '../../lib/core/supervision/auth.ts';
 import { ddb } from '../shared/clients/dynamodb.ts';
 import { requireEnv } from '../shared/config.ts';
 import { StepError } from './errors.ts';
@@ -45,14 +45,13 @@ async function lookup(name: string): Promise<ResolvedService | undefined> {
   const id = String(item.service_id ?? item.id ?? String(item.pk).replace(/^SVC#/, ''));
   const spec = item.spec as { auth?: unknown } | undefined;
   if (spec?.auth === undefined) return { id, name, baseUrl: item.base_url };
-  const auth = authSchema.safeParse(spec.auth);
-  if (!auth.success) {
+  if (!isServiceAuth(spec.auth)) {
     throw new StepError(
       STEWARD_ERRORS.serviceNotFound,
       `Service '${name}' has an invalid auth spec: register it again`,
     );
   }
-  return { id, name, baseUrl: item.base_url, auth: auth.data };
+  return { id, name, baseUrl: item.base_url, auth: spec.auth };
 }
 
 /** The service named `name`; throws `Steward.ServiceNotFound` when it is unknown, retired or has no base URL. */

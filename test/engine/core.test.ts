@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Steward templates are literal `${…}` strings
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { idempotencyKey, standardHeaders, traceId, traceparent } from '../../lib/core/resilience/call-headers.ts';
 import { admit, INITIAL_BREAKER, record } from '../../lib/core/resilience/circuit-breaker.ts';
 import { MAX_OUTPUT_BYTES, outputTooLarge } from '../../lib/core/resilience/outcomes.ts';
 import { resolveEndpoint, resolveValue, TemplateError } from '../../lib/core/resilience/templates.ts';
@@ -133,5 +134,30 @@ describe('outputs and bus events', () => {
       correlation_id: 'c',
       data: { a: 1, correlation_id: 'c' },
     });
+  });
+});
+
+describe('standard call headers', () => {
+  const id = '61478fe7-f4ab-4d9c-99f7-6f7327810721';
+
+  it('derives one Idempotency-Key per run, step and purpose', () => {
+    const key = idempotencyKey({ executionId: id, stepKey: 'charge', purpose: 'call' });
+
+    expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(idempotencyKey({ executionId: id.toUpperCase(), stepKey: 'charge', purpose: 'call' })).toBe(key);
+    expect(idempotencyKey({ executionId: id, stepKey: 'charge@abc', purpose: 'call' })).not.toBe(key);
+    expect(idempotencyKey({ executionId: id, stepKey: 'charge', purpose: 'compensate' })).not.toBe(key);
+  });
+
+  it('puts every call of a run in one W3C trace: the execution id is the trace id', () => {
+    const headers = standardHeaders(
+      { executionId: id, correlationId: 'c-1', stepKey: 's', purpose: 'call' },
+      '0123456789abcdef',
+    );
+
+    expect(headers.traceparent).toBe('00-61478fe7f4ab4d9c99f76f7327810721-0123456789abcdef-01');
+    expect(headers['x-correlation-id']).toBe('c-1');
+    expect(traceId('not-a-uuid')).toMatch(/^[0-9a-f]{32}$/);
+    expect(() => traceparent(id, '0000000000000000')).toThrow(/span id/);
   });
 });

@@ -10,6 +10,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SignatureV4 } from '@smithy/signature-v4';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { idempotencyKey } from '../../lib/core/resilience/call-headers.ts';
 import type { ServiceCallInput, StepRunnerInput } from '../../lib/core/runtime-contract.ts';
 import { type AwsEndpoint, SecretsService, startAwsEndpoint } from '../../lib/local/aws/index.ts';
 import { useFreshTables } from '../support/tables.ts';
@@ -128,6 +129,24 @@ describe('step runner: headers', () => {
     expect(trace(second)?.[2]).not.toBe(trace(first)?.[2]);
     const attempts = await steps.listAttempts(input.execution_id, 'charge');
     expect(attempts[1]?.request).toMatchObject({ headers: { 'idempotency-key': first!['idempotency-key'] } });
+  });
+
+  it('gives a failure notification its own Idempotency-Key, derived from the run and the step', async () => {
+    const input = await arrange();
+    input.max_attempts = 1;
+    input.notify = { ...input.request, endpoint: '/notify', continue: true };
+    server.respond((req) => (req.url === '/notify' ? { status: 204 } : { status: 503 }));
+
+    await run(input);
+
+    const [call, notify] = server.raw.map((r) => r.headers);
+    expect(call!['idempotency-key']).toBe(
+      idempotencyKey({ executionId: input.execution_id, stepKey: 'charge', purpose: 'call' }),
+    );
+    expect(notify!['idempotency-key']).toBe(
+      idempotencyKey({ executionId: input.execution_id, stepKey: 'charge', purpose: 'notify' }),
+    );
+    expect(notify!['x-correlation-id']).toBe('corr-7');
   });
 });
 

@@ -140,6 +140,29 @@ describe('service registry API (local DynamoDB)', () => {
     expect((await call('PUT', `/services/${svc.id}`, { lifecycle: 'registered' })).statusCode).toBe(200);
   });
 
+  it("registers auth by reference; refuses a secret outside Steward's prefix on POST and PUT, naming the field", async () => {
+    const ok = await call('POST', '/services', {
+      name: 'ledger',
+      port: 1,
+      auth: { type: 'bearer', secret: 'secretsmanager:steward/ledger-token' },
+    });
+    const outside = await call('POST', '/services', {
+      name: 'other-ledger',
+      port: 1,
+      auth: { type: 'api_key', secret: 'ssm:/team/key' },
+    });
+    const id = json(ok).id as string;
+    const put = await call('PUT', `/services/${id}`, { auth: { type: 'bearer', secret: 'secretsmanager:prod/x' } });
+    const sigv4 = await call('PUT', `/services/${id}`, { auth: { type: 'aws_iam', service: 'execute-api' } });
+
+    expect(ok.statusCode).toBe(201);
+    expect(json(ok).auth).toEqual({ type: 'bearer', secret: 'secretsmanager:steward/ledger-token' });
+    expect(outside.statusCode).toBe(400);
+    expect(JSON.stringify(json(outside))).toContain('body.auth.secret');
+    expect(put.statusCode).toBe(400);
+    expect(sigv4.statusCode).toBe(200);
+  });
+
   it('shows health per check with the rolled-up status', async () => {
     const svc = json(
       await call('POST', '/services', { name: 'checked', port: 1, health_checks: [{ name: 'tcp', type: 'tcp' }] }),

@@ -14,7 +14,6 @@
  * allow-listed prefixes ({@link API_SECRET_PREFIXES}), which the stacks grant as a whole; anything else is refused
  * at registration (422) rather than failing at the first call.
  */
-import * as z from 'zod';
 
 /** Secret names API-registered services may use (Secrets Manager names / SSM parameter names). */
 export const API_SECRET_PREFIXES = { secretsmanager: 'steward/', ssm: '/steward/' } as const;
@@ -55,75 +54,47 @@ export function parseSecretRef(ref: string): SecretRef | undefined {
   return undefined;
 }
 
-const secretRef = z
-  .string()
-  .max(2_048)
-  .refine((v) => parseSecretRef(v) !== undefined, {
-    message:
-      'must be a Secrets Manager ARN or secretsmanager:<name>, or an SSM parameter ARN or ssm:/<name> (a SecureString)',
-  });
-
-const secretFields = {
-  secret: secretRef,
+/** Fields every secret-reading auth has. */
+interface SecretFields {
+  /** The secret reference (see the module comment). */
+  secret: string;
   /** Field of a JSON secret holding the value. */
-  json_key: z.string().min(1).max(256).optional(),
+  json_key?: string;
   /** Customer-managed KMS key that encrypts the secret (granted kms:Decrypt through the secret's service). */
-  kms_key_arn: z
-    .string()
-    .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN')
-    .optional(),
+  kms_key_arn?: string;
   /** Seconds a warm step runner keeps the value (0 to 3600, default 300): rotation is picked up within that. */
-  cache_seconds: z.number().int().min(0).max(3_600).optional(),
-};
+  cache_seconds?: number;
+}
 
-/** The `auth` of a service spec. */
-export const authSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('bearer'), ...secretFields }),
-  z.strictObject({
-    type: z.literal('api_key'),
-    ...secretFields,
-    /** Where the key goes (default header). */
-    in: z.enum(['header', 'query']).optional(),
-    /** Header or query parameter name (default `X-Api-Key` / `api_key`). */
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be a header or query parameter name')
-      .optional(),
-  }),
-  z.strictObject({ type: z.literal('basic'), ...secretFields }),
-  z.strictObject({
-    type: z.literal('aws_iam'),
-    /** SigV4 signing name: `execute-api` (API Gateway), `lambda` (function URLs), `vpc-lattice-svcs`. */
-    service: z.enum(['execute-api', 'lambda', 'vpc-lattice-svcs']),
-    /** Region of the target (default: the step runner's region). */
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region like eu-west-1')
-      .optional(),
-    /**
-     * What the step runner's role is granted to invoke, for a service in services.json: API Gateway
-     * `arn:aws:execute-api:…` ARNs (derived from an `https://<api>.execute-api.<region>.amazonaws.com/<stage>`
-     * base_url when absent), Lambda function ARNs (`lambda`), VPC Lattice service ARNs (`vpc-lattice-svcs`).
-     */
-    invoke_arns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[\w-]*:(execute-api|lambda|vpc-lattice):[a-z0-9-]+:\d{12}:.+$/,
-            'must be an execute-api, Lambda or VPC Lattice ARN',
-          ),
-      )
-      .min(1)
-      .max(20)
-      .optional(),
-  }),
-]);
-
-/** A service's authentication spec. */
-export type ServiceAuth = z.infer<typeof authSchema>;
+/** A service's authentication spec (the schema is in ./auth-schema.ts). */
+export type ServiceAuth =
+  | ({ type: 'bearer' } & SecretFields)
+  | ({ type: 'api_key'; in?: 'header' | 'query'; name?: string } & SecretFields)
+  | ({ type: 'basic' } & SecretFields)
+  | {
+      type: 'aws_iam';
+      /** SigV4 signing name: `execute-api` (API Gateway), `lambda` (function URLs), `vpc-lattice-svcs`. */
+      service: 'execute-api' | 'lambda' | 'vpc-lattice-svcs';
+      /** Region of the target (default: the step runner's region). */
+      region?: string;
+      /** What the step runner's role is granted to invoke (manifest services). */
+      invoke_arns?: string[];
+    };
 /** An auth spec that reads a secret. */
 export type SecretAuth = Exclude<ServiceAuth, { type: 'aws_iam' }>;
+
+/**
+ * Whether a stored value has the shape of an auth spec: the step runner's check of a registry item (specs are
+ * validated with the schema when registered; this guards against an item written some other way).
+ */
+export function isServiceAuth(value: unknown): value is ServiceAuth {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  if (v.type === 'aws_iam')
+    return v.service === 'execute-api' || v.service === 'lambda' || v.service === 'vpc-lattice-svcs';
+  if (v.type !== 'bearer' && v.type !== 'api_key' && v.type !== 'basic') return false;
+  return typeof v.secret === 'string' && parseSecretRef(v.secret) !== undefined;
+}
 
 /** Problems of an auth spec registered over the API (not in the manifest): a secret outside the allowed prefixes. */
 export function apiAuthProblems(auth: ServiceAuth | undefined): Array<{ field: string; message: string }> {

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import { parseAllowEntry } from '../outbound.ts';
-import { authSchema } from './auth.ts';
+import { authSchema } from './auth-schema.ts';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
 /** Names of services, groups and checks: DNS labels, so they can become Cloud Map and ECS names. */

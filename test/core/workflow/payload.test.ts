@@ -207,7 +207,16 @@ describe('payload pruning over random DAGs', () => {
         const { asl } = compileWorkflow(readingWorkflow(deps, reads));
         const payloads = new Map<string, Record<string, unknown>>();
         const collect = (states: Record<string, unknown>): void => {
-          for (const [name, st] of Object.entries(states) as Array<[string, Record<string, any>]>) {
+          for (const [name, st] of Object.entries(states) as Array<
+            [
+              string,
+              {
+                Type: string;
+                Parameters?: { Payload?: Record<string, unknown> };
+                Branches?: Array<{ States: Record<string, unknown> }>;
+              },
+            ]
+          >) {
             if (st.Type === 'Task' && st.Parameters?.Payload?.kind === 'service_call')
               payloads.set(name, st.Parameters.Payload);
             for (const b of st.Branches ?? []) collect(b.States);
