@@ -22,6 +22,8 @@ export interface AttachOptions {
   speed: number;
   startContainers: boolean;
   containerEnv: Record<string, string>;
+  /** Environment with the credentials of a managed service's task role, by service name. */
+  containerCredentials?: (serviceName: string) => Record<string, string>;
   /** Base URL of the endpoint (queue URLs). */
   endpointUrl: string;
   /** Problems worth a line in the log (failed deliveries). */
@@ -143,7 +145,12 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
       // `node` is the project's pinned Node, the one running Steward.
       command: [program === 'node' ? process.execPath : program!, ...args],
       cwd: options.rootDir,
-      env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...container.environment,
+        ...options.containerEnv,
+        ...options.containerCredentials?.(service.serviceName),
+      },
       port,
       desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,
     });

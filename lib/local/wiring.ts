@@ -112,6 +112,8 @@ export interface LocalContainerService {
   serviceName: string;
   serviceArn: string;
   desiredCount: number;
+  /** The role its tasks run as (`TaskRoleArn`), when set. */
+  taskRoleArn?: string;
   containers: Array<{
     name: string;
     image?: string;
@@ -408,6 +410,7 @@ function deriveContainerServices(
       serviceName: cfn.attr(f.stackName, f.logicalId, 'Name'),
       serviceArn: cfn.ref(f.stackName, f.logicalId),
       desiredCount: Number(p.DesiredCount ?? 1),
+      taskRoleArn: typeof td.TaskRoleArn === 'string' ? td.TaskRoleArn : undefined,
       containers,
     };
   });

@@ -1,0 +1,142 @@
+/**
+ * The gate in front of local mode's AWS endpoints: authenticates every request (SigV4, {@link verifySignature})
+ * and authorizes each operation against the caller's role ({@link IamAuthorizer}, through the action table of
+ * {@link accessRequests}). Refusals carry the error code and status each service's protocol uses, so the SDK in the
+ * handler raises the same exception class it would on AWS.
+ */
+import { AwsError } from '../aws/errors.ts';
+import { accessRequests, type OperationInput, type ServiceKey } from './actions.ts';
+import { type AuthorizerOptions, type Denial, IamAuthorizer } from './authorizer.ts';
+import { type Caller, type KeyPair, LocalCredentials } from './credentials.ts';
+import type { IamModel } from './model.ts';
+import { type AuthFailure, type SignedRequest, verifySignature } from './sigv4.ts';
+
+type Refusal = [code: string, status: number];
+
+/** Per service: the codes AWS answers for each authentication failure and for a denied call. */
+const REFUSALS: Record<'json' | 'sqs' | 'query' | 'cloudwatch' | 'lambda', Record<AuthFailure | 'denied', Refusal>> = {
+  // Step Functions, EventBridge, ECS, DynamoDB (JSON 1.0/1.1 protocols).
+  json: {
+    missing: ['MissingAuthenticationTokenException', 400],
+    'unknown-key': ['UnrecognizedClientException', 400],
+    'bad-signature': ['InvalidSignatureException', 400],
+    expired: ['InvalidSignatureException', 400],
+    denied: ['AccessDeniedException', 400],
+  },
+  // SQS (JSON protocol, query-compatible codes).
+  sqs: {
+    missing: ['MissingAuthenticationToken', 403],
+    'unknown-key': ['InvalidClientTokenId', 403],
+    'bad-signature': ['SignatureDoesNotMatch', 403],
+    expired: ['SignatureDoesNotMatch', 403],
+    denied: ['AccessDenied', 403],
+  },
+  // SNS (query protocol).
+  query: {
+    missing: ['MissingAuthenticationToken', 403],
+    'unknown-key': ['InvalidClientTokenId', 403],
+    'bad-signature': ['SignatureDoesNotMatch', 403],
+    expired: ['SignatureDoesNotMatch', 403],
+    denied: ['AuthorizationError', 403],
+  },
+  cloudwatch: {
+    missing: ['MissingAuthenticationToken', 403],
+    'unknown-key': ['InvalidClientTokenId', 403],
+    'bad-signature': ['SignatureDoesNotMatch', 403],
+    expired: ['SignatureDoesNotMatch', 403],
+    denied: ['AccessDenied', 403],
+  },
+  // Lambda (REST-JSON).
+  lambda: {
+    missing: ['MissingAuthenticationTokenException', 403],
+    'unknown-key': ['UnrecognizedClientException', 403],
+    'bad-signature': ['InvalidSignatureException', 403],
+    expired: ['InvalidSignatureException', 403],
+    denied: ['AccessDeniedException', 403],
+  },
+};
+
+const protocolOf = (service: ServiceKey): keyof typeof REFUSALS => {
+  switch (service) {
+    case 'sqs':
+      return 'sqs';
+    case 'sns':
+      return 'query';
+    case 'cloudwatch':
+      return 'cloudwatch';
+    case 'lambda':
+      return 'lambda';
+    default:
+      return 'json';
+  }
+};
+
+/** Options of {@link LocalIam}. */
+export interface LocalIamOptions extends AuthorizerOptions {
+  /** Per-run secret of the keys. @default random */
+  secret?: Buffer;
+}
+
+/** Authentication and authorization of local mode's AWS endpoints. */
+export class LocalIam {
+  readonly credentials: LocalCredentials;
+  readonly authorizer: IamAuthorizer;
+
+  constructor(
+    readonly model: IamModel,
+    options: LocalIamOptions = {},
+  ) {
+    this.credentials = new LocalCredentials(model.account, options.secret);
+    this.authorizer = new IamAuthorizer(model, options);
+  }
+
+  /** Whether calls are refused when denied (`--iam off` only authenticates). */
+  get enforcing(): boolean {
+    return this.authorizer.enforce;
+  }
+
+  /** The key pair a role's code signs with. */
+  keysFor(roleArn: string): KeyPair {
+    return this.credentials.forRole(roleArn);
+  }
+
+  /** The operator's key pair (full rights). */
+  operatorKeys(): KeyPair {
+    return this.credentials.operator();
+  }
+
+  /** Verifies a request's signature; the caller, or the error AWS would answer. */
+  async authenticate(service: ServiceKey, request: SignedRequest): Promise<Caller | AwsError> {
+    const result = await verifySignature(request, this.credentials);
+    if (result.ok) return result.caller;
+    const [code, status] = REFUSALS[protocolOf(service)][result.failure];
+    return new AwsError(code, result.message, status);
+  }
+
+  /** Authorizes one operation of a caller; undefined when allowed, else the error AWS would answer. */
+  async authorize(
+    caller: Caller,
+    service: ServiceKey,
+    operation: string,
+    input: OperationInput,
+  ): Promise<AwsError | undefined> {
+    if (caller.kind === 'operator' || !this.authorizer.enforce) return undefined;
+    const [code, status] = REFUSALS[protocolOf(service)].denied;
+    const requests = accessRequests(service, operation, input, this.authorizer.scope);
+    if (requests === undefined) {
+      // Refused rather than waved through: a call nobody mapped is a call nobody checked.
+      return new AwsError(
+        code,
+        `Local mode has no IAM mapping for ${service}:${operation}; add it to lib/local/iam/actions.ts`,
+        status,
+      );
+    }
+    const denial = await this.authorizer.authorizeRole(caller.roleArn, requests);
+    return denial === undefined ? undefined : new AwsError(code, denial.message, status);
+  }
+
+  /** The latest denials, newest first. */
+  recentDenials(): Denial[] {
+    return this.authorizer.recentDenials();
+  }
+}
