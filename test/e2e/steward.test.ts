@@ -1,9 +1,10 @@
 /**
  * Steward end to end: one local Steward (or the deployed one at STEWARD_E2E_URL) for every case, since the sample
  * services listen on fixed ports. Workflows first, then the status page, then supervision, whose last case spends
- * agent-orchestrator's restart budget.
+ * agent-orchestrator's restart budget; last, IAM: no call of the whole suite was refused.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { iamCases } from './cases/iam.ts';
 import { supervisionCases } from './cases/supervision.ts';
 import { workflowCases } from './cases/workflows.ts';
 import { type E2E, startE2E } from './support/steward.ts';
@@ -24,3 +25,4 @@ const get = (): E2E => {
 
 workflowCases(get);
 supervisionCases(get);
+iamCases(get);

@@ -5,6 +5,7 @@
  */
 import { regionOf, signRequest } from '../../../lib/cli/api.ts';
 import type { LocalSteward } from '../../../lib/local/runtime.ts';
+import { KNOWN_GAPS } from '../../support/iam-known-gaps.ts';
 
 /** True when the suite runs against local mode (tests that need local-only control run only then). */
 export const isLocal = !process.env.STEWARD_E2E_URL;
@@ -35,6 +36,9 @@ export async function startE2E(): Promise<E2E> {
       speed: E2E_SPEED,
       samples: true,
       log: () => undefined,
+      // IAM is enforced as by `npm start`; only the known gaps (iam-known-gaps.ts) may fail the create-time checks.
+      iam: true,
+      acceptFindings: KNOWN_GAPS.createTime,
     });
     url = local.urls.api;
   }
