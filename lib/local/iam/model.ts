@@ -88,6 +88,10 @@ export function deriveIamModel(stacks: readonly StackTemplate[]): IamModel {
     resourcePolicies: new Map(),
     topicKeys: new Map(),
   };
+  const customManaged = new Map<string, PolicyDocument>();
+  for (const f of ofType('AWS::IAM::ManagedPolicy')) {
+    customManaged.set(cfn.ref(f.stackName, f.logicalId), props(f).PolicyDocument as PolicyDocument);
+  }
   const roleByName = new Map<string, IamRole>();
   for (const f of ofType('AWS::IAM::Role')) {
     const p = props(f);
@@ -111,26 +115,21 @@ export function deriveIamModel(stacks: readonly StackTemplate[]): IamModel {
     model.roles.set(arn, role);
     roleByName.set(role.name, role);
   }
-  const customManaged = new Map<string, PolicyDocument>();
-  for (const f of ofType('AWS::IAM::ManagedPolicy')) {
-    customManaged.set(cfn.ref(f.stackName, f.logicalId), props(f).PolicyDocument as PolicyDocument);
-  }
   function attachManaged(role: IamRole, arn: string): void {
     const doc = managedPolicy(arn) ?? customManaged.get(arn);
     if (doc) role.policies.push({ name: arn, document: doc });
     else role.unknownManagedPolicies.push(arn);
-  }
-  // Customer managed policies may be declared after the roles that use them: attach the unknown ones again.
-  for (const role of model.roles.values()) {
-    const pending = role.unknownManagedPolicies.splice(0);
-    for (const arn of pending) attachManaged(role, arn);
   }
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
     for (const f of ofType(type)) {
       const p = props(f);
       for (const roleName of asArray(p.Roles as string[])) {
         const role = roleByName.get(String(roleName).replace(/^.*:role\//, ''));
-        if (role && type === 'AWS::IAM::Policy') {
+        // A policy attached both ways (Roles and the role's ManagedPolicyArns) counts once.
+        if (
+          role &&
+          !role.policies.some((x) => x.document === p.PolicyDocument || x.name === cfn.ref(f.stackName, f.logicalId))
+        ) {
           role.policies.push({ name: `${f.stackName}/${f.logicalId}`, document: p.PolicyDocument as PolicyDocument });
         }
       }

@@ -135,7 +135,9 @@ describe('the local AWS endpoint behind IAM', () => {
     });
     await expect(ddb.send(new PutItemCommand({ TableName: 'Tab', Item: { pk: { S: 'x' } } }))).rejects.toMatchObject({
       name: 'AccessDeniedException',
-      message: expect.stringContaining('dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/Tab'),
+      message: expect.stringContaining(
+        'dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/Tab',
+      ),
     });
   });
 
@@ -168,7 +170,9 @@ describe('the local AWS endpoint behind IAM', () => {
       client(SNSClient, unknown).send(new PublishCommand({ TopicArn: arn('sns', 'allowed'), Message: 'm' })),
     ).rejects.toMatchObject({ name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 } });
     await expect(
-      client(DynamoDBClient, unknown, dynamo.url).send(new GetItemCommand({ TableName: 'Tab', Key: { pk: { S: 'x' } } })),
+      client(DynamoDBClient, unknown, dynamo.url).send(
+        new GetItemCommand({ TableName: 'Tab', Key: { pk: { S: 'x' } } }),
+      ),
     ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
 
     const wrongSecret = { accessKeyId: iam.keysFor(ROLE).accessKeyId, secretAccessKey: 'not-the-secret' };
