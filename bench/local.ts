@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KNOWN_GAPS } from '../test/support/iam-known-gaps.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PORTS = { api: 4600, aws: 4601, dynamodb: 4602 };
@@ -46,6 +47,7 @@ async function startSteward(): Promise<{ child: ChildProcess; readyMs: number }>
       String(PORTS.aws),
       '--dynamodb-port',
       String(PORTS.dynamodb),
+      ...KNOWN_GAPS.createTime.flatMap((id) => ['--accept-finding', id]),
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );

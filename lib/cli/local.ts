@@ -21,6 +21,8 @@ Options:
   --iam on|off        authorize every AWS call a function makes against its role from the templates, and check
                       at start what AWS checks at create time (default on). off: calls must still be signed, but
                       nothing is refused and the create-time checks only warn
+  --accept-finding ID report this create-time finding (e.g. vpc-eni:prober) without refusing to start;
+                      repeatable. For a known gap whose fix is on its way, never as a way around a real one
   -h, --help          this text
 
 Everything listens on 127.0.0.1 only. The local AWS endpoints accept only signed requests: each function signs
@@ -85,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
         tier: { type: 'string' },
         logs: { type: 'string' },
         iam: { type: 'string' },
+        'accept-finding': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -114,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
       samples: !values['no-samples'],
       tier: values.tier,
       iam: values.iam !== 'off',
+      acceptFindings: values['accept-finding'],
       onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
     });
     process.stdout.write(guide(steward));
