@@ -197,10 +197,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     await timed('DynamoDB tables created', () => dynamo.createTables(wiring.tables));
 
     let backend: LocalBackend | undefined;
-    const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> =>
-      backend
-        ? backend.invoke(name, payload)
-        : { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+    // API Gateway may invoke a route's function only as its Lambda permission allows, for the route's source ARN.
+    const apiMayInvoke = async (name: string, payload: unknown): Promise<string | undefined> => {
+      const fn = iamModel.functions.find((f) => f.name === name);
+      const event = payload as { httpMethod?: string; resource?: string };
+      if (!enforcing || !iamModel.restApi || !fn) return undefined;
+      const { id, stage } = iamModel.restApi;
+      const sourceArn = `arn:aws:execute-api:${iamModel.region}:${iamModel.account}:${id}/${stage}/${event.httpMethod}${event.resource}`;
+      const denial = await guard.authorizer.authorizeService('apigateway.amazonaws.com', sourceArn, {
+        action: 'lambda:InvokeFunction',
+        resource: fn.arn,
+      });
+      return denial?.message;
+    };
+    const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> => {
+      if (!backend)
+        return { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+      const refused = await apiMayInvoke(name, payload);
+      if (refused) return { ok: false, errorType: 'AccessDeniedException', errorMessage: refused };
+      return backend.invoke(name, payload);
+    };
 
     let api: HttpApi;
     try {
