@@ -218,9 +218,9 @@ export class IamAuthorizer {
       {},
     );
     if (response.resultType === 'error') {
-      throw new Error(
-        `IAM evaluation of ${request.action} on ${request.resource} failed: ${JSON.stringify(response.errors).slice(0, 500)}`,
-      );
+      // The evaluator refuses requests it cannot validate (an ARN of the wrong type for the action): refused here too,
+      // since nothing could have allowed them.
+      return 'ImplicitlyDenied';
     }
     return response.overallResult as Result;
   }

@@ -131,7 +131,10 @@ export class LocalIam {
         status,
       );
     }
-    const denial = await this.authorizer.authorizeRole(caller.roleArn, requests);
+    // A request naming no valid resource (a missing or malformed ARN) is left to the service, which refuses it as
+    // invalid input, as AWS does, before any resource could be touched.
+    const checkable = requests.filter((r) => r.resource === '*' || /^arn:aws[a-z-]*:[a-z0-9-]+:/.test(r.resource));
+    const denial = await this.authorizer.authorizeRole(caller.roleArn, checkable);
     return denial === undefined ? undefined : new AwsError(code, denial.message, status);
   }
 
