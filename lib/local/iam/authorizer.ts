@@ -96,13 +96,18 @@ export class IamAuthorizer {
       const resourcePolicy = this.resourcePolicy(request);
       const result = await this.decide(principal, roleArn, policies, request, resourcePolicy);
       if (result === 'Allowed') continue;
+      // An explicit deny is named after the policy that holds it: without the resource's policy, does it remain?
+      const inResourcePolicy =
+        result === 'ExplicitlyDenied' &&
+        resourcePolicy !== undefined &&
+        (await this.decide(principal, `${roleArn}#identity`, policies, request, undefined)) !== 'ExplicitlyDenied';
       return this.deny({
         principal,
         roleArn,
         functions,
         request,
         explicit: result === 'ExplicitlyDenied',
-        policyType: 'identity-based',
+        policyType: inResourcePolicy ? 'resource-based' : 'identity-based',
         allowingStatement: identityStatement(request),
       });
     }
