@@ -216,6 +216,9 @@ export const OPERATIONS: Record<ServiceKey, Record<string, Rule>> = {
     DeleteStateMachineAlias: onArn('DeleteStateMachineAlias', 'stateMachineAliasArn'),
     ListStateMachineAliases: onArn('ListStateMachineAliases', 'stateMachineArn'),
     TagResource: onArn('TagResource', 'resourceArn'),
+    UntagResource: onArn('UntagResource', 'resourceArn'),
+    ListTagsForResource: onArn('ListTagsForResource', 'resourceArn'),
+    DescribeStateMachineForExecution: onArn('DescribeStateMachineForExecution', 'executionArn'),
   },
   events: {
     PutEvents: (i, scope) =>
@@ -260,6 +263,9 @@ export const OPERATIONS: Record<ServiceKey, Record<string, Rule>> = {
     DescribeTasks: (i, scope) =>
       list(i.tasks).map((x) => req('ecs:DescribeTasks', ecsArn(scope, 'task', i.cluster, x), inCluster(scope, i))),
     StopTask: (i, scope) => [req('ecs:StopTask', ecsArn(scope, 'task', i.cluster, i.task), inCluster(scope, i))],
+    // Task definitions are read without resource-level permissions.
+    DescribeTaskDefinition: wildcard('ecs:DescribeTaskDefinition'),
+    ListTaskDefinitions: wildcard('ecs:ListTaskDefinitions'),
   },
   cloudwatch: {
     // PutMetricData has no resource: the namespace condition scopes it.
@@ -268,6 +274,11 @@ export const OPERATIONS: Record<ServiceKey, Record<string, Rule>> = {
     GetMetricData: wildcard('cloudwatch:GetMetricData'),
     GetMetricStatistics: wildcard('cloudwatch:GetMetricStatistics'),
     DescribeAlarms: wildcard('cloudwatch:DescribeAlarms'),
+    PutMetricAlarm: (i, scope) => [
+      req('cloudwatch:PutMetricAlarm', arn(scope, 'cloudwatch', `alarm:${s(i.AlarmName)}`)),
+    ],
+    DeleteAlarms: (i, scope) =>
+      list(i.AlarmNames).map((n) => req('cloudwatch:DeleteAlarms', arn(scope, 'cloudwatch', `alarm:${s(n)}`))),
   },
   sqs: {
     CreateQueue: (i, scope) => [req('sqs:CreateQueue', queueArn(scope, i.QueueName))],
@@ -305,12 +316,16 @@ export const OPERATIONS: Record<ServiceKey, Record<string, Rule>> = {
     },
     CreateTopic: (i, scope) => [req('sns:CreateTopic', arn(scope, 'sns', s(i.Name)))],
     Subscribe: (i) => [req('sns:Subscribe', s(i.TopicArn))],
+    ListSubscriptionsByTopic: (i) => [req('sns:ListSubscriptionsByTopic', s(i.TopicArn))],
     ListTopics: wildcard('sns:ListTopics'),
   },
   lambda: {
     Invoke: (i, scope) => [req('lambda:InvokeFunction', functionArn(scope, i.FunctionName, i.Qualifier))],
     InvokeAsync: (i, scope) => [req('lambda:InvokeFunction', functionArn(scope, i.FunctionName))],
     GetFunction: (i, scope) => [req('lambda:GetFunction', functionArn(scope, i.FunctionName, i.Qualifier))],
+    GetFunctionConfiguration: (i, scope) => [
+      req('lambda:GetFunctionConfiguration', functionArn(scope, i.FunctionName, i.Qualifier)),
+    ],
   },
   servicediscovery: {
     ListNamespaces: wildcard('servicediscovery:ListNamespaces'),
