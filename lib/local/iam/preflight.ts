@@ -292,7 +292,15 @@ export async function preflight(
           report.unresolved.push(`${fn.id} ${command.service}:${command.operation} (not in lib/local/iam/actions.ts)`);
           continue;
         }
-        for (const r of mapped) requests.set(`${r.action} ${r.resource} ${JSON.stringify(r.context ?? {})}`, r);
+        for (const r of mapped) {
+          if (r.resource !== '*' && !r.resource.startsWith('arn:')) {
+            report.unresolved.push(
+              `${fn.id} ${command.service}:${command.operation} (no concrete ${r.action} target: teach targets() in lib/local/iam/preflight.ts)`,
+            );
+            continue;
+          }
+          requests.set(`${r.action} ${r.resource} ${JSON.stringify(r.context ?? {})}`, r);
+        }
       }
       for (const request of requests.values()) {
         const allowed = await authorizer.roleAllows(fn.roleArn, request);
