@@ -54,8 +54,11 @@ export interface PreflightReport {
   commands: Record<string, string[]>;
 }
 
-const MODULE_HEADER = /^\/\/ ((?:node_modules|lambdas|lib)\/\S+\.[cm]?[jt]s)$/;
-const SDK_COMMAND_MODULE = /^node_modules\/@aws-sdk\/([a-z0-9-]+)\/dist-es\/commands\/([A-Za-z0-9]+)Command\.js$/;
+// esbuild writes `// <path>` before each module; the path is relative to the working directory and may reach a
+// node_modules elsewhere (a linked install), so only what follows the last `node_modules/` says which package it is.
+const MODULE_HEADER = /^\/\/ (\S+\.[cm]?[jt]sx?)$/;
+const SDK_COMMAND_MODULE =
+  /(?:^|\/)node_modules\/@aws-sdk\/([a-z0-9-]+)\/dist-es\/commands\/([A-Za-z0-9]+)Command\.js$/;
 
 /**
  * The SDK operations a bundle's own code constructs (`new XxxCommand(…)` outside node_modules), resolved through
@@ -78,7 +81,7 @@ export function commandsInBundle(source: string): BundleCommand[] {
       if (service && operation) {
         for (const m of text.matchAll(/var (\w+) = class extends/g)) classes.set(m[1]!, { service, operation });
       }
-    } else if (current !== '' && !current.startsWith('node_modules/')) {
+    } else if (current !== '' && !/(?:^|\/)node_modules\//.test(current)) {
       ownCode.push(text);
     }
     buffer = [];
