@@ -31,6 +31,30 @@ export const VPC_ENI_ACTIONS = [
   'ec2:DeleteNetworkInterface',
 ] as const;
 
+/**
+ * What a state machine's role needs for Step Functions to deliver its logs to CloudWatch Logs; without them
+ * CreateStateMachine fails ("The state machine IAM Role is not authorized to access the Log Destination").
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
+/** The log-delivery actions a role lacks (empty when it may deliver a state machine's logs). */
+export async function missingLogDelivery(authorizer: IamAuthorizer, roleArn: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (const action of LOG_DELIVERY_ACTIONS) {
+    if (!(await authorizer.roleAllows(roleArn, { action, resource: '*' }))) missing.push(action);
+  }
+  return missing;
+}
+
 /** An API route local mode serves, for the API Gateway → Lambda permission check. */
 export interface RouteToCheck {
   method: string;
@@ -145,6 +169,17 @@ export async function createTimeChecks(
 
   for (const machine of model.stateMachines) {
     await trust(machine.roleArn, 'states.amazonaws.com', `state machine ${machine.name}`, machine.arn);
+    if (machine.logs) {
+      const missing = await missingLogDelivery(authorizer, machine.roleArn);
+      if (missing.length > 0) {
+        findings.push({
+          id: `sfn-logs:${machine.name}`,
+          subject: machine.name,
+          problem: `state machine ${machine.name} logs to CloudWatch Logs but its role ${shortName(machine.roleArn)} lacks ${missing.join(', ')}: Step Functions refuses to create it ("The state machine IAM Role is not authorized to access the Log Destination")`,
+          allowingStatement: { Effect: 'Allow', Action: [...LOG_DELIVERY_ACTIONS], Resource: '*' },
+        });
+      }
+    }
     const invoked = new Set(
       [
         ...machine.definition.matchAll(

@@ -7,8 +7,9 @@
 import { AwsError } from '../aws/errors.ts';
 import { accessRequests, type OperationInput, type ServiceKey } from './actions.ts';
 import { type AuthorizerOptions, type Denial, IamAuthorizer } from './authorizer.ts';
+import { missingLogDelivery } from './checks.ts';
 import { type Caller, type KeyPair, LocalCredentials } from './credentials.ts';
-import type { IamModel } from './model.ts';
+import { type IamModel, logsTo } from './model.ts';
 import { type AuthFailure, type SignedRequest, verifySignature } from './sigv4.ts';
 
 type Refusal = [code: string, status: number];
@@ -120,7 +121,21 @@ export class LocalIam {
     operation: string,
     input: OperationInput,
   ): Promise<AwsError | undefined> {
-    if (caller.kind === 'operator' || !this.authorizer.enforce) return undefined;
+    if (!this.authorizer.enforce) return undefined;
+    if (caller.kind === 'role') {
+      const refused = await this.identityRefusal(caller.roleArn, service, operation, input);
+      if (refused) return refused;
+    }
+    return this.createTimeRefusal(service, operation, input);
+  }
+
+  /** What the caller's role (and the resource's policy) refuses of an operation. */
+  private async identityRefusal(
+    roleArn: string,
+    service: ServiceKey,
+    operation: string,
+    input: OperationInput,
+  ): Promise<AwsError | undefined> {
     const [code, status] = REFUSALS[protocolOf(service)].denied;
     const requests = accessRequests(service, operation, input, this.authorizer.scope);
     if (requests === undefined) {
@@ -134,8 +149,24 @@ export class LocalIam {
     // A request naming no valid resource (a missing or malformed ARN) is left to the service, which refuses it as
     // invalid input, as AWS does, before any resource could be touched.
     const checkable = requests.filter((r) => r.resource === '*' || /^arn:aws[a-z-]*:[a-z0-9-]+:/.test(r.resource));
-    const denial = await this.authorizer.authorizeRole(caller.roleArn, checkable);
+    const denial = await this.authorizer.authorizeRole(roleArn, checkable);
     return denial === undefined ? undefined : new AwsError(code, denial.message, status);
+  }
+
+  /** What the service itself checks when a resource is created with a role (Step Functions and its logs). */
+  private async createTimeRefusal(
+    service: ServiceKey,
+    operation: string,
+    input: OperationInput,
+  ): Promise<AwsError | undefined> {
+    const creates = service === 'states' && (operation === 'CreateStateMachine' || operation === 'UpdateStateMachine');
+    if (!creates || typeof input.roleArn !== 'string' || !logsTo(input.loggingConfiguration)) return undefined;
+    const missing = await missingLogDelivery(this.authorizer, input.roleArn);
+    if (missing.length === 0) return undefined;
+    return new AwsError(
+      'AccessDeniedException',
+      `The state machine IAM Role is not authorized to access the Log Destination (${input.roleArn} lacks ${missing.join(', ')})`,
+    );
   }
 
   /** The latest denials, newest first. */

@@ -44,7 +44,8 @@ export interface IamModel {
   region: string;
   roles: Map<string, IamRole>;
   functions: IamFunction[];
-  stateMachines: Array<{ name: string; arn: string; roleArn: string; definition: string }>;
+  /** State machines; `logs` when they log to CloudWatch Logs (their role then needs the log-delivery actions). */
+  stateMachines: Array<{ name: string; arn: string; roleArn: string; definition: string; logs: boolean }>;
   schedules: Array<{ name: string; arn: string; targetArn: string; roleArn?: string; dlqArn?: string }>;
   rules: Array<{ name: string; arn: string; targets: Array<{ arn: string; roleArn?: string; dlqArn?: string }> }>;
   subscriptions: Array<{ topicArn: string; protocol: string; endpoint: string; dlqArn?: string }>;
@@ -168,6 +169,7 @@ export function deriveIamModel(stacks: readonly StackTemplate[]): IamModel {
       arn: cfn.ref(f.stackName, f.logicalId),
       roleArn: String(p.RoleArn ?? ''),
       definition: typeof p.DefinitionString === 'string' ? p.DefinitionString : JSON.stringify(p.Definition ?? {}),
+      logs: logsTo(p.LoggingConfiguration),
     });
   }
   for (const f of ofType('AWS::Scheduler::Schedule')) {
@@ -277,6 +279,14 @@ export function deriveIamModel(stacks: readonly StackTemplate[]): IamModel {
     model.restApi = { id: cfn.ref(api.stackName, api.logicalId), stage: String(props(stage).StageName ?? 'prod') };
   }
   return model;
+}
+
+/** Whether a `LoggingConfiguration` (CloudFormation or API casing) sends logs anywhere. */
+export function logsTo(config: unknown): boolean {
+  const c = (config ?? {}) as Record<string, unknown>;
+  const destinations = asArray((c.Destinations ?? c.destinations) as unknown[]);
+  const level = String(c.Level ?? c.level ?? 'ALL');
+  return destinations.length > 0 && level !== 'OFF';
 }
 
 function queueArnOf(url: string): string {

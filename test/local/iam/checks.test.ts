@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CfnResource } from '../../../lib/local/cfn.ts';
 import { IamAuthorizer } from '../../../lib/local/iam/authorizer.ts';
-import { createTimeChecks, describeFindings } from '../../../lib/local/iam/checks.ts';
+import { createTimeChecks, describeFindings, LOG_DELIVERY_ACTIONS } from '../../../lib/local/iam/checks.ts';
 import { deriveIamModel } from '../../../lib/local/iam/model.ts';
 import { loadTemplates } from '../../../lib/local/templates.ts';
 import { deriveWiring } from '../../../lib/local/wiring.ts';
@@ -218,6 +218,50 @@ describe('create-time checks', () => {
     const findings = await createTimeChecks(model, new IamAuthorizer(model), routes);
 
     expect(ids(findings)).toEqual(['api-invoke:DELETE /things/{id}']);
+  });
+
+  it('a state machine that logs to CloudWatch Logs needs the log-delivery actions on its role', async () => {
+    const trust = {
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    };
+    const machine = (id: string, role: string): Record<string, CfnResource> => ({
+      [`Role${id}`]: { Type: 'AWS::IAM::Role', Properties: { RoleName: role, AssumeRolePolicyDocument: trust } },
+      [id]: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          StateMachineName: id,
+          RoleArn: { 'Fn::GetAtt': [`Role${id}`, 'Arn'] },
+          DefinitionString: '{}',
+          LoggingConfiguration: {
+            Level: 'ALL',
+            Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: arn('logs', 'log-group:g:*') } }],
+          },
+        },
+      },
+    });
+    const findings = await run({
+      ...machine('silent', 'no-logs'),
+      ...machine('logged', 'with-logs'),
+      Delivery: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          PolicyName: 'delivery',
+          Roles: [{ Ref: 'Rolelogged' }],
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: [...LOG_DELIVERY_ACTIONS],
+                Resource: '*',
+              },
+            ],
+          },
+        },
+      },
+    });
+
+    expect(ids(findings)).toEqual(['sfn-logs:silent']);
+    expect(findings[0]!.problem).toContain('not authorized to access the Log Destination');
   });
 
   it('an AWS managed policy local mode has no document for is a finding, not a silent grant', async () => {

@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -51,6 +56,7 @@ describe('the local AWS endpoint behind IAM', () => {
       services: {
         stepFunctions: {
           ListStateMachines: () => ({ stateMachines: [] }),
+          CreateStateMachine: () => ({ stateMachineArn: MACHINE, creationDate: 0 }),
           StartExecution: () => ({ executionArn: 'x', startDate: 0 }),
         },
         sns: { Publish: () => ({ MessageId: '1' }) },
@@ -139,6 +145,28 @@ describe('the local AWS endpoint behind IAM', () => {
         'dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/Tab',
       ),
     });
+  });
+
+  it('refuses CreateStateMachine with logging when the role it passes may not deliver logs, as Step Functions does', async () => {
+    const operator = client(SFNClient, iam.operatorKeys());
+    const logging = {
+      level: 'ALL' as const,
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: arn('logs', 'log-group:g:*') } }],
+    };
+
+    const refused = await operator
+      .send(
+        new CreateStateMachineCommand({ name: 'm', definition: '{}', roleArn: ROLE, loggingConfiguration: logging }),
+      )
+      .catch((e: unknown) => e);
+
+    expect(refused).toMatchObject({ name: 'AccessDeniedException' });
+    expect((refused as Error).message).toMatch(
+      /^The state machine IAM Role is not authorized to access the Log Destination/,
+    );
+    await expect(
+      operator.send(new CreateStateMachineCommand({ name: 'm', definition: '{}', roleArn: ROLE })),
+    ).resolves.toBeDefined();
   });
 
   it('refuses unsigned requests, unknown keys and wrong secrets as AWS does', async () => {
