@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KNOWN_GAPS } from '../test/support/iam-known-gaps.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PORTS = { api: 4600, aws: 4601, dynamodb: 4602 };
@@ -60,6 +61,7 @@ async function startSteward(extra: string[] = []): Promise<{ child: ChildProcess
       '--dynamodb-port',
       String(PORTS.dynamodb),
       ...extra,
+      ...KNOWN_GAPS.createTime.flatMap((id) => ['--accept-finding', id]),
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -21,7 +21,8 @@ Usage:
       The message-move tasks of QUEUE and their progress.
 
 --json prints the results as JSON. Credentials and region come from the standard AWS environment;
-AWS_ENDPOINT_URL_SQS points it at local mode.
+AWS_ENDPOINT_URL_SQS points it at local mode (sign with the operator key 'steward local' prints:
+AWS_ACCESS_KEY_ID=LOCALOPERATOR AWS_SECRET_ACCESS_KEY=…).
 `;
 
 export interface DlqOptions {

@@ -21,9 +21,16 @@ Options:
   --logs FILE         write every function's log lines to FILE (default .steward/local.log)
   --secrets FILE      serve these Secrets Manager secrets and SSM parameters (JSON: {"secrets": {name: value},
                       "parameters": {"/name": value}}) to services' auth; samples/secrets.json is served with samples
+  --iam on|off        authorize every AWS call a function makes against its role from the templates, and check
+                      at start what AWS checks at create time (default on). off: calls must still be signed, but
+                      nothing is refused and the create-time checks only warn
+  --accept-finding ID report this create-time finding (e.g. vpc-eni:prober) without refusing to start;
+                      repeatable. For a known gap whose fix is on its way, never as a way around a real one
   -h, --help          this text
 
-Everything listens on 127.0.0.1 only. Stop with Ctrl-C.
+Everything listens on 127.0.0.1 only. The local AWS endpoints accept only signed requests: each function signs
+with its own role's key; for your own tools (AWS CLI, SDK scripts) use the operator key printed at start.
+Stop with Ctrl-C.
 `;
 
 function port(value: string | undefined, flag: string, fallback: number): number {
@@ -46,6 +53,9 @@ export function guide(steward: LocalSteward): string {
     `  REST API        ${api}   (OpenAPI: ${api}/openapi.json)`,
     `  AWS endpoint    ${steward.urls.aws}   (AWS_ENDPOINT_URL=${steward.urls.aws})`,
     `  DynamoDB        ${steward.urls.dynamodb}`,
+    `  IAM             ${steward.iam.enforcing ? "enforced: every AWS call is authorized against its function's role (--iam off to turn off)" : 'off (--iam off): calls are signed, nothing is refused'}`,
+    `  Operator key    AWS_ACCESS_KEY_ID=${steward.iam.operator.accessKeyId} AWS_SECRET_ACCESS_KEY=${steward.iam.operator.secretAccessKey}`,
+    '                  (full rights on the local endpoints, this run only: for the AWS CLI and your scripts)',
     `  ${steward.wiring.functions.length} functions, ${steward.wiring.stateMachines.length} state machines, ${steward.wiring.rules.length} rules, ${steward.wiring.schedules.length} schedules`,
     '',
     seed
@@ -80,6 +90,8 @@ export async function run(argv: string[]): Promise<number> {
         tier: { type: 'string' },
         logs: { type: 'string' },
         secrets: { type: 'string' },
+        iam: { type: 'string' },
+        'accept-finding': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -90,6 +102,9 @@ export async function run(argv: string[]): Promise<number> {
     const speed = values.speed === undefined ? 1 : Number(values.speed);
     if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) {
       throw new LocalStartError(`--speed must be a number above 0 (up to 1000), got '${values.speed}'`);
+    }
+    if (values.iam !== undefined && values.iam !== 'on' && values.iam !== 'off') {
+      throw new LocalStartError(`--iam must be 'on' or 'off', got '${values.iam}'`);
     }
     const logFile = resolve(values.logs ?? '.steward/local.log');
     mkdirSync(dirname(logFile), { recursive: true });
@@ -106,6 +121,8 @@ export async function run(argv: string[]): Promise<number> {
       samples: !values['no-samples'],
       tier: values.tier,
       ...(values.secrets === undefined ? {} : { secrets: readSecretsFile(resolve(values.secrets)) }),
+      iam: values.iam !== 'off',
+      acceptFindings: values['accept-finding'],
       onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
     });
     process.stdout.write(guide(steward));

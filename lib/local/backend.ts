@@ -5,6 +5,7 @@
  * services the templates declare.
  */
 import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
+import type { EndpointGuard } from './aws/server.ts';
 import { bundleFunctions } from './bundles.ts';
 import type { InvokeOutcome } from './http-api.ts';
 import type { SecretsFile } from './secrets/index.ts';
@@ -45,6 +46,17 @@ export interface BackendOptions {
   secrets?: readonly SecretsFile[];
   /** More environments of these functions, started in the background once every function has one. */
   background?: { functionIds: readonly string[]; environments: number };
+  /** Signature and IAM checks of the endpoint (lib/local/iam). @default none */
+  guard?: EndpointGuard;
+  /** The credentials each function signs with (its role's key pair), by function name. */
+  functionCredentials?: (functionName: string) => { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** The credentials of a managed service's tasks (its task role's key pair), by service name. */
+  containerCredentials?: (serviceName: string) => { accessKeyId: string; secretAccessKey: string } | undefined;
+}
+
+/** A key pair as the SDK reads it from the environment. */
+function credentialEnv(keys: { accessKeyId: string; secretAccessKey: string } | undefined): Record<string, string> {
+  return keys ? { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey } : {};
 }
 
 /** What local mode uses of the running endpoints. */
@@ -72,7 +84,9 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
           options.wiring.functions.map((f) => f.id),
         );
   const aws: AwsServices = {};
-  const endpoint = await timed('AWS endpoint listening', () => startAwsEndpoint({ port: options.port, services: aws }));
+  const endpoint = await timed('AWS endpoint listening', () =>
+    startAwsEndpoint({ port: options.port, services: aws, guard: options.guard }),
+  );
   const sdkEnv = options.sdkEnv(endpoint.url);
   let attached: AttachedServices | undefined;
   const runner = new LambdaRunner({
@@ -81,7 +95,12 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       name: f.name,
       arn: f.arn,
       entry: bundles.get(f.id) ?? f.entry,
-      env: { ...f.environment, ...sdkEnv, POWERTOOLS_DEV: 'false' },
+      env: {
+        ...f.environment,
+        ...sdkEnv,
+        ...credentialEnv(options.functionCredentials?.(f.name)),
+        POWERTOOLS_DEV: 'false',
+      },
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
     })),
@@ -113,6 +132,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
         speed: options.speed,
         startContainers: options.startContainers,
         containerEnv: { ...sdkEnv, ...options.containerEnv },
+        containerCredentials: (name) => credentialEnv(options.containerCredentials?.(name)),
         endpointUrl: endpoint.url,
         secrets: options.secrets,
         log: (line) => options.onFunctionLog?.('steward-local', line),

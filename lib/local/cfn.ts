@@ -386,6 +386,16 @@ export class CfnEvaluator {
         const n = given('LogGroupName') ?? `/steward/${localName(stackName, id, 400)}`;
         return { ref: n, attrs: { Arn: arn('logs', `log-group:${n}:*`) } };
       }
+      case 'AWS::ApiGateway::Stage': {
+        // A stage's Ref is its name: API Gateway's source ARNs (`<api>/<stage>/<METHOD>/<path>`) carry it.
+        const n = given('StageName') ?? localName(stackName, id);
+        return { ref: n, attrs: {} };
+      }
+      case 'AWS::KMS::Key': {
+        // Key ids are UUIDs on AWS; a stable hash of the logical id stands in for one.
+        const keyId = `${hash(`${stackName}/${id}`)}-0000-4000-8000-${hash(id)}0000`;
+        return { ref: keyId, attrs: { Arn: arn('kms', `key/${keyId}`), KeyId: keyId } };
+      }
       case 'AWS::ServiceDiscovery::PrivateDnsNamespace':
       case 'AWS::ServiceDiscovery::HttpNamespace': {
         const n = `ns-${hash(`${stackName}/${id}`)}`;

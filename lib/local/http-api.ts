@@ -180,7 +180,76 @@ async function serveStatic(res: ServerResponse, dir: string, pathname: string): 
   }
 }
 
+/** The names local mode answers to: loopback only, so a foreign name resolved to 127.0.0.1 is refused. */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** `host[:port]` → its name and port, or undefined when it is not one. */
+function splitHost(value: string): { name: string; port?: string } | undefined {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:[\]]+)(?::(\d+))?$/.exec(value);
+  return m ? { name: m[1]!.toLowerCase(), port: m[2] } : undefined;
+}
+
+/**
+ * Refuses what a web page could make a browser send to local mode: a foreign `Host` (DNS rebinding), a request from
+ * another origin, a write whose body is not JSON (a cross-origin "simple" request needs no preflight). Answers the
+ * refusal and returns true, or returns false for a request to serve.
+ */
+export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: number): boolean {
+  const refuse = (status: number, code: string, message: string, field?: string): true => {
+    send(res, status, { error: { code, message, ...(field ? { field } : {}) } });
+    return true;
+  };
+  const host = splitHost(String(req.headers.host ?? ''));
+  if (!host || !LOOPBACK_NAMES.has(host.name) || (host.port !== undefined && Number(host.port) !== port)) {
+    return refuse(
+      403,
+      'forbidden_host',
+      `Host '${String(req.headers.host ?? '')}' is not this server: local mode answers only 127.0.0.1, localhost and [::1] on port ${port}`,
+      'host',
+    );
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let own = false;
+    try {
+      const o = new URL(origin);
+      own = o.protocol === 'http:' && LOOPBACK_NAMES.has(o.hostname.toLowerCase()) && Number(o.port || 80) === port;
+    } catch {
+      own = false;
+    }
+    if (!own) {
+      return refuse(
+        403,
+        'cross_origin',
+        `requests from origin '${origin}' are refused: only local mode's own pages may call it`,
+        'origin',
+      );
+    }
+  }
+  if (req.headers['sec-fetch-site'] === 'cross-site') {
+    return refuse(403, 'cross_origin', "cross-site requests are refused: only local mode's own pages may call it");
+  }
+  const method = req.method ?? 'GET';
+  const type = String(req.headers['content-type'] ?? '');
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const json = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(type);
+  if (WRITES.has(method) && (hasBody || type !== '') && !json) {
+    return refuse(
+      415,
+      'unsupported_media_type',
+      `Content-Type '${type || '(none)'}' is not accepted: send the body as application/json`,
+      'content-type',
+    );
+  }
+  return false;
+}
+
 async function handle(options: HttpApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (refuseForeign(req, res, req.socket.localPort ?? options.port)) {
+    req.resume();
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://local');
   const method = req.method ?? 'GET';
   const body = await readBody(req);

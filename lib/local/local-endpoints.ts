@@ -14,6 +14,8 @@ export interface LocalEndpointsContext {
   startedAt: number;
   speed: number;
   apiUrl: () => string;
+  /** IAM enforcement: on or off, create-time findings, the latest denials. */
+  iam?: () => unknown;
 }
 
 const limitOf = (query: URLSearchParams, fallback: number): number => {
@@ -41,6 +43,7 @@ export function localEndpoints(ctx: LocalEndpointsContext): Record<string, Local
     events: (query) => ({ events: ctx.backend()?.recentEvents(limitOf(query, 100)) ?? [] }),
     metrics: () => ({ metrics: ctx.backend()?.metrics() ?? [] }),
     functions: () => ({ functions: ctx.backend()?.functionStats() ?? [] }),
+    iam: () => ctx.iam?.() ?? { enforcing: false, findings: [], denials: [] },
     graph: async (query) => {
       const id = query.get('workflow_id');
       if (!id) throw new LocalHttpError(400, 'is required', 'workflow_id');

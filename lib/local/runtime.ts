@@ -15,6 +15,11 @@ import { bundleFunctions } from './bundles.ts';
 import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
 import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
+import type { Denial } from './iam/authorizer.ts';
+import { createTimeChecks, describeFindings, type Finding } from './iam/checks.ts';
+import type { KeyPair } from './iam/credentials.ts';
+import { LocalIam } from './iam/guard.ts';
+import { deriveIamModel } from './iam/model.ts';
 import { localEndpoints } from './local-endpoints.ts';
 import { type SecretsFile, SecretsService } from './secrets/index.ts';
 import { loadTemplates } from './templates.ts';
@@ -62,6 +67,30 @@ export interface LocalOptions {
    * served too (these win over it). @default none
    */
   secrets?: SecretsFile;
+  /**
+   * Authorize every AWS call against the caller's role and run the create-time checks (`--iam off` sets false:
+   * requests must still be signed, but nothing is refused and the checks only warn). @default true
+   */
+  iam?: boolean;
+  /**
+   * Ids of create-time findings to report without failing the start (e.g. `vpc-eni:step-runner`): known gaps
+   * awaiting a fix. @default none
+   */
+  acceptFindings?: readonly string[];
+}
+
+/** Local mode's IAM, as the status page and callers see it. */
+export interface LocalIamState {
+  /** False with `--iam off`. */
+  enforcing: boolean;
+  /** The key with full rights for the user's own tools (AWS CLI, SDK scripts). */
+  operator: KeyPair;
+  /** Create-time findings (accepted ones, or every one with `--iam off`). */
+  findings: Finding[];
+  /** The latest refused calls, newest first. */
+  denials(): Denial[];
+  /** The guard itself (keys of roles, the authorizer). */
+  guard: LocalIam;
 }
 
 /** A running local Steward. */
@@ -69,6 +98,7 @@ export interface LocalSteward {
   urls: { api: string; aws: string; dynamodb: string };
   wiring: LocalWiring;
   backend: LocalBackend;
+  iam: LocalIamState;
   /** The seed execution started at start-up (samples on). */
   seedExecutionId?: string;
   startedInMs: number;
@@ -98,13 +128,11 @@ export class LocalStartError extends Error {
 
 const DEFAULT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
-/** The SDK environment every handler gets: its own endpoints, region and dummy credentials. */
+/** The SDK environment every handler gets: its own endpoints and region (credentials are per role, see iam/). */
 export function sdkEnvironment(awsUrl: string, dynamodbUrl: string): Record<string, string> {
   const env: Record<string, string> = {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'steward-local',
-    AWS_SECRET_ACCESS_KEY: 'steward-local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
   };
   for (const service of [
@@ -172,10 +200,25 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     phase('templates ready');
     const wiring = deriveWiring(stacks);
     timing('wiring derived');
+    const enforcing = options.iam ?? true;
+    const iamModel = deriveIamModel(stacks);
+    const fnLog = options.onFunctionLog;
+    const guard = new LocalIam(iamModel, {
+      enforce: enforcing,
+      onDenial: (d) => {
+        const line = `AccessDenied: ${d.functions.join(', ') || d.principal} ${d.action} on ${d.resource}; allowed by ${JSON.stringify(d.allowingStatement)}`;
+        log(`steward local: ${line}`);
+        fnLog?.('steward-iam', line);
+      },
+    });
+    // The checks run while DynamoDB and the functions start (they are CPU-bound here, those mostly elsewhere).
+    let iamFindings: Finding[] = [];
+    const checking = timed('IAM create-time checks', () => createTimeChecks(iamModel, guard.authorizer, wiring.api));
+    checking.catch(() => undefined);
 
     let dynamo: LocalDynamo;
     try {
-      dynamo = await startDynamo({ port: ports.dynamodb, dataDir: options.dataDir });
+      dynamo = await startDynamo({ port: ports.dynamodb, dataDir: options.dataDir, guard });
     } catch (error) {
       throw portProblem(error, 'DynamoDB', ports.dynamodb, '--dynamodb-port');
     }
@@ -183,10 +226,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     await timed('DynamoDB tables created', () => dynamo.createTables(wiring.tables));
 
     let backend: LocalBackend | undefined;
-    const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> =>
-      backend
-        ? backend.invoke(name, payload)
-        : { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+    // API Gateway may invoke a route's function only as its Lambda permission allows, for the route's source ARN.
+    const apiMayInvoke = async (name: string, payload: unknown): Promise<string | undefined> => {
+      const fn = iamModel.functions.find((f) => f.name === name);
+      const event = payload as { httpMethod?: string; resource?: string };
+      if (!enforcing || !iamModel.restApi || !fn) return undefined;
+      const { id, stage } = iamModel.restApi;
+      const sourceArn = `arn:aws:execute-api:${iamModel.region}:${iamModel.account}:${id}/${stage}/${event.httpMethod}${event.resource}`;
+      const denial = await guard.authorizer.authorizeService('apigateway.amazonaws.com', sourceArn, {
+        action: 'lambda:InvokeFunction',
+        resource: fn.arn,
+      });
+      return denial?.message;
+    };
+    const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> => {
+      if (!backend)
+        return { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+      const refused = await apiMayInvoke(name, payload);
+      if (refused) return { ok: false, errorType: 'AccessDeniedException', errorMessage: refused };
+      return backend.invoke(name, payload);
+    };
 
     let api: HttpApi;
     try {
@@ -196,7 +255,20 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         invoke,
         openapi: () => openApiDocument({ serverUrl: api.url }),
         staticDir: join(rootDir, 'lib/local/status-page'),
-        local: localEndpoints({ wiring, backend: () => backend, startedAt: Date.now(), speed, apiUrl: () => api.url }),
+        local: localEndpoints({
+          wiring,
+          backend: () => backend,
+          startedAt: Date.now(),
+          speed,
+          apiUrl: () => api.url,
+          iam: () => ({
+            enforcing,
+            operator_access_key_id: guard.operatorKeys().accessKeyId,
+            findings: iamFindings,
+            denials: guard.recentDenials(),
+            decisions: guard.authorizer.stats(),
+          }),
+        }),
       });
     } catch (error) {
       throw portProblem(error, 'Steward API', ports.api, '--port');
@@ -226,6 +298,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         onFunctionLog: options.onFunctionLog,
         stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),
         background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },
+        guard,
+        functionCredentials: (name) => {
+          const fn = iamModel.functions.find((f) => f.name === name);
+          return fn ? guard.keysFor(fn.roleArn) : undefined;
+        },
+        containerCredentials: (name) => {
+          const role = wiring.containerServices.find((c) => c.serviceName === name)?.taskRoleArn;
+          return role ? guard.keysFor(role) : undefined;
+        },
       });
     } catch (error) {
       throw (error as { code?: string }).code === 'EADDRINUSE'
@@ -235,6 +316,19 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     const running = backend;
     phase('endpoints and functions ready');
     cleanup.push(() => running.stop());
+
+    const findings = await checking;
+    iamFindings = findings;
+    const accepted = new Set(options.acceptFindings ?? []);
+    const blocking = enforcing ? findings.filter((f) => !accepted.has(f.id)) : [];
+    if (blocking.length > 0) {
+      throw new LocalStartError(
+        `the stack would not deploy as the templates stand (IAM create-time checks; --iam off only warns):\n${describeFindings(blocking)}`,
+      );
+    }
+    if (findings.length > 0) {
+      log(`steward local: IAM create-time findings not enforced:\n${describeFindings(findings)}`);
+    }
 
     await register(wiring, running);
     phase('workflows and services registered');
@@ -254,6 +348,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
       urls: { api: api.url, aws: running.url, dynamodb: dynamo.url },
       wiring,
       backend: running,
+      iam: {
+        enforcing,
+        operator: guard.operatorKeys(),
+        findings,
+        denials: () => guard.recentDenials(),
+        guard,
+      },
       seedExecutionId,
       startedInMs,
       stop,

@@ -25,6 +25,8 @@ export interface AttachOptions {
   speed: number;
   startContainers: boolean;
   containerEnv: Record<string, string>;
+  /** Environment with the credentials of a managed service's task role, by service name. */
+  containerCredentials?: (serviceName: string) => Record<string, string>;
   /** Base URL of the endpoint (queue URLs). */
   endpointUrl: string;
   /** Problems worth a line in the log (failed deliveries). */
@@ -145,7 +147,7 @@ async function checkPortsFree(wiring: LocalWiring): Promise<void> {
 export function defineContainerServices(
   ecs: EcsService,
   wiring: Pick<LocalWiring, 'containerServices'>,
-  options: Pick<AttachOptions, 'rootDir' | 'startContainers' | 'containerEnv' | 'log'>,
+  options: Pick<AttachOptions, 'rootDir' | 'startContainers' | 'containerEnv' | 'containerCredentials' | 'log'>,
 ): void {
   const { log } = options;
   const runnable = new Set(wiring.containerServices.filter((s) => s.containers[0]?.command).map((s) => s.serviceName));
@@ -166,7 +168,12 @@ export function defineContainerServices(
       // `node` is the project's pinned Node, the one running Steward.
       command: [program === 'node' ? process.execPath : program!, ...args],
       cwd: options.rootDir,
-      env: { PATH: process.env.PATH ?? '', ...container.environment, ...options.containerEnv },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...container.environment,
+        ...options.containerEnv,
+        ...options.containerCredentials?.(service.serviceName),
+      },
       port,
       dependsOn: service.dependsOn.filter((name) => runnable.has(name)),
       desiredCount: options.startContainers && service.desiredCount > 0 ? 1 : 0,

@@ -124,6 +124,8 @@ export interface LocalContainerService {
   desiredCount: number;
   /** Services it depends on (manifest names = ECS service names), started first. */
   dependsOn: string[];
+  /** The role its tasks run as (`TaskRoleArn`), when set. */
+  taskRoleArn?: string;
   containers: Array<{
     name: string;
     image?: string;
@@ -475,6 +477,7 @@ function deriveContainerServices(
       serviceArn: cfn.ref(f.stackName, f.logicalId),
       desiredCount: Number(p.DesiredCount ?? 1),
       dependsOn: dependsOnOf(f.resource),
+      taskRoleArn: typeof td.TaskRoleArn === 'string' ? td.TaskRoleArn : undefined,
       containers,
     };
   });

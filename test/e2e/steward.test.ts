@@ -1,9 +1,11 @@
 /**
  * Steward end to end: one local Steward (or the deployed one at STEWARD_E2E_URL) for every case, since the sample
  * services listen on fixed ports. Workflows first, then the status page, then supervision, whose last case spends
- * agent-orchestrator's restart budget; authenticated calls last (they register services of their own).
+ * agent-orchestrator's restart budget; then authenticated calls (they register services of their own); last, IAM:
+ * no call of the whole suite was refused.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { iamCases } from './cases/iam.ts';
 import { supervisionCases } from './cases/supervision.ts';
 import { serviceCallCases, workflowCases } from './cases/workflows.ts';
 import { type E2E, startE2E } from './support/steward.ts';
@@ -25,3 +27,4 @@ const get = (): E2E => {
 workflowCases(get);
 supervisionCases(get);
 serviceCallCases(get);
+iamCases(get);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { OperationInput, ServiceKey } from '../iam/actions.ts';
+import type { Caller } from '../iam/credentials.ts';
+import type { SignedRequest } from '../iam/sigv4.ts';
 import { AwsError } from './errors.ts';
 import { parseQueryParams } from './query.ts';
 
@@ -34,6 +37,22 @@ export interface AwsServices {
   scheduler?: JsonOperations;
 }
 
+/**
+ * Authentication and authorization of every request (lib/local/iam's `LocalIam`). Without one the endpoint serves
+ * anyone, as the endpoint tests of single services use it.
+ */
+export interface EndpointGuard {
+  /** The caller of a signed request, or the error AWS answers (unsigned, unknown key, bad signature). */
+  authenticate(service: ServiceKey, request: SignedRequest): Promise<Caller | AwsError>;
+  /** Undefined when the caller may run the operation, else the error AWS answers (AccessDenied…). */
+  authorize(
+    caller: Caller,
+    service: ServiceKey,
+    operation: string,
+    input: OperationInput,
+  ): Promise<AwsError | undefined>;
+}
+
 /** Options of {@link startAwsEndpoint}. */
 export interface AwsEndpointOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -41,7 +60,12 @@ export interface AwsEndpointOptions {
   /** Interface to bind; local mode binds loopback only. @default '127.0.0.1' */
   host?: string;
   services: AwsServices;
+  /** Signature and IAM checks; local mode always sets one. @default none (tests of single services) */
+  guard?: EndpointGuard;
 }
+
+/** Checks one parsed operation; resolves with the refusal, if any. */
+type Check = (operation: string, input: OperationInput) => Promise<AwsError | undefined>;
 
 /** A running endpoint. */
 export interface AwsEndpoint {
@@ -51,14 +75,18 @@ export interface AwsEndpoint {
 }
 
 /** `X-Amz-Target` prefix → service key and JSON content type. */
-const JSON_TARGETS: Record<string, { service: keyof AwsServices; contentType: string }> = {
-  AWSStepFunctions: { service: 'stepFunctions', contentType: 'application/x-amz-json-1.0' },
-  AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1' },
-  AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
-  GraniteServiceVersion20100801: { service: 'cloudWatch', contentType: 'application/x-amz-json-1.0' },
-  AmazonSQS: { service: 'sqs', contentType: 'application/x-amz-json-1.0' },
-  secretsmanager: { service: 'secretsManager', contentType: 'application/x-amz-json-1.1' },
-  AmazonSSM: { service: 'ssm', contentType: 'application/x-amz-json-1.1' },
+const JSON_TARGETS: Record<string, { service: keyof AwsServices; iam: ServiceKey; contentType: string }> = {
+  AWSStepFunctions: { service: 'stepFunctions', iam: 'states', contentType: 'application/x-amz-json-1.0' },
+  AWSEvents: { service: 'events', iam: 'events', contentType: 'application/x-amz-json-1.1' },
+  AmazonEC2ContainerServiceV20141113: { service: 'ecs', iam: 'ecs', contentType: 'application/x-amz-json-1.1' },
+  GraniteServiceVersion20100801: {
+    service: 'cloudWatch',
+    iam: 'cloudwatch',
+    contentType: 'application/x-amz-json-1.0',
+  },
+  AmazonSQS: { service: 'sqs', iam: 'sqs', contentType: 'application/x-amz-json-1.0' },
+  secretsmanager: { service: 'secretsManager', iam: 'secretsmanager', contentType: 'application/x-amz-json-1.1' },
+  AmazonSSM: { service: 'ssm', iam: 'ssm', contentType: 'application/x-amz-json-1.1' },
 };
 
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -72,7 +100,7 @@ const SCHEDULER_PATH = /^\/(schedules|schedule-groups)(?:\/([^/]+))?$/;
  */
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
   const server = createServer((req, res) => {
-    dispatch(options.services, req, res).catch((error: unknown) => {
+    dispatch(options.services, options.guard, req, res).catch((error: unknown) => {
       writeJsonError(res, 'application/x-amz-json-1.0', new AwsError('InternalFailure', String(error), 500));
     });
   });
@@ -92,37 +120,92 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-async function dispatch(services: AwsServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req);
+const allowAll: Check = async () => undefined;
+
+/**
+ * Authenticates the request for `service` (when guarded) and returns the check of its operations, or writes the
+ * refusal with `refuse` and returns undefined.
+ */
+async function gate(
+  guard: EndpointGuard | undefined,
+  service: ServiceKey,
+  req: IncomingMessage,
+  url: URL,
+  raw: Buffer,
+  refuse: (error: AwsError) => void,
+): Promise<Check | undefined> {
+  if (!guard) return allowAll;
+  const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+  const caller = await guard.authenticate(service, {
+    method: req.method ?? 'GET',
+    rawPath,
+    query: url.searchParams,
+    headers: req.headers,
+    body: raw,
+  });
+  if (caller instanceof AwsError) {
+    refuse(caller);
+    return undefined;
+  }
+  return (operation, input) => guard.authorize(caller, service, operation, input);
+}
+
+async function dispatch(
+  services: AwsServices,
+  guard: EndpointGuard | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const raw = await readBody(req);
+  const body = raw.toString('utf8');
   const url = new URL(req.url ?? '/', 'http://local');
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string') {
     const [prefix = '', operation = ''] = target.split('.');
     const route = JSON_TARGETS[prefix];
     if (!route) return writeJsonError(res, 'application/x-amz-json-1.0', unknownOperation(target));
+    const check = await gate(guard, route.iam, req, url, raw, (e) => writeJsonError(res, route.contentType, e));
+    if (!check) return;
     const ops = services[route.service] as JsonOperations | undefined;
-    return handleJson(ops, operation, body, route.contentType, res);
+    return handleJson(ops, operation, body, route.contentType, res, check);
   }
   const lambdaMatch = LAMBDA_INVOKE.exec(url.pathname);
   if (lambdaMatch && req.method === 'POST') {
-    return handleLambda(services.lambda, decodeURIComponent(lambdaMatch[1] ?? ''), req, body, res);
+    const check = await gate(guard, 'lambda', req, url, raw, (e) => writeLambdaError(res, e.code, e.message, e.status));
+    if (!check) return;
+    const name = decodeURIComponent(lambdaMatch[1] ?? '');
+    const denied = await check('Invoke', {
+      FunctionName: name,
+      Qualifier: url.searchParams.get('Qualifier') ?? undefined,
+    });
+    if (denied) return writeLambdaError(res, denied.code, denied.message, denied.status);
+    return handleLambda(services.lambda, name, req, body, res);
   }
   const schedulerMatch = SCHEDULER_PATH.exec(url.pathname);
-  if (schedulerMatch) return handleScheduler(services.scheduler, req.method ?? 'GET', schedulerMatch, url, body, res);
+  if (schedulerMatch) {
+    const check = await gate(guard, 'scheduler', req, url, raw, (e) => writeJsonError(res, 'application/json', e));
+    if (!check) return;
+    return handleScheduler(services.scheduler, req.method ?? 'GET', schedulerMatch, url, body, res, check);
+  }
   const contentType = String(req.headers['content-type'] ?? '');
   if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
     const params = parseQueryParams(new URLSearchParams(body));
     const action = typeof params.Action === 'string' ? params.Action : '';
     const version = typeof params.Version === 'string' ? params.Version : '';
     // CloudWatch's query protocol (older SDKs) carries Version 2010-08-01; SNS 2010-03-31.
-    if (version === '2010-08-01') return handleCloudWatchQuery(services.cloudWatch, action, params, res);
-    return handleQuery(services.sns, action, params, res);
+    const cloudWatch = version === '2010-08-01';
+    const xmlns = cloudWatch ? CLOUDWATCH_XMLNS : SNS_XMLNS;
+    const check = await gate(guard, cloudWatch ? 'cloudwatch' : 'sns', req, url, raw, (e) =>
+      writeQueryError(res, e, randomUUID(), xmlns),
+    );
+    if (!check) return;
+    return handleQuery(cloudWatch ? services.cloudWatch : services.sns, action, params, res, check, xmlns);
   }
   writeJsonError(
     res,
@@ -139,6 +222,7 @@ async function handleScheduler(
   url: URL,
   body: string,
   res: ServerResponse,
+  check: Check,
 ): Promise<void> {
   const [, collection, rawName] = match;
   const name = rawName === undefined ? undefined : decodeURIComponent(rawName);
@@ -172,7 +256,7 @@ async function handleScheduler(
   }
   // The body carries everything else; the name in the path wins.
   const withQuery = JSON.stringify({ ...(fields as object), ...query, ...(name === undefined ? {} : { Name: name }) });
-  return handleJson(ops, operation, withQuery, 'application/json', res);
+  return handleJson(ops, operation, withQuery, 'application/json', res, check);
 }
 
 function unknownOperation(name: string): AwsError {
@@ -185,6 +269,7 @@ async function handleJson(
   body: string,
   contentType: string,
   res: ServerResponse,
+  check: Check,
 ): Promise<void> {
   const fn = ops?.[operation];
   if (!fn) return writeJsonError(res, contentType, unknownOperation(operation));
@@ -197,6 +282,8 @@ async function handleJson(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return writeJsonError(res, contentType, new AwsError('SerializationException', 'Request body must be an object'));
   }
+  const denied = await check(operation, input as OperationInput);
+  if (denied) return writeJsonError(res, contentType, denied);
   try {
     const output = await fn(input as Record<string, unknown>);
     res.writeHead(200, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
@@ -230,10 +317,7 @@ async function handleLambda(
   res: ServerResponse,
 ): Promise<void> {
   const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
-  const fail = (code: string, message: string, status: number): void => {
-    res.writeHead(status, { ...headers, 'x-amzn-errortype': code });
-    res.end(JSON.stringify({ Type: 'User', message }));
-  };
+  const fail = (code: string, message: string, status: number): void => writeLambdaError(res, code, message, status);
   if (!lambda) return fail('ServiceException', 'Lambda is not served by this endpoint', 500);
   let payload: unknown = null;
   try {
@@ -266,6 +350,19 @@ async function handleLambda(
   }
 }
 
+/** A Lambda REST error: the code in `x-amzn-errortype`, the message in the body. */
+function writeLambdaError(res: ServerResponse, code: string, message: string, status: number): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+    'x-amzn-errortype': code,
+  });
+  res.end(JSON.stringify({ Type: 'User', message }));
+}
+
+const SNS_XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+const CLOUDWATCH_XMLNS = 'http://monitoring.amazonaws.com/doc/2010-08-01/';
+
 function xmlEscape(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -288,12 +385,16 @@ async function handleQuery(
   action: string,
   params: Record<string, unknown>,
   res: ServerResponse,
-  xmlns = 'http://sns.amazonaws.com/doc/2010-03-31/',
+  check: Check,
+  xmlns: string,
 ): Promise<void> {
   const requestId = randomUUID();
   const fn = ops?.[action];
   try {
     if (!fn) throw new AwsError('InvalidAction', `Action ${action || '(none)'} is not supported by the local endpoint`);
+    const { Action: _action, Version: _version, ...input } = params;
+    const denied = await check(action, input);
+    if (denied) throw denied;
     const result = await fn(params);
     res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
     res.end(
@@ -301,21 +402,16 @@ async function handleQuery(
         `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     );
   } catch (error) {
-    const aws = toAwsError(error);
-    res.writeHead(aws.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-    res.end(
-      `<ErrorResponse xmlns="${xmlns}"><Error><Type>${aws.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
-        `<Code>${xmlEscape(aws.code)}</Code><Message>${xmlEscape(aws.message)}</Message></Error>` +
-        `<RequestId>${requestId}</RequestId></ErrorResponse>`,
-    );
+    writeQueryError(res, toAwsError(error), requestId, xmlns);
   }
 }
 
-function handleCloudWatchQuery(
-  ops: JsonOperations | undefined,
-  action: string,
-  params: Record<string, unknown>,
-  res: ServerResponse,
-): Promise<void> {
-  return handleQuery(ops, action, params, res, 'http://monitoring.amazonaws.com/doc/2010-08-01/');
+/** A query-protocol error document. */
+function writeQueryError(res: ServerResponse, aws: AwsError, requestId: string, xmlns: string): void {
+  res.writeHead(aws.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  res.end(
+    `<ErrorResponse xmlns="${xmlns}"><Error><Type>${aws.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+      `<Code>${xmlEscape(aws.code)}</Code><Message>${xmlEscape(aws.message)}</Message></Error>` +
+      `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+  );
 }

@@ -228,6 +228,22 @@ function renderMetrics(list) {
       .join('') || '<tr><td colspan="3" class="muted">no metrics yet</td></tr>';
 }
 
+function renderIam(iam) {
+  $('#iam-mode').textContent = iam.enforcing
+    ? `enforced · ${iam.decisions?.evaluated ?? 0} decisions evaluated, ${iam.decisions?.lookups ?? 0} checks`
+    : 'off (--iam off): calls are signed but nothing is refused';
+  const denials = (iam.denials ?? []).slice(0, 30).map(
+    (d) =>
+      `<li>${pill('denied')} <b>${esc(d.functions?.join(', ') || d.principal)}</b> ${esc(d.action)} on <code>${esc(d.resource)}</code>
+      <span class="muted">${ago(d.time)}</span><div class="muted">allowed by <code>${esc(JSON.stringify(d.allowingStatement))}</code></div></li>`,
+  );
+  const findings = (iam.findings ?? []).map(
+    (f) =>
+      `<li>${pill('finding')} <b>${esc(f.id)}</b> <span class="muted">${esc(f.problem)}</span>${f.allowingStatement ? `<div class="muted">allowed by <code>${esc(JSON.stringify(f.allowingStatement))}</code></div>` : ''}</li>`,
+  );
+  $('#iam').innerHTML = [...denials, ...findings].join('') || '<li class="muted">no call refused</li>';
+}
+
 async function refresh() {
   const problems = [];
   const run = async (label, fn) => {
@@ -243,6 +259,7 @@ async function refresh() {
     run('events', async () => renderEvents(items(await get('/local/events')))),
     run('alerts', async () => renderAlerts(items(await get('/alerts')))),
     run('metrics', async () => renderMetrics(items(await get('/local/metrics')))),
+    run('iam', async () => renderIam(await get('/local/iam'))),
     run('info', async () => {
       const info = await get('/local/info');
       $('#meta').textContent =

@@ -5,6 +5,7 @@
  */
 import { regionOf, signRequest } from '../../../lib/cli/api.ts';
 import type { LocalSteward } from '../../../lib/local/runtime.ts';
+import { KNOWN_GAPS } from '../../support/iam-known-gaps.ts';
 
 /** True when the suite runs against local mode (tests that need local-only control run only then). */
 export const isLocal = !process.env.STEWARD_E2E_URL;
@@ -43,6 +44,9 @@ export async function startE2E(): Promise<E2E> {
       secrets: { secrets: { 'steward/samples/ledger-token': E2E_LEDGER_TOKEN } },
       log: (line) => logs.push(line),
       onFunctionLog: (name, line) => logs.push(`${name} ${line}`),
+      // IAM is enforced as by `npm start`; only the known gaps (iam-known-gaps.ts) may fail the create-time checks.
+      iam: true,
+      acceptFindings: KNOWN_GAPS.createTime,
     });
     url = local.urls.api;
   }

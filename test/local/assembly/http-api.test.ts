@@ -11,6 +11,8 @@ import {
   startHttpApi,
 } from '../../../lib/local/http-api.ts';
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
 const routes = [
   { method: 'GET', path: '/services/status', operationId: 'listServiceStatus', functionName: 'svc' },
   { method: 'GET', path: '/services/{service_id}', operationId: 'getService', functionName: 'svc' },
@@ -70,7 +72,7 @@ describe('local HTTP API', () => {
     await fetch(`${api.url}/services/a%20b`);
     expect(calls.at(-1)!.event.pathParameters).toEqual({ service_id: 'a%20b' });
 
-    await fetch(`${api.url}/events`, { method: 'POST', body: '{"type":"x"}' });
+    await fetch(`${api.url}/events`, { method: 'POST', headers: JSON_BODY, body: '{"type":"x"}' });
     expect(calls.at(-1)!.event.body).toBe('{"type":"x"}');
   });
 
@@ -86,11 +88,13 @@ describe('local HTTP API', () => {
   it('serves the status page, /openapi.json and /local endpoints with 4xx naming the field', async () => {
     expect(await (await fetch(`${api.url}/`)).text()).toBe('<h1>Steward</h1>');
     expect(await (await fetch(`${api.url}/openapi.json`)).json()).toEqual({ openapi: '3.0.3' });
-    expect(await (await fetch(`${api.url}/local/echo`, { method: 'POST', body: '{"a":1}' })).json()).toEqual({
+    expect(
+      await (await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: '{"a":1}' })).json(),
+    ).toEqual({
       body: { a: 1 },
     });
 
-    const bad = await fetch(`${api.url}/local/echo`, { method: 'POST', body: '{' });
+    const bad = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: '{' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { field: 'body' } });
     const refused = await fetch(`${api.url}/local/echo?fail=1`);
