@@ -105,6 +105,8 @@ async function arrange(svc: string, svcA = svc) {
       workflow_name: svc,
       workflow_version: '1',
       correlation_id: 'corr-1',
+      // As the start handler provides it (Task payloads carry `$.execution.started_at`).
+      started_at: new Date().toISOString(),
     },
     context: {},
     steps: {},

@@ -224,8 +224,10 @@ export async function runAsl(asl: unknown, options: RunAslOptions = {}): Promise
       const stub = options.byState?.[name] ?? options.byKind?.[kind] ?? joinStubs[kind] ?? DEFAULT_STUBS[kind];
       try {
         const result = stub ? await stub(payload, { state: name, attempt }) : {};
-        // The step runner releases joins once the step has ended (completed, or failed and continued).
-        if (Array.isArray(payload.release)) board.end(String(payload.step), payload.item, result);
+        // The step runner releases joins once the step has ended (completed, or failed and continued). A `complete`
+        // task has recorded the step's own result already: its answer is not the step's result.
+        if (kind !== 'complete' && Array.isArray(payload.release))
+          board.end(String(payload.step), payload.item, result);
         return callback ? result : { Payload: result, StatusCode: 200 };
       } catch (e) {
         call.error = (e as Error).name;

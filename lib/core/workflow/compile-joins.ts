@@ -3,13 +3,16 @@
  * dependency runs in another chain first enters a join, `<step>.join`: a `.waitForTaskToken` task on the waiter,
  * released when every dependency of its cross-branch set has ended. Its result, the branch's `steps` plus the
  * dependencies' results, replaces `$.steps`, so templates read them as usual and outputs still land at `$.steps`.
+ * A branch's `steps` lacks the results of other branches, so a join also hands over the results its step and the
+ * rest of its chain read from other branches without depending on them directly (ancestors of its dependencies:
+ * they have ended before the join is released, so waiting for them too costs nothing).
  *
  * A dependency with joining dependents releases them when it ends: a service call tells the step runner (`release`
  * in its payload, no extra state); any other step is followed by `<step>.complete`, a step-runner task that records
  * the end and releases (one transition). Joins and completions race safely: each side writes first, then reads the
  * other, and a conditional claim answers the token once (lambdas/waiter/join.ts, lambdas/step-runner/joins.ts).
  */
-import type { AslRetrier, AslTaskState } from './asl.ts';
+import type { AslTaskState } from './asl.ts';
 import { type ChainPlan, planChains } from './chains.ts';
 import {
   addState,
@@ -22,8 +25,9 @@ import {
   WAITER,
 } from './compile-context.ts';
 import { compileStep } from './compile-steps.ts';
-import type { StepGraph } from './dag.ts';
-import { LAMBDA_ERRORS } from './retry.ts';
+import { descendantSets, type StepGraph } from './dag.ts';
+import { resultsReadBy } from './payload.ts';
+import { LAMBDA_RETRIER } from './retry.ts';
 import type { WorkflowStep } from './schema.ts';
 
 /** How a workflow compiles DAGs that are not series-parallel. */
@@ -36,6 +40,11 @@ export interface JoinReport {
   step: string;
   /** The edges that became this join: dependencies that run in other branches. */
   waits_for: string[];
+  /**
+   * Other branches' steps whose results the join also hands over (its chain reads them; ancestors of `waits_for`,
+   * so they have ended by then). Absent when none.
+   */
+  delivers?: string[];
 }
 
 /** Joins and completion states of a compiled workflow. */
@@ -49,14 +58,8 @@ export interface JoinsSummary {
 export const joinStateName = (step: string): string => `${step}.join`;
 export const completeStateName = (step: string): string => `${step}.complete`;
 
-/** Lambda service errors are retried on the helper tasks: losing a join to a throttle would fail the run. */
-const JOIN_RETRIER: AslRetrier = {
-  ErrorEquals: [...LAMBDA_ERRORS],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
-};
+/** Steps that record a result at `$.steps.<name>` (choice, wait, succeed and fail do not). */
+const RECORDS_RESULT = new Set(['service_call', 'event_wait', 'sub_workflow', 'map']);
 
 /** Builds a Parallel state from branches (the compiler's shared helper, injected to avoid an import cycle). */
 export type ParallelBuilder = (
@@ -86,16 +89,31 @@ export function compilePrime(
   parallel: ParallelBuilder,
 ): string {
   const plan: ChainPlan = planChains(graph, nodes);
-  const joinOf = new Map(plan.joins.map((j) => [j.step, j.waitsFor.map((d) => steps[d]!.name)]));
+  const delivers = readAcrossBranches(ctx, steps, graph, nodes, plan);
+  const joinOf = new Map<number, string[]>();
+  const releases = new Map(plan.releases);
   for (const j of plan.joins) {
-    summary.joins.push({ list: path, step: steps[j.step]!.name, waits_for: joinOf.get(j.step)! });
+    const extra = delivers.get(j.step) ?? [];
+    const name = steps[j.step]!.name;
+    joinOf.set(
+      j.step,
+      [...j.waitsFor, ...extra].map((d) => steps[d]!.name),
+    );
+    // A delivered step records its end like a dependency (a `.complete` state when the step runner does not see it).
+    for (const d of extra) releases.set(d, [...(releases.get(d) ?? []), j.step]);
+    summary.joins.push({
+      list: path,
+      step: name,
+      waits_for: j.waitsFor.map((d) => steps[d]!.name),
+      ...(extra.length > 0 ? { delivers: extra.map((d) => steps[d]!.name) } : {}),
+    });
   }
   const compileChain = (chain: number[], branch: Scope): string => {
     let following: string | undefined;
     for (let k = chain.length - 1; k >= 0; k--) {
       const v = chain[k]!;
       const step = steps[v]!;
-      const release = (plan.releases.get(v) ?? []).map((d) => steps[d]!.name);
+      const release = (releases.get(v) ?? []).map((d) => steps[d]!.name);
       let after = following;
       const byRunner = release.length > 0 && releasedByRunner(ctx, step);
       if (release.length > 0 && !byRunner) {
@@ -115,6 +133,54 @@ export function compilePrime(
     return following!;
   };
   return parallel(plan.chains, next, scope, compileChain);
+}
+
+/**
+ * For each joining step, the steps of other chains whose results it must hand over besides its dependencies': those
+ * that the step and the following steps of its chain (up to the next join) read and that the branch's `steps` would
+ * otherwise lack. Each is an ancestor of the joining step (a later step's ancestors are its chain predecessors or
+ * ancestors of the last join before it), so it has ended when the join is released.
+ */
+function readAcrossBranches(
+  ctx: CompileContext,
+  steps: WorkflowStep[],
+  graph: StepGraph,
+  nodes: number[],
+  plan: ChainPlan,
+): Map<number, number[]> {
+  const desc = descendantSets(graph);
+  const members = new Set(nodes);
+  const index = new Map(steps.map((s, i) => [s.name, i]));
+  const joinOf = new Map(plan.joins.map((j) => [j.step, j.waitsFor]));
+  const out = new Map<number, number[]>();
+  for (const chain of plan.chains) {
+    // Results in the branch's `steps` (steps outside this part ran before the Parallel and are always there).
+    const present = new Set<number>();
+    let lastJoin: number | undefined;
+    for (const v of chain) {
+      const waitsFor = joinOf.get(v);
+      if (waitsFor) {
+        lastJoin = v;
+        for (const d of waitsFor) present.add(d);
+      }
+      const reads = resultsReadBy(steps[v]!, ctx.handlers);
+      const wanted = reads.anyPresent
+        ? nodes
+        : reads.names.map((n) => index.get(n)).filter((u): u is number => u !== undefined && members.has(u));
+      const missing = wanted
+        .filter((u) => desc[u]!.has(v) && !present.has(u) && RECORDS_RESULT.has(steps[u]!.step_type))
+        .sort((a, b) => a - b);
+      if (missing.length > 0) {
+        if (lastJoin === undefined) {
+          throw new Error(`unreachable: ${steps[v]!.name} reads another branch's result before any join`);
+        }
+        out.set(lastJoin, [...(out.get(lastJoin) ?? []), ...missing]);
+        for (const u of missing) present.add(u);
+      }
+      present.add(v);
+    }
+  }
+  return out;
 }
 
 function runIds(scope: Scope): Record<string, string> {
@@ -143,13 +209,11 @@ function joinState(step: string, dependencies: string[], next: string, scope: Sc
       },
     },
     ResultPath: '$.steps',
-    Retry: [JOIN_RETRIER],
+    // Lambda's transient errors, as on every Lambda-backed Task: losing a join to a throttle would fail the run.
+    Retry: [LAMBDA_RETRIER],
     Next: next,
   });
 }
-
-/** Steps that record a result at `$.steps.<name>` (choice, wait, succeed and fail do not). */
-const RECORDS_RESULT = new Set(['service_call', 'event_wait', 'sub_workflow', 'map']);
 
 function completeState(step: WorkflowStep, release: string[], next: string | undefined, scope: Scope): string {
   return addState(scope, completeStateName(step.name), {
@@ -167,7 +231,8 @@ function completeState(step: WorkflowStep, release: string[], next: string | und
       },
     },
     ResultPath: null,
-    Retry: [JOIN_RETRIER],
+    // Lambda's transient errors, as on every Lambda-backed Task: losing a join to a throttle would fail the run.
+    Retry: [LAMBDA_RETRIER],
     ...(next === undefined ? { End: true } : { Next: next }),
   });
 }

@@ -11,11 +11,16 @@
  *   definition would otherwise grow with the square of the number of steps.
  * Only steps that have a result are named (service_call, event_wait, sub_workflow, map): a JSONPath to a missing key
  * fails the state, where the step runner reports a missing value by name.
+ *
+ * "Present" means present in the `$.steps` the state sees. In a `Parallel` of chains with joins (exact DAGs), a
+ * branch's `$.steps` holds only what ran before the `Parallel`, the chain's own steps, and what its joins hand over:
+ * each join therefore also hands over the results that its step and the rest of its chain read from other branches
+ * ({@link resultsReadBy}, `compile-joins.ts`), so every ancestor's result is present wherever it is read.
  */
 import type { AslPayload } from './asl.ts';
 import { ancestorNames, buildStepGraph } from './dag.ts';
 import { nestedLists } from './names.ts';
-import type { WorkflowDocument, WorkflowStep } from './schema.ts';
+import type { OnError, ServiceCallStep, WorkflowDocument, WorkflowStep } from './schema.ts';
 import { endpointPlaceholders, parseTemplate, stringsIn, templateExpressions } from './templates.ts';
 
 /** Above this many candidate steps, a placeholder endpoint gets the whole `$.steps`. */
@@ -64,6 +69,35 @@ export function stepsReadBy(values: readonly unknown[]): string[] {
     }
   }
   return names;
+}
+
+/** The step results a step reads from `$.steps`: named by its templates, or every present one (`anyPresent`). */
+export interface StepReads {
+  /** Steps named by `${steps.<name>…}` templates anywhere in the step (its choice branches and handler included). */
+  names: string[];
+  /** A placeholder endpoint (of the step, its fallback, or a step of its choice branches) may read any of them. */
+  anyPresent: boolean;
+}
+
+/**
+ * What a step reads from the `$.steps` it runs with: templates in its fields (a Task's payload, a choice rule, a
+ * wait's timestamp, a map's items, an event filter, a sub-workflow's input), in the steps of its choice branches
+ * (they run with the choice's `$.steps`) and in its error handler (notify body, fallback step). A map's own steps
+ * start from an empty `steps`, so only names of the enclosing list matter: callers keep the names they look for.
+ */
+export function resultsReadBy(step: WorkflowStep, handlers: ReadonlyMap<string, OnError>): StepReads {
+  const values: unknown[] = [];
+  let anyPresent = false;
+  const hasPlaceholder = (s: WorkflowStep): s is ServiceCallStep =>
+    s.step_type === 'service_call' && endpointPlaceholders(s.endpoint).length > 0;
+  const visit = (s: WorkflowStep): void => {
+    const handler = handlers.get(s.name);
+    values.push(s, handler ?? null);
+    if (hasPlaceholder(s) || (handler?.action === 'fallback' && hasPlaceholder(handler.step))) anyPresent = true;
+    if (s.step_type === 'choice') for (const nested of nestedLists(s, '')) nested.steps.forEach(visit);
+  };
+  visit(step);
+  return { names: stepsReadBy(values), anyPresent };
 }
 
 /** A request whose templates a Task's payload must serve. */

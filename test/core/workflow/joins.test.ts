@@ -8,9 +8,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planChains, planProblems } from '../../../lib/core/workflow/chains.ts';
-import { buildStepGraph, compileWorkflow, type WorkflowDocument } from '../../../lib/core/workflow/index.ts';
+import {
+  buildStepGraph,
+  compileWorkflow,
+  LAMBDA_RETRIER,
+  type WorkflowDocument,
+} from '../../../lib/core/workflow/index.ts';
 import { seriesParallelize } from '../../../lib/core/workflow/sp.ts';
-import { executionInput, runAsl, sleep, stewardError } from '../../support/asl-runner.ts';
+import { collectStates, executionInput, runAsl, sleep, stewardError } from '../../support/asl-runner.ts';
 import { arbitraryDag, criticalPathOf, dagWorkflow } from './dag-generators.ts';
 import { aslProblems, call, loadExample, workflowOf } from './helpers.ts';
 
@@ -19,6 +24,15 @@ const N_SHAPE = [[], [], [0], [0, 1]];
 
 const doc = (deps: number[][], extra: Record<string, unknown> = {}): WorkflowDocument =>
   ({ ...dagWorkflow(deps), ...extra }) as unknown as WorkflowDocument;
+
+/** The DAG's workflow where step j's body reads the outputs of the steps `reads[j]`. */
+function reading(deps: number[][], reads: Record<number, number[]>): WorkflowDocument {
+  const w = doc(deps) as unknown as { definition: { steps: Array<Record<string, unknown>> } };
+  for (const [j, read] of Object.entries(reads)) {
+    w.definition.steps[Number(j)]!.body = Object.fromEntries(read.map((i) => [`v${i}`, `\${steps.s${i}.output}`]));
+  }
+  return w as unknown as WorkflowDocument;
+}
 
 const graphOf = (deps: number[][]) => buildStepGraph(doc(deps).definition.steps);
 const isSeriesParallel = (deps: number[][]): boolean => seriesParallelize(graphOf(deps)).exact;
@@ -130,13 +144,31 @@ describe('compiling with joins', () => {
       { name: 'a', step_type: 'event_wait', event_type: 'x.done', timeout: 60_000 },
       call('b'),
       call('c', { depends_on: ['a'] }),
-      call('d', { depends_on: ['a', 'b'] }),
+      call('d', { depends_on: ['a', 'b'], body: { sku: '${steps.a.output.sku}' } } as never),
     ];
     const { asl, report } = compileWorkflow(workflowOf(steps) as unknown as WorkflowDocument);
 
     expect(aslProblems(asl)).toEqual([]);
     expect(report.dag).toMatchObject({ completion_states: ['a'], extra_transitions: 2 });
     expect(JSON.stringify(asl)).toContain('"a.complete"');
+  });
+
+  it("gives the join and complete tasks Lambda's transient-error retrier once, and keeps the pause retrier first", () => {
+    const steps = [
+      { name: 'a', step_type: 'event_wait', event_type: 'x.done', timeout: 60_000 },
+      call('b'),
+      call('c', { depends_on: ['a'] }),
+      call('d', { depends_on: ['a', 'b'] }),
+    ];
+    const { asl } = compileWorkflow(workflowOf(steps) as unknown as WorkflowDocument);
+    const states = collectStates(asl as never);
+
+    for (const name of ['a.complete', 'd.join']) expect(states.get(name)?.Retry).toEqual([LAMBDA_RETRIER]);
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const retry = states.get(name)!.Retry as Array<{ ErrorEquals: string[] }>;
+      expect(retry[0]!.ErrorEquals).toEqual(['Steward.Paused']);
+      expect(retry.filter((r) => r.ErrorEquals.includes('Lambda.ServiceException'))).toEqual([LAMBDA_RETRIER]);
+    }
   });
 
   it('leaves series-parallel workflows exactly as before (no dag section)', () => {
@@ -223,7 +255,7 @@ describe('executing exact DAGs', () => {
       call('a', { compensation: { service: 'inventory', endpoint: '/undo/a' } } as never),
       call('b'),
       call('c', { depends_on: ['a'] }),
-      call('d', { depends_on: ['a', 'b'] }),
+      call('d', { depends_on: ['a', 'b'], body: { sku: '${steps.a.output.sku}' } } as never),
     ];
     const wf = workflowOf(steps, {
       definition: { error_handlers: [{ step: 'd', on_error: { action: 'compensate' } }] },
@@ -249,7 +281,8 @@ describe('executing exact DAGs', () => {
   });
 
   it('parks a joining step paused while its join waited, and runs it on resume', async () => {
-    const { asl } = compileWorkflow(doc(N_SHAPE));
+    // s3 reads the output of s0, its dependency in the other branch: the join hands it over.
+    const { asl } = compileWorkflow(reading(N_SHAPE, { 3: [0] }));
     let paused = true;
 
     const run = await runAsl(asl, {
@@ -305,6 +338,46 @@ describe('executing exact DAGs', () => {
     });
   });
 
+  it.each(['service_call', 'event_wait'])(
+    'hands over results its chain reads from other branches beyond its dependencies (%s)',
+    async (kind) => {
+      // Chains [s0, s6, s7], [s1], [s3, s4], [s5]: s6 joins on s1 and s5; s7 runs after s6 and reads s3, an ancestor
+      // (through s5) that neither s6's dependencies nor its branch's steps hold.
+      const deps = [[], [], [], [], [3], [3], [0, 1, 5], [6]];
+      const wf = reading(deps, { 6: [1], 7: [3] }) as unknown as {
+        definition: { steps: Array<Record<string, unknown>> };
+      };
+      if (kind === 'event_wait') {
+        wf.definition.steps[3] = { name: 's3', step_type: 'event_wait', event_type: 'x.ready', timeout: 60_000 };
+      }
+      const { asl, report } = compileWorkflow(wf as unknown as WorkflowDocument);
+      expect(aslProblems(asl)).toEqual([]);
+      expect(report.dag?.joins).toContainEqual({
+        list: 'definition.steps',
+        step: 's6',
+        waits_for: ['s1', 's5'],
+        delivers: ['s3'],
+      });
+      expect(report.dag?.completion_states).toEqual(kind === 'event_wait' ? ['s3'] : []);
+
+      const run = await runAsl(asl, {
+        byKind: {
+          service_call: (p) => ({ status: 'completed', output: { s: p.step } }),
+          event_wait: async () => {
+            await sleep(20);
+            return { status: 'completed', output: { s: 's3' } };
+          },
+        },
+      });
+
+      expect(run.error).toBeUndefined();
+
+      const steps = (state: string) => run.calls.find((c) => c.state === state)!.payload.steps;
+      expect(steps('s6')).toEqual({ s1: { status: 'completed', output: { s: 's1' } } });
+      expect(steps('s7')).toEqual({ s3: { status: 'completed', output: { s: 's3' } } });
+    },
+  );
+
   it('runs an N-shape inside a map (joins per item) whose source is an event wait released by a complete state', async () => {
     const inner = [
       {
@@ -316,7 +389,7 @@ describe('executing exact DAGs', () => {
       },
       call('b'),
       call('c', { depends_on: ['a'] }),
-      call('d', { depends_on: ['a', 'b'] }),
+      call('d', { depends_on: ['a', 'b'], body: { sku: '${steps.a.output.sku}' } } as never),
     ];
     const wf = workflowOf([
       { name: 'lines', step_type: 'map', items: '${context.lines}', max_concurrency: 2, steps: inner },
