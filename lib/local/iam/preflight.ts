@@ -4,7 +4,9 @@
  * ARNs it hits at run time (the function's environment and the template's resources), and checked against the
  * function's role with the same evaluator local mode enforces with.
  */
+
 import { ENV } from '../../core/env.ts';
+import { apiTriggerName } from '../../core/workflow/triggers.ts';
 import type { StackTemplate } from '../cfn.ts';
 import { deriveWiring, type LocalWiring } from '../wiring.ts';
 import {
@@ -208,9 +210,21 @@ function targets(
     }
     case 'events': {
       const bus = env[ENV.eventBus];
-      return bus === undefined
-        ? []
-        : [{ Entries: [{ EventBusName: bus, Source: 'steward', DetailType: 'workflow.started' }] }];
+      if (bus === undefined) return [];
+      if (operation === 'PutEvents') {
+        return [{ Entries: [{ EventBusName: bus, Source: 'steward', DetailType: 'workflow.started' }] }];
+      }
+      // Rules of API-created workflows' event triggers, on Steward's bus under the deployment's trigger prefix.
+      const prefix = env[ENV.stateMachinePrefix];
+      if (prefix === undefined) return [];
+      const rule = apiTriggerName(prefix, EXAMPLE_ID, 0);
+      return [{ Name: rule, Rule: rule, EventBusName: bus }];
+    }
+    case 'scheduler': {
+      const prefix = env[ENV.stateMachinePrefix];
+      if (prefix === undefined) return [];
+      const target = { Arn: env[ENV.workflowTriggerArn], RoleArn: env[ENV.triggerSchedulerRoleArn] };
+      return [{ Name: apiTriggerName(prefix, EXAMPLE_ID, 0), GroupName: 'default', Target: target }];
     }
     case 'ecs': {
       const clusters = splitList(env[ENV.ecsClusters]);

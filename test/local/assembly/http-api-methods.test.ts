@@ -30,7 +30,11 @@ describe('local HTTP API: methods', () => {
   afterAll(() => api.close());
 
   it('answers an unsupported method on a known route with 405 and Allow, without invoking anything', async () => {
-    const res = await fetch(`${api.url}/services/abc`, { method: 'PATCH', body: '{}' });
+    const res = await fetch(`${api.url}/services/abc`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
 
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, PUT, DELETE');
