@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { fromBusEvent } from '../../lib/core/routing/bus.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { lambdaHandler } from '../shared/handler.ts';
+import { logger } from '../shared/powertools.ts';
 import { putEvent } from '../shared/repositories/events.ts';
 import { routeEvent } from './route.ts';
 
@@ -13,13 +11,10 @@ import { routeEvent } from './route.ts';
  * idempotent and a delivery that failed half-way is finished by the redelivery. A failed resume throws, so
  * EventBridge's retry (then the rule's DLQ) takes over.
  */
-export const handler = middy<EventBridgeEvent<string, unknown>, { matched: number }, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (envelope) => {
-    const event = fromBusEvent(envelope);
-    const { event: stored } = await putEvent(event, new Date());
-    const result = await routeEvent(stored);
-    logger.info('Event routed', { event_id: event.id, type: event.type, matched: result.matched });
-    return result;
-  });
+export const handler = lambdaHandler<EventBridgeEvent<string, unknown>, { matched: number }>(async (envelope) => {
+  const event = fromBusEvent(envelope);
+  const { event: stored } = await putEvent(event, new Date());
+  const result = await routeEvent(stored);
+  logger.info('Event routed', { event_id: event.id, type: event.type, matched: result.matched });
+  return result;
+});

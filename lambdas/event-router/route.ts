@@ -112,7 +112,7 @@ export async function routeEvent(event: StoredEvent, now = new Date()): Promise<
     }),
   );
   const matched = results.reduce((a, b) => a + b, 0);
-  metrics.addMetric('events_routed', MetricUnit.Count, 1);
-  metrics.addMetric('events_matched', MetricUnit.Count, matched);
+  metrics.addMetric('EventsRouted', MetricUnit.Count, 1);
+  metrics.addMetric('EventsMatched', MetricUnit.Count, matched);
   return { matched };
 }

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ENV } from '../../lib/core/env.ts';
 import { requireEnv } from '../shared/config.ts';
 import { publish } from '../shared/events.ts';
+import { lambdaHandler } from '../shared/handler.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import { type RestartRequest, supervise } from './supervise.ts';
 import { type EcsTaskStateChange, isTaskStateChange, onTaskStateChange } from './task-stops.ts';
@@ -15,14 +16,13 @@ requireEnv(ENV.eventBus);
 export type RestarterEvent = RestartRequest | { detail: { data: RestartRequest } } | EcsTaskStateChange;
 
 /** Restarts an unhealthy service within its budget and group strategy; counts crashed tasks against it. */
-export async function handler(event: RestarterEvent): Promise<Record<string, unknown>> {
+export const handler = lambdaHandler(async (event: RestarterEvent): Promise<Record<string, unknown>> => {
   if (isTaskStateChange(event)) {
     const stop = await onTaskStateChange(event, Date.now());
     if (stop.events.length > 0) await publish(stop.events);
     const counted = stop.outcome === 'counted' || stop.outcome === 'crash_looping';
     metrics.addMetric('TaskCrashes', MetricUnit.Count, counted ? 1 : 0);
     metrics.addMetric('CrashLoops', MetricUnit.Count, stop.outcome === 'crash_looping' ? 1 : 0);
-    metrics.publishStoredMetrics();
     logger.info('Task stop', { task: event.detail.taskArn, ...stop, events: undefined });
     return { outcome: stop.outcome, detail: stop.detail, service: stop.service };
   }
@@ -38,7 +38,6 @@ export async function handler(event: RestarterEvent): Promise<Record<string, unk
   metrics.addMetric('Restarts', MetricUnit.Count, count('restarted'));
   metrics.addMetric('RestartBudgetExhausted', MetricUnit.Count, count('exhausted'));
   metrics.addMetric('Escalations', MetricUnit.Count, count('escalated'));
-  metrics.publishStoredMetrics();
   logger.info('Supervision outcome', { service_id: request.service_id, actions: outcome.actions });
   return { actions: outcome.actions };
-}
+});

@@ -8,7 +8,6 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, buildConnector } from 'undici';
 import { ENV } from '../../lib/core/env.ts';
 import {
   checkDestination,
@@ -79,33 +78,4 @@ export function guardedLookup(
       return done(null, addresses[0]!.address, addresses[0]!.family);
     });
   }) as LookupFunction;
-}
-
-const defaultPort = (protocol: string): number => (protocol === 'https:' ? 443 : 80);
-
-/**
- * An undici `connect` function that applies the policy: the host as written first, then every resolved address
- * through {@link guardedLookup} (one connector per port, since the lookup needs the port for Steward's own endpoints).
- */
-export function guardedConnector(): buildConnector.connector {
-  const byPort = new Map<number, buildConnector.connector>();
-  return (options, callback) => {
-    const port = Number(options.port) || defaultPort(options.protocol);
-    try {
-      assertDestination(options.hostname, port);
-    } catch (error) {
-      return callback(error as Error, null);
-    }
-    let connector = byPort.get(port);
-    if (!connector) {
-      connector = buildConnector({ lookup: guardedLookup(port) } as buildConnector.BuildOptions);
-      byPort.set(port, connector);
-    }
-    return connector(options, callback);
-  };
-}
-
-/** An undici Agent whose every connection goes through {@link guardedConnector}. */
-export function guardedAgent(options: ConstructorParameters<typeof Agent>[0] = {}): Agent {
-  return new Agent({ ...options, connect: guardedConnector() });
 }

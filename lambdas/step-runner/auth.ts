@@ -1,6 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
   DEFAULT_SECRET_CACHE_SECONDS,
@@ -34,33 +34,6 @@ const secrets = new SecretsProvider();
 const parameters = new SSMProvider();
 /** The runner's own credentials, through a client it has anyway (the default chain; no second provider bundled). */
 const credentials = (): ReturnType<typeof sfn.config.credentials> => sfn.config.credentials();
-
-/** SHA-256 / HMAC-SHA-256 on node:crypto, in the shape SignatureV4 expects. */
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-const toBuffer = (d: Bytes): string | Buffer =>
-  typeof d === 'string'
-    ? d
-    : d instanceof ArrayBuffer
-      ? Buffer.from(d)
-      : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-
-class NodeSha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  private readonly secret?: string | Buffer;
-  constructor(secret?: Bytes) {
-    this.secret = secret === undefined ? undefined : toBuffer(secret);
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-  update(data: Bytes): void {
-    this.hash.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-}
 
 async function readSecret(service: string, auth: SecretAuth): Promise<string> {
   const ref = parseSecretRef(auth.secret);
@@ -129,7 +102,7 @@ async function sign(req: WireRequest, signingName: string, region: string): Prom
     service: signingName,
     region,
     credentials,
-    sha256: NodeSha256,
+    sha256: Sha256,
     uriEscapePath: true,
   });
   const body = req.body === undefined || req.method === 'GET' ? undefined : JSON.stringify(req.body);

@@ -29,7 +29,7 @@ function gauge(serviceId: string, state: BreakerState): void {
   // A single metric, so the service dimension does not spill onto the invocation's other metrics.
   const m = metrics.singleMetric();
   m.addDimension('service_id', serviceId);
-  m.addMetric('circuit_state', MetricUnit.Count, stateGauge(state.state));
+  m.addMetric('CircuitState', MetricUnit.Count, stateGauge(state.state));
 }
 
 /** Admits a call or throws `Steward.CircuitOpen`. */

@@ -10,7 +10,6 @@ import {
 } from '../../lib/core/resilience/templates.ts';
 import type { ServiceRequest } from '../../lib/core/runtime-contract.ts';
 import { callService, ServiceCallError, type ServiceResponse } from '../shared/service-client.ts';
-import { authorize } from './auth.ts';
 import { enterBreaker, leaveBreaker } from './breaker.ts';
 import { INVALID_REQUEST, StepError } from './errors.ts';
 import { resolveService } from './services.ts';
@@ -99,7 +98,11 @@ export async function performCall(req: ServiceRequest, run: CallRun, options: Ca
       ...request,
       headers: { ...request.headers, ...standardHeaders(identity, randomBytes(8).toString('hex')) },
     };
-    const wire = await authorize(service.name, { ...request, headers: request.headers ?? {} }, service.auth);
+    const unsigned = { ...request, headers: request.headers ?? {} };
+    // Secrets Manager, SSM and SigV4 load only for services that authenticate: most calls never pay for them.
+    const wire = service.auth
+      ? await (await import('./auth.ts')).authorize(service.name, unsigned, service.auth)
+      : unsigned;
     const ticket = options.breaker ? await enterBreaker(service.id, Date.now) : undefined;
     try {
       const response = await callService({

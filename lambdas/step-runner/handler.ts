@@ -1,9 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import type { LoadCompensationsOutput, StepRunnerInput, StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { lambdaHandler } from '../shared/handler.ts';
+import { logger } from '../shared/powertools.ts';
 import { compensate, loadCompensations } from './compensation.ts';
 import { StepError } from './errors.ts';
 import { completeStep } from './joins.ts';
@@ -37,10 +34,7 @@ export async function runStep(input: StepRunnerInput): Promise<Output> {
  * The step runner: invoked by compiled state machines through `lambda:invoke` (the payload is the event, the return
  * value becomes `Payload`). Errors keep their Steward name so Retry/Catch match them.
  */
-export const handler = middy<StepRunnerInput, Output, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (input) => {
-    logger.appendKeys({ execution_id: input.execution_id, kind: input.kind });
-    return runStep(input);
-  });
+export const handler = lambdaHandler<StepRunnerInput, Output>(async (input) => {
+  logger.appendKeys({ execution_id: input.execution_id, kind: input.kind });
+  return runStep(input);
+});

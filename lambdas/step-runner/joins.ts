@@ -47,7 +47,7 @@ export async function tryRelease(join: JoinRecord, now = new Date()): Promise<Re
     await unclaimJoin(join, now);
     throw error;
   }
-  metrics.addMetric('joins_released', MetricUnit.Count, 1);
+  metrics.addMetric('JoinsReleased', MetricUnit.Count, 1);
   return 'released';
 }
 
@@ -67,7 +67,7 @@ export async function releaseDependents(
         const join = await getJoin(executionId, stepKey(dependent, item));
         outcomes[dependent] = join ? await tryRelease(join) : 'not_registered';
       } catch (error) {
-        metrics.addMetric('join_release_errors', MetricUnit.Count, 1);
+        metrics.addMetric('JoinReleaseErrors', MetricUnit.Count, 1);
         logger.error('Could not release a join', { dependent, error: (error as Error).message });
         outcomes[dependent] = 'error';
       }

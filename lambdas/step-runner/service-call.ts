@@ -79,7 +79,7 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   }
 
   const error = outcome.error;
-  metrics.addMetric('step_errors', MetricUnit.Count, 1);
+  metrics.addMetric('StepErrors', MetricUnit.Count, 1);
   // The last attempt: the retry layer will not try again, because attempts are spent or the error is not retryable.
   const last = attempt >= input.max_attempts || !RETRYABLE_ERRORS.includes(error.name);
   const details = { error: error.name, cause: error.message, attempt, last_attempt: last };

@@ -32,7 +32,7 @@ export async function publishStepEvent(
       ),
     ]);
   } catch (error) {
-    metrics.addMetric('events_publish_failed', MetricUnit.Count, 1);
+    metrics.addMetric('EventsPublishFailed', MetricUnit.Count, 1);
     logger.warn('Could not publish step event', { type, step: input.step, error: (error as Error).message });
   }
 }

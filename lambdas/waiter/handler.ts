@@ -1,9 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import type { WaiterInput } from '../../lib/core/runtime-contract.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { lambdaHandler } from '../shared/handler.ts';
+import { logger } from '../shared/powertools.ts';
 import { StepError } from '../step-runner/errors.ts';
 import { registerJoin } from './join.ts';
 import { park, registerWait, type WaitOutcome } from './wait.ts';
@@ -13,13 +10,10 @@ import { park, registerWait, type WaitOutcome } from './wait.ts';
  * an early event answers the token); `park` stores the token of a paused run (resume answers it); `join` waits for
  * the dependencies of a step in other branches of an exact DAG (the step runner answers it).
  */
-export const handler = middy<WaiterInput, WaitOutcome, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (input) => {
-    logger.appendKeys({ execution_id: input.execution_id, kind: input.kind, step: input.step });
-    if (input.kind === 'event_wait') return registerWait(input);
-    if (input.kind === 'park') return park(input);
-    if (input.kind === 'join') return registerJoin(input);
-    throw new StepError('Steward.InvalidInput', `Unknown waiter kind '${(input as { kind?: unknown }).kind}'`);
-  });
+export const handler = lambdaHandler<WaiterInput, WaitOutcome>(async (input) => {
+  logger.appendKeys({ execution_id: input.execution_id, kind: input.kind, step: input.step });
+  if (input.kind === 'event_wait') return registerWait(input);
+  if (input.kind === 'park') return park(input);
+  if (input.kind === 'join') return registerJoin(input);
+  throw new StepError('Steward.InvalidInput', `Unknown waiter kind '${(input as { kind?: unknown }).kind}'`);
+});

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { parseSecretRef, secretResourceArn } from '../core/supervision/auth.ts';
 import type { ServiceSpec } from '../core/supervision/manifest.ts';
 import type { ContainerResources, TierConfig } from '../core/tiers.ts';
 import { imageContents, missingCommandFiles } from './image-context.ts';
@@ -80,6 +82,7 @@ export class ManagedService extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    this.grantSecretReads(spec, props.path);
     const httpCheck = spec.health_checks?.find((c) => c.type === 'http' && !c.url);
     const checkPath = httpCheck?.type === 'http' ? (httpCheck.path ?? '/health') : undefined;
     const container = this.taskDefinition.addContainer('app', {
@@ -173,6 +176,41 @@ export class ManagedService extends Construct {
     }
     // The task runs on X86_64 (runtimePlatform below): build for it whatever machine deploys.
     return ecs.ContainerImage.fromAsset(dir, { platform: Platform.LINUX_AMD64 });
+  }
+
+  /** The task role may read exactly the secrets and parameters the service declares in `reads_secrets`. */
+  private grantSecretReads(spec: ServiceSpec, path: string): void {
+    const { partition, region, account } = Stack.of(this);
+    const refs = (spec.reads_secrets ?? []).map((ref, i) => {
+      const parsed = parseSecretRef(ref);
+      if (!parsed) throw new Error(`ManagedService: ${path}.reads_secrets[${i}] '${ref}' is not a secret reference`);
+      return parsed;
+    });
+    const arns = (source: 'secretsmanager' | 'ssm') =>
+      refs.filter((r) => r.source === source).map((r) => secretResourceArn(r, partition, region, account));
+    const secrets = arns('secretsmanager');
+    const parameters = arns('ssm');
+    if (secrets.length > 0) {
+      this.taskDefinition.addToTaskRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
+      );
+    }
+    if (parameters.length > 0) {
+      this.taskDefinition.addToTaskRolePolicy(
+        new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: parameters }),
+      );
+    }
+    // cdk-nag renders the pseudo parameters as <AWS::…>: the acknowledgement names each suffixed ARN that way.
+    const rendered = (arn: string): string =>
+      arn.replace(partition, '<AWS::Partition>').replace(region, '<AWS::Region>').replace(account, '<AWS::AccountId>');
+    for (const arn of secrets.filter((a) => a.endsWith('-??????'))) {
+      Validations.of(
+        this.taskDefinition.taskRole.node.tryFindChild('DefaultPolicy') ?? this.taskDefinition,
+      ).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${rendered(arn)}]`,
+        reason: `A secret ${path}.reads_secrets names without its ARN: Secrets Manager appends six random characters to the name, which -?????? matches (and nothing longer).`,
+      });
+    }
   }
 
   private secrets(spec: ServiceSpec, path: string): Record<string, ecs.Secret> | undefined {

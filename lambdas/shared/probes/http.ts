@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import type { HttpCheckSpec } from '../../../lib/core/supervision/manifest.ts';
-import { guardedAgent } from '../outbound.ts';
+import { guardedAgent } from './guarded-agent.ts';
 import { type ProbeResult, since } from './types.ts';
 
 /**

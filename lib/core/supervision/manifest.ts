@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { parseAllowEntry } from '../outbound.ts';
+import { parseSecretRef } from './auth.ts';
 import { authSchema } from './auth-schema.ts';
 import { crossCheckManifest, crossCheckService } from './manifest-checks.ts';
 
@@ -181,6 +182,18 @@ export const serviceSpecSchema = z.strictObject({
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment name'),
       z.string().regex(/^(arn:aws[\w-]*:secretsmanager:.+|ssm:\/.+)$/, 'must be a Secrets Manager ARN or ssm:/param'),
     )
+    .optional(),
+  /**
+   * Secrets the service itself reads at run time (e.g. to check the tokens callers present), by reference as in
+   * `auth.secret` (`secretsmanager:<name>`, `ssm:/<name>` or an ARN): its task role may read exactly these.
+   */
+  reads_secrets: z
+    .array(
+      z
+        .string()
+        .refine((ref) => parseSecretRef(ref) !== undefined, 'must be secretsmanager:<name>, ssm:/<name> or an ARN'),
+    )
+    .max(20)
     .optional(),
   /** How workflow steps authenticate to the service (a secret by reference, or SigV4): see ./auth.ts. */
   auth: authSchema.optional(),

@@ -455,7 +455,8 @@ export function serviceCallCases(get: () => E2E): void {
       const dynamodb = new DynamoDBClient({
         endpoint: local.urls.dynamodb,
         region: 'us-east-1',
-        credentials: { accessKeyId: 'steward-local', secretAccessKey: 'steward-local' },
+        // The operator key local mode prints: a tool of the user's, signed like any AWS request.
+        credentials: local.iam.operator,
       });
       const items: unknown[] = [];
       for (const table of local.wiring.tables) {
