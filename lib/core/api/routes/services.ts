@@ -4,6 +4,7 @@ import {
   listAlertsQuery,
   listServicesQuery,
   registerServiceBody,
+  restartServiceBody,
   serviceHealthQuery,
   updateServiceBody,
 } from '../schemas/services.ts';
@@ -89,6 +90,21 @@ export const SERVICE_ROUTES: readonly Route[] = [
       '`last_crash`) and recent recorded results.',
     successStatus: 200,
     query: serviceHealthQuery,
+  },
+  {
+    method: 'POST',
+    path: '/services/{service_id}/restart',
+    operationId: 'restartService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Restart a managed ECS service now',
+    description:
+      "Forces a new deployment of the service through the restarter's budget claim: it skips the backoff and grace " +
+      'waits but spends the restart budget, starts a grace period, is audited and publishes `service.restarted` ' +
+      '(with `manual: true`). A spent budget answers 429 with `budget` (`used`, `max_restarts`, `window_seconds`, ' +
+      '`refills_at`; a service held `failed` needs a reset first); a retired or unmanaged service answers 409.',
+    successStatus: 200,
+    body: restartServiceBody,
   },
   {
     method: 'GET',
