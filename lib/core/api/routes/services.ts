@@ -1,5 +1,15 @@
 import type { Route } from '../route.ts';
 import {
+  alertPage,
+  alertView,
+  restartServiceResponse,
+  serviceDetailResponse,
+  serviceHealthResponse,
+  servicePage,
+  serviceStatusPage,
+  serviceView,
+} from '../schemas/responses/services.ts';
+import {
   acknowledgeAlertBody,
   listAlertsQuery,
   listServicesQuery,
@@ -21,6 +31,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List registered services',
     successStatus: 200,
+    response: servicePage,
     query: listServicesQuery,
   },
   {
@@ -31,6 +42,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Register a service',
     successStatus: 201,
+    response: serviceView,
     body: registerServiceBody,
   },
   {
@@ -46,6 +58,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
       'crashes — unexpected ECS task stops — in the budget window, the budget, `crash_looping`, `last_crash` with ' +
       'stop code, reason and exit code) and, with phi-accrual, `phi` (`value`, `threshold`, `suspected`).',
     successStatus: 200,
+    response: serviceStatusPage,
     query: listServicesQuery,
   },
   {
@@ -56,6 +69,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get service details',
     successStatus: 200,
+    response: serviceDetailResponse,
   },
   {
     method: 'PUT',
@@ -65,6 +79,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Update a service',
     successStatus: 200,
+    response: serviceView,
     body: updateServiceBody,
   },
   {
@@ -75,6 +90,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Deregister (retire) a service',
     successStatus: 200,
+    response: serviceView,
   },
   {
     method: 'GET',
@@ -89,6 +105,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
       'whatever its count), `restarts` (budget state with restarts and crashes in the window, `crash_looping`, ' +
       '`last_crash`) and recent recorded results.',
     successStatus: 200,
+    response: serviceHealthResponse,
     query: serviceHealthQuery,
   },
   {
@@ -104,6 +121,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
       '(with `manual: true`). A spent budget answers 429 with `budget` (`used`, `max_restarts`, `window_seconds`, ' +
       '`refills_at`; a service held `failed` needs a reset first); a retired or unmanaged service answers 409.',
     successStatus: 200,
+    response: restartServiceResponse,
     body: restartServiceBody,
   },
   {
@@ -114,6 +132,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List alerts (open and history)',
     successStatus: 200,
+    response: alertPage,
     query: listAlertsQuery,
   },
   {
@@ -124,6 +143,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Acknowledge an alert',
     successStatus: 200,
+    response: alertView,
     body: acknowledgeAlertBody,
   },
 ];
