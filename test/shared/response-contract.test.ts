@@ -195,6 +195,7 @@ describe('response contract (handlers, local DynamoDB)', () => {
     await ok('PUT', `/services/${svc.id}`, { body: { description: 'contract' } });
     const restarted = await ok('POST', `/services/${svc.id}/restart`, { body: { reason: 'contract' } });
     expect(restarted.budget_left).toBe(9);
+    expect(bus.events.map((e) => e.type)).toContain('service.restarted');
     const opened = await alerts.openAlert(
       {
         key: `service:${svc.id}:unhealthy`,
