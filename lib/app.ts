@@ -147,6 +147,7 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
     runtime,
     openApiDir: app.outdir,
     apiGatewayCloudWatchRole: contextFlag(app, 'api-gateway-cloudwatch-role'),
+    clusterNames: network ? [settings.deployment] : [],
     description: description('REST API'),
   });
   const customCheckArns = [

@@ -8,6 +8,7 @@ import {
   listServiceStatus,
   listServicesOp,
   registerService,
+  restartService,
   updateService,
 } from './services.ts';
 
@@ -20,6 +21,7 @@ export const handler = apiHandler(SERVICE_ROUTES, {
   updateService,
   deregisterService,
   getServiceHealth,
+  restartService,
   listAlerts: listAlertsOp,
   acknowledgeAlert,
 });

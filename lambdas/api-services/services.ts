@@ -9,8 +9,9 @@ import { canTransition } from '../../lib/core/supervision/lifecycle.ts';
 import { parseServiceSpec, type ServiceSpec } from '../../lib/core/supervision/manifest.ts';
 import { resetRestartState } from '../../lib/core/supervision/restart-budget.ts';
 import { serviceStatus } from '../../lib/core/supervision/rollup.ts';
+import { restartNow } from '../restarter/supervise.ts';
 import { listEnv } from '../shared/config.ts';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, HttpError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.ts';
 import { publish, stewardEvent } from '../shared/events.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { currentOutboundPolicy } from '../shared/outbound.ts';
@@ -33,7 +34,7 @@ import {
   type ServiceRecord,
   StaleServiceError,
 } from '../shared/repositories/services.ts';
-import { phiView, restartsView, serviceView, statusView } from './views.ts';
+import { phiView, restartsView, restartView, serviceView, statusView } from './views.ts';
 
 /**
  * The outbound policy at registration: every destination the spec names, and its custom checks against the
@@ -243,4 +244,56 @@ export async function getServiceHealth(req: ApiRequest): Promise<ApiResult> {
       history: historyLimit > 0 ? await recentResults(id, historyLimit) : [],
     },
   };
+}
+
+/**
+ * `POST /services/{service_id}/restart`: restarts a managed ECS service now, through the restarter's own claim on
+ * the restart budget. A spent budget answers 429 with the budget and when it refills (or, for a service held
+ * `failed`, how to reset it); retired and unmanaged services answer 409.
+ */
+export async function restartService(req: ApiRequest): Promise<ApiResult> {
+  const id = req.params.service_id!;
+  const reason = (req.body as { reason?: string } | undefined)?.reason;
+  const now = Date.now();
+  const outcome = await restartNow(id, { reason, by: req.caller }, now);
+  switch (outcome.kind) {
+    case 'not_found':
+      throw new NotFoundError('Service', id);
+    case 'not_restartable':
+      throw new ConflictError(`${outcome.reason}: it cannot be restarted`, { service_id: id });
+    case 'lost_race':
+      throw new ConflictError('Another restart of this service was just claimed; read its status and try again', {
+        service_id: id,
+      });
+    case 'spent': {
+      const budget = {
+        used: outcome.used,
+        max_restarts: outcome.max_restarts,
+        window_seconds: outcome.window_seconds,
+        refills_at: outcome.refills_at === undefined ? null : new Date(outcome.refills_at).toISOString(),
+        failed_reason: outcome.failed_reason ?? null,
+      };
+      const message =
+        outcome.refills_at === undefined
+          ? `Restart budget of '${outcome.name}' is spent (${outcome.failed_reason}): the service is held until its ` +
+            'budget is reset (PUT /services/{service_id} with {"reset_restarts": true})'
+          : `Restart budget of '${outcome.name}' is spent: ${outcome.used} of ${outcome.max_restarts} restarts in ` +
+            `${outcome.window_seconds} s; it refills at ${budget.refills_at}`;
+      const headers =
+        outcome.refills_at === undefined
+          ? undefined
+          : { 'retry-after': String(Math.max(1, Math.ceil((outcome.refills_at - now) / 1_000))) };
+      throw new HttpError(429, message, 'restart_budget_spent', { service_id: id, budget }, undefined, headers);
+    }
+    case 'restarted': {
+      await recordAudit(req.caller, 'service.restart', `service/${id}`, {
+        name: outcome.name,
+        ...(reason ? { reason } : {}),
+      });
+      await publish([outcome.event]);
+      const record = await load(id);
+      const { state } = await getRestartState(id);
+      return { body: restartView(record, state, outcome, reason, now) };
+    }
+  }
 }

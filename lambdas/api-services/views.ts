@@ -129,3 +129,29 @@ export function statusView(
     ...(phi ? { phi: { value: phi.value, threshold: phi.threshold, suspected: phi.suspected } } : {}),
   };
 }
+
+/** The answer of `POST /services/{service_id}/restart`: what was done and the budget left. */
+export function restartView(
+  record: ServiceRecord,
+  state: RestartState,
+  outcome: { attempt: number; detail: string },
+  reason: string | undefined,
+  now: number,
+): Record<string, unknown> {
+  const restarts = restartsView(record, state, now);
+  return {
+    service_id: record.id,
+    name: record.name,
+    restarted: true,
+    restarted_at: new Date(now).toISOString(),
+    action: 'force_new_deployment',
+    detail: outcome.detail,
+    attempt: outcome.attempt,
+    reason: reason ?? null,
+    budget_left: Math.max(
+      0,
+      Number(restarts.max_restarts) - Number(restarts.in_window) - Number(restarts.crashes_in_window),
+    ),
+    restarts,
+  };
+}

@@ -9,7 +9,11 @@ import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { effectiveEcsTarget, effectiveRestartPolicy } from '../../lib/core/supervision/defaults.ts';
 import { PROBED_STATES } from '../../lib/core/supervision/lifecycle.ts';
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
-import { decideRestart } from '../../lib/core/supervision/restart-budget.ts';
+import {
+  decideManualRestart,
+  decideRestart,
+  type ManualRestartDecision,
+} from '../../lib/core/supervision/restart-budget.ts';
 import { SupervisionTree } from '../../lib/core/supervision/strategy.ts';
 import { ecs } from '../shared/clients/ecs.ts';
 import { listEnv } from '../shared/config.ts';
@@ -184,4 +188,54 @@ async function ecsRestart(record: ServiceRecord, action: string, badTasks: strin
     new UpdateServiceCommand({ cluster: target.cluster, service: target.service_name, forceNewDeployment: true }),
   );
   return 'force new deployment';
+}
+
+/** Outcome of an operator's restart ({@link restartNow}). */
+export type ManualRestartOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'not_restartable'; reason: string }
+  | (Extract<ManualRestartDecision, { kind: 'spent' }> & { name: string })
+  | { kind: 'lost_race' }
+  | { kind: 'restarted'; name: string; attempt: number; detail: string; event: StewardEvent };
+
+/**
+ * Restarts one managed service now, at an operator's request: the same budget claim (a conditional write on the
+ * restart state), the same ECS call and give-back on refusal, and the same `service.restarted` event as the
+ * automatic path, but for this service only (no group strategy) and whatever its health.
+ */
+export async function restartNow(
+  serviceId: string,
+  request: { reason?: string; by: string },
+  now: number,
+): Promise<ManualRestartOutcome> {
+  const record = await getService(serviceId);
+  if (!record) return { kind: 'not_found' };
+  if (record.status === 'retired') return { kind: 'not_restartable', reason: `service '${record.name}' is retired` };
+  if (!effectiveEcsTarget(record.spec, CLUSTERS))
+    return { kind: 'not_restartable', reason: `service '${record.name}' is not an ECS service Steward manages` };
+  const policy = effectiveRestartPolicy(record.spec.restart_policy);
+  const current = await getRestartState(record.id);
+  const decision = decideManualRestart(current.state, policy, now);
+  if (decision.kind === 'spent') return { ...decision, name: record.name };
+  if (!(await saveRestartState(record.id, decision.state, current.version))) return { kind: 'lost_race' };
+  let detail: string;
+  try {
+    // Always a new deployment: an operator's restart replaces every task, whatever the automatic action is.
+    detail = await ecsRestart(record, 'force_new_deployment', undefined);
+  } catch (error) {
+    await saveRestartState(record.id, current.state, current.version + 1);
+    throw error;
+  }
+  const event = stewardEvent('service.restarted', {
+    service_id: record.id,
+    name: record.name,
+    action: 'force_new_deployment',
+    attempt: decision.state.attempt,
+    by_group: false,
+    detail,
+    manual: true,
+    by: request.by,
+    ...(request.reason ? { reason: request.reason } : {}),
+  });
+  return { kind: 'restarted', name: record.name, attempt: decision.state.attempt, detail, event };
 }

@@ -1,7 +1,8 @@
 import { PATH_PARAMS } from '../core/api/params.ts';
 import type { Route } from '../core/api/route.ts';
 import { ROUTES } from '../core/api/routes/index.ts';
-import { type JsonSchema, openApiSchema } from './schemas.ts';
+import { errorBody } from '../core/api/schemas/responses/common.ts';
+import { type JsonSchema, openApiResponseSchema, openApiSchema } from './schemas.ts';
 
 /** Options of {@link openApiDocument}. */
 export interface OpenApiOptions {
@@ -13,28 +14,8 @@ export interface OpenApiOptions {
   readonly routes?: readonly Route[];
 }
 
-const ERROR_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        request_id: { type: 'string' },
-        problems: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { field: { type: 'string' }, message: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
-};
+/** The error envelope every 4xx and 5xx carries, from the same schema the contract tests hold answers to. */
+const ERROR_SCHEMA: JsonSchema = openApiResponseSchema(errorBody);
 
 const ERRORS: Readonly<Record<string, string>> = {
   '400': 'Invalid input: the problems name each field',
@@ -96,12 +77,22 @@ function operation(route: Route): Record<string, unknown> {
   }
   const responses: Record<string, unknown> = {
     [String(route.successStatus)]:
-      route.successStatus === 204
+      route.successStatus === 204 || !route.response
         ? { description: 'Done, no content' }
-        : { description: route.summary, content: { 'application/json': { schema: { type: 'object' } } } },
+        : {
+            description: route.summary,
+            content: { 'application/json': { schema: openApiResponseSchema(route.response) } },
+          },
   };
+  for (const [status, other] of Object.entries(route.otherResponses ?? {})) {
+    responses[status] = {
+      description: other.description,
+      content: { 'application/json': { schema: openApiResponseSchema(other.schema) } },
+    };
+  }
   for (const [status, description] of Object.entries(ERRORS)) {
     if (status === '403' && route.auth === 'none') continue;
+    if (responses[status]) continue;
     if (status === '400' && !route.body && !route.query && parameters.length === 0) continue;
     responses[status] = {
       description,

@@ -24,6 +24,16 @@ export function openApiSchema(schema: z.ZodType): JsonSchema {
   return rest;
 }
 
+/**
+ * A route's response schema as an OpenAPI 3.0 Schema Object. Read as the answer's input side, so objects that
+ * accept fields added later do not claim `additionalProperties: false`.
+ */
+export function openApiResponseSchema(schema: z.ZodType): JsonSchema {
+  const out = z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as JsonSchema;
+  const { $schema: _ignored, ...rest } = out;
+  return rest;
+}
+
 /** API Gateway model name of a route's body: alphanumeric, from the operation id (`createWorkflow` → `CreateWorkflowBody`). */
 export function modelName(route: Route): string {
   return `${route.operationId.charAt(0).toUpperCase()}${route.operationId.slice(1)}Body`.replace(/[^A-Za-z0-9]/g, '');

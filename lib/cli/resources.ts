@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { RestartServiceResponse, ServiceStatusView } from '../core/api/schemas/responses/services.ts';
 import { type ApiAnswer, ApiUnreachableError, callApi, errorMessage } from './client.ts';
 import type { CommandModule } from './commands.ts';
 import { type Column, details, table, watch } from './output.ts';
@@ -334,8 +335,9 @@ const SERVICE_COLUMNS = [
   col('NAME', 'name'),
   col('STATUS', 'status'),
   col('HEALTH', 'health'),
-  col('RESTARTS', 'restarts_in_window'),
-  col('LAST CHECK', 'last_check_at'),
+  // The shape of `/services/status` entries (lib/core/api/schemas/responses/services.ts).
+  { header: 'RESTARTS', value: (r: Row) => (r as unknown as ServiceStatusView).restarts?.in_window },
+  col('SINCE', 'timestamp'),
 ];
 
 const SERVICES: Record<string, Verb> = {
@@ -374,8 +376,19 @@ const SERVICES: Record<string, Verb> = {
     optionsHelp: '  --reason TEXT          why (kept in the audit trail)\n',
     async run(ctx) {
       const body = typeof ctx.values.reason === 'string' ? { reason: ctx.values.reason } : {};
-      const result = await ctx.api<Row>('POST', `/services/${enc(ctx.args[0] ?? '')}/restart`, body);
-      print(ctx, result, () => details(result));
+      const result = await ctx.api<RestartServiceResponse>('POST', `/services/${enc(ctx.args[0] ?? '')}/restart`, body);
+      print(ctx, result, () =>
+        details({ ...result, restarts: `${result.restarts.in_window} in ${result.restarts.window_seconds} s` }, [
+          'service_id',
+          'name',
+          'action',
+          'detail',
+          'reason',
+          'attempt',
+          'budget_left',
+          'restarts',
+        ]),
+      );
     },
   },
 };

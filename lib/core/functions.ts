@@ -96,7 +96,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'REST: service registry, service health and status, alerts',
     memoryMb: 512,
     timeoutSeconds: 29,
-    access: ['registry:read', 'registry:write', 'history:read', 'history:write', 'bus:put'],
+    access: ['registry:read', 'registry:write', 'history:read', 'history:write', 'bus:put', 'ecs:restart'],
     triggers: ['api'],
   }),
   fn({

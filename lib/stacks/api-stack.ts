@@ -28,6 +28,11 @@ export interface ApiStackProps extends StackProps {
    * @default false
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * ECS clusters whose services `POST /services/{service_id}/restart` may restart (the deployment's cluster).
+   * @default - none: only services whose spec names an ECS target in no granted cluster, which ECS would refuse
+   */
+  readonly clusterNames?: readonly string[];
 }
 
 /** The REST API and the functions behind it. */
@@ -59,6 +64,7 @@ export class ApiStack extends Stack {
         workflowTrigger: props.runtime.workflowTrigger,
         apiTriggers: props.runtime.apiTriggers,
         historyRetentionDays: settings.tier.historyRetentionDays,
+        clusters: (props.clusterNames ?? []).map((clusterName) => ({ clusterName })),
       });
       this.functions.push(f);
       byId[fid] = f.function;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alerts, events, runs, services, workflows } from '../../lib/cli/resources.ts';
 import type { Io } from '../../lib/cli/workflow-file.ts';
+import { restartServiceResponse, serviceStatusPage } from '../../lib/core/api/schemas/responses/services.ts';
 
 interface Seen {
   method: string;
@@ -221,18 +222,73 @@ describe('steward workflows, services, events, alerts', () => {
   });
 
   it('lists services from /services/status', async () => {
-    answer = () => ({
-      status: 200,
-      body: {
-        services: [{ id: 'svc-1', name: 'orders', status: 'running', health: 'healthy', restarts_in_window: 0 }],
-      },
+    // The answer is held to the route's response schema, so the CLI reads fields the API really returns.
+    const body = serviceStatusPage.parse({
+      services: [
+        {
+          id: 'svc-1',
+          name: 'orders',
+          status: 'online',
+          statusCode: 200,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          lifecycle: 'active',
+          health: 'healthy',
+          maintenance: { active: false },
+          restarts: {
+            in_window: 2,
+            crashes_in_window: 0,
+            max_restarts: 10,
+            window_seconds: 300,
+            last_restart_at: null,
+            last_crash: null,
+            budget_exhausted: false,
+            failed_reason: null,
+            crash_looping: false,
+          },
+        },
+      ],
+      timestamp: '2026-01-01T00:00:01.000Z',
     });
+    answer = () => ({ status: 200, body });
     const io = capture();
 
     expect(await services.run(['list'], io)).toBe(0);
 
     expect(seen[0]).toMatchObject({ method: 'GET', url: '/services/status' });
-    expect(io.stdout()).toMatch(/svc-1\s+orders\s+running\s+healthy\s+0/);
+    expect(io.stdout()).toMatch(/svc-1\s+orders\s+online\s+healthy\s+2\s+2026-01-01T00:00:00.000Z/);
+  });
+
+  it('restarts a service with a reason and shows what was done and the budget left', async () => {
+    const body = restartServiceResponse.parse({
+      service_id: 'svc-1',
+      name: 'orders',
+      restarted: true,
+      restarted_at: '2026-01-01T00:00:00.000Z',
+      action: 'force_new_deployment',
+      detail: 'force new deployment',
+      attempt: 1,
+      reason: 'stuck',
+      budget_left: 9,
+      restarts: {
+        in_window: 1,
+        crashes_in_window: 0,
+        max_restarts: 10,
+        window_seconds: 300,
+        last_restart_at: '2026-01-01T00:00:00.000Z',
+        last_crash: null,
+        budget_exhausted: false,
+        failed_reason: null,
+        crash_looping: false,
+      },
+    });
+    answer = () => ({ status: 200, body });
+    const io = capture();
+
+    expect(await services.run(['restart', 'svc-1', '--reason', 'stuck'], io)).toBe(0);
+
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/services/svc-1/restart', body: { reason: 'stuck' } });
+    expect(io.stdout()).toMatch(/budget_left\s+9/);
+    expect(io.stdout()).toMatch(/restarts\s+1 in 300 s/);
   });
 
   it('sends an event with its data and correlation id', async () => {

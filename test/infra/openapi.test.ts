@@ -74,6 +74,62 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('OpenAPI responses', () => {
+  type Op = { responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> };
+  const doc = openApiDocument() as {
+    paths: Record<string, Record<string, Op>>;
+    components: {
+      schemas: Record<string, { required?: string[]; properties?: Record<string, { required?: string[] }> }>;
+    };
+  };
+
+  it("publishes each route's response schema under its success status, with the fields the schema requires", () => {
+    for (const route of ROUTES) {
+      const op = doc.paths[route.path]![route.method.toLowerCase()]!;
+      const success = op.responses[String(route.successStatus)]!;
+      if (route.successStatus === 204) {
+        expect(success.content, `${route.operationId}: 204 has no body`).toBeUndefined();
+        continue;
+      }
+      expect(route.response, `${route.operationId} has a response schema`).toBeDefined();
+      const schema = success.content!['application/json']!.schema;
+      const fromZod = z.toJSONSchema(route.response!, { io: 'input', unrepresentable: 'any' }) as {
+        required?: string[];
+      };
+      expect(schema.type, route.operationId).toBe('object');
+      expect(schema.required, route.operationId).toEqual(fromZod.required);
+      expect(Object.keys(schema.properties as object).length, route.operationId).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers every 4xx and 5xx with the shared error envelope', () => {
+    const envelope = doc.components.schemas.Error!;
+    expect(envelope.required).toEqual(['error']);
+    expect(envelope.properties!.error!.required).toEqual(['code', 'message']);
+    for (const route of ROUTES) {
+      const op = doc.paths[route.path]![route.method.toLowerCase()]!;
+      for (const [status, answer] of Object.entries(op.responses)) {
+        if (Number(status) < 400 || route.otherResponses?.[Number(status)]) continue;
+        expect(answer.content!['application/json']!.schema, `${route.operationId} ${status}`).toEqual({
+          $ref: '#/components/schemas/Error',
+        });
+      }
+      expect(op.responses['500'], route.operationId).toBeDefined();
+    }
+  });
+
+  it("documents the restart answer and readiness's 503 body", () => {
+    const restart = doc.paths['/services/{service_id}/restart']!.post!.responses['200']!.content!['application/json']!
+      .schema as { properties: Record<string, unknown>; required: string[] };
+    expect(restart.required).toEqual(expect.arrayContaining(['service_id', 'budget_left', 'restarts', 'attempt']));
+    expect(doc.paths['/services/{service_id}/restart']!.post!.responses['429']).toBeDefined();
+    const notReady = doc.paths['/health/readiness']!.get!.responses['503']!.content!['application/json']!.schema as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(notReady.properties)).toEqual(['status', 'failing', 'timestamp']);
+  });
+});
+
 describe('API Gateway models', () => {
   it('are draft-04 JSON Schema that accept valid bodies and reject bad ones naming the field', () => {
     const schema = bodyJsonSchema(sample)!;

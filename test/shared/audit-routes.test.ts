@@ -3,7 +3,9 @@
  * makes one successful call as a caller of its own and finds the audit record naming that caller, the action and the
  * target. A new mutating route without a case here fails the first test.
  */
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { ROUTES } from '../../lib/core/api/routes/index.ts';
@@ -23,6 +25,7 @@ import {
 const sfn = fakeStepFunctions();
 const bus = fakeEventBridge();
 const api: Record<string, ApiLambda> = {};
+const ecs = mockClient((await import('../../lambdas/shared/clients/ecs.ts')).ecs);
 let statusHandler: typeof import('../../lambdas/status-handler/handler.ts').handler;
 let audit: typeof import('../../lambdas/shared/repositories/audit.ts');
 let alerts: typeof import('../../lambdas/shared/repositories/alerts.ts');
@@ -42,6 +45,8 @@ beforeAll(async () => {
 beforeEach(() => {
   sfn.install();
   bus.install();
+  ecs.reset();
+  ecs.on(UpdateServiceCommand).resolves({});
 });
 
 /** One successful call of an operation: the path (after any setup) and the audit target it must name. */
@@ -149,6 +154,12 @@ const CASES: Record<string, () => Promise<Case>> = {
   deregisterService: async () => {
     const id = await newService();
     return { method: 'DELETE', path: `/services/${id}`, target: `service/${id}` };
+  },
+  restartService: async () => {
+    const name = `audited-${crypto.randomUUID().slice(0, 8)}`;
+    const ecsTarget = { cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/steward', service_name: name };
+    const { id } = await ok('api-services', 'POST', '/services', { name, port: 1, ecs: ecsTarget });
+    return { method: 'POST', path: `/services/${id}/restart`, body: { reason: 'audited' }, target: `service/${id}` };
   },
   acknowledgeAlert: async () => {
     const opened = await alerts.openAlert(

@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { findRoute } from '../../lib/core/api/routes/index.ts';
+import { contractViolation } from '../../lib/core/api/contract.ts';
+import { findRoute, ROUTES } from '../../lib/core/api/routes/index.ts';
 import { ENV } from '../../lib/core/env.ts';
 
 /**
@@ -167,7 +168,11 @@ export async function call(
     },
   } as unknown as APIGatewayProxyEvent;
   const res = await handler(event, context);
-  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {} };
+  const body = res.body ? JSON.parse(res.body) : undefined;
+  // Every answer a handler test receives is held to the response contract too.
+  const violation = contractViolation(ROUTES, method, path, res.statusCode, body);
+  if (violation) throw new Error(`Response contract: ${violation}`);
+  return { status: res.statusCode, body, headers: res.headers ?? {} };
 }
 
 /** A `${…}` template reference, written without a template literal. */

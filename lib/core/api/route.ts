@@ -26,4 +26,11 @@ export interface Route {
   readonly body?: z.ZodType;
   /** Query string schema (an object of optional strings). */
   readonly query?: z.ZodType;
+  /**
+   * Schema of the success body (lib/core/api/schemas/responses); absent only for 204. Errors carry the shared
+   * error envelope (`errorBody`). The OpenAPI document publishes it and the contract tests hold every answer to it.
+   */
+  readonly response?: z.ZodType;
+  /** Other documented answers whose body is not the error envelope (readiness: 503 with the same body). */
+  readonly otherResponses?: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType }>>;
 }

@@ -158,3 +158,54 @@ export function resetRestartState(state: RestartState): RestartState {
     failed_reason: undefined,
   };
 }
+
+/** What to do about an operator's "restart now" (`POST /services/{id}/restart`). */
+export type ManualRestartDecision =
+  | { kind: 'restart'; state: RestartState }
+  | {
+      kind: 'spent';
+      /** Restarts and crashes inside the window. */
+      used: number;
+      max_restarts: number;
+      window_seconds: number;
+      /** When the oldest entry leaves the window (epoch ms); absent while the service is held `failed`. */
+      refills_at?: number;
+      failed_reason?: FailedReason;
+    };
+
+/**
+ * An operator's restart at `now`: it skips the backoff and grace waits (a person decided) and maintenance, but it
+ * spends the same budget as automatic restarts and is refused while the budget is spent or the service is held
+ * `failed` (a reset comes first). It starts a new grace period, so the prober does not restart the service again
+ * while it comes up.
+ */
+export function decideManualRestart(
+  state: RestartState,
+  policy: EffectiveRestartPolicy,
+  now: number,
+): ManualRestartDecision {
+  const windowMs = policy.window_seconds * 1_000;
+  const windowStart = now - windowMs;
+  const recent = state.restarts.filter((t) => t > windowStart);
+  const crashes = (state.crashes ?? []).filter((c) => c.at > windowStart).map((c) => c.at);
+  const used = recent.length + crashes.length;
+  const budget = { used, max_restarts: policy.max_restarts, window_seconds: policy.window_seconds };
+  if (state.failed) return { kind: 'spent', ...budget, failed_reason: state.failed_reason ?? 'restart_budget' };
+  if (used >= policy.max_restarts) {
+    // The budget refills by one when the oldest counted entry leaves the sliding window.
+    const times = [...recent, ...crashes].sort((a, b) => a - b);
+    const oldest = times[used - policy.max_restarts] ?? times[0] ?? now;
+    return { kind: 'spent', ...budget, refills_at: oldest + windowMs };
+  }
+  return {
+    kind: 'restart',
+    state: {
+      ...state,
+      restarts: [...recent, now],
+      attempt: state.attempt + 1,
+      last_restart_at: now,
+      grace_until: now + policy.grace_seconds * 1_000,
+      healthy_since: undefined,
+    },
+  };
+}

@@ -91,6 +91,52 @@ export function supervisionCases(get: () => E2E): void {
     }, 60_000);
 
     it.runIf(isLocal)(
+      'restarts a service on request: a new task, service.restarted, an audit record and the budget spent',
+      async () => {
+        const name = 'planning-system';
+        const { body } = await e2e.api<{ services: Array<{ id: string; name: string }> }>('GET', '/services/status');
+        const id = body.services.find((s) => s.name === name)!.id;
+        const ecs = e2e.local!.backend.services.ecs;
+        const pid = await eventually(`${name} running`, async () => ecs.pidOf(name));
+
+        const answer = await e2e.api<{ restarted: boolean; budget_left: number; restarts: { in_window: number } }>(
+          'POST',
+          `/services/${id}/restart`,
+          { reason: 'e2e: restart on request' },
+        );
+
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        expect(answer.body).toMatchObject({ service_id: id, restarted: true, reason: 'e2e: restart on request' });
+        expect(answer.body.restarts.in_window).toBeGreaterThanOrEqual(1);
+        await eventually(`${name} replaced by a new task`, async () => {
+          const current = ecs.pidOf(name);
+          return current !== undefined && current !== pid ? true : undefined;
+        });
+        const event = await eventually('a manual service.restarted', async () =>
+          (await busEvents('service.restarted')).find((e) => e.detail.data.service_id === id && e.detail.data.manual),
+        );
+        expect(event.detail.data).toMatchObject({ name, reason: 'e2e: restart on request' });
+        const trail = await e2e.api<{ records: Array<{ action: string }> }>('GET', `/audit?target=service/${id}`);
+        expect(trail.body.records.map((r) => r.action)).toContain('service.restart');
+        const unknown = await e2e.api('POST', '/services/no-such-service/restart', {});
+        expect(unknown.status).toBe(404);
+        // Leave the service healthy for the cases after this one.
+        await eventually(
+          `${name} healthy again`,
+          async () => {
+            const { body: status } = await e2e.api<{ services: Array<{ id: string; health: string }> }>(
+              'GET',
+              '/services/status',
+            );
+            return status.services.find((s) => s.id === id)?.health === 'healthy' ? true : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
+      },
+      120_000,
+    );
+
+    it.runIf(isLocal)(
       'sees a crash loop: tasks killed past the restart budget are counted, shown, alerted and published',
       async () => {
         // project-coordinator: budget 5 restarts per 300 s; ECS replaces each killed task within about a second,

@@ -4,6 +4,8 @@
  * instead, signing requests with SigV4 from the default credential chain, and local-only tests are skipped.
  */
 import { regionOf, signRequest } from '../../../lib/cli/api.ts';
+import { contractViolation } from '../../../lib/core/api/contract.ts';
+import { ROUTES } from '../../../lib/core/api/routes/index.ts';
 import type { LocalSteward } from '../../../lib/local/runtime.ts';
 import { KNOWN_GAPS } from '../../support/iam-known-gaps.ts';
 
@@ -66,7 +68,11 @@ export async function startE2E(): Promise<E2E> {
     }
     const response = await fetch(target, { method, headers, body: text });
     const raw = await response.text();
-    return { status: response.status, body: (raw === '' ? {} : JSON.parse(raw)) as T };
+    const parsed: unknown = raw === '' ? undefined : JSON.parse(raw);
+    // The response contract: every answer the suite receives matches its route's schema (or the error envelope).
+    const violation = contractViolation(ROUTES, method, path, response.status, parsed);
+    if (violation) throw new Error(`Response contract broken: ${violation}`);
+    return { status: response.status, body: (parsed ?? {}) as T };
   };
   return { url, local, logs, api, stop: async () => local?.stop() };
 }

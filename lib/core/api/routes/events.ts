@@ -1,5 +1,6 @@
 import type { Route } from '../route.ts';
 import { correlationEventsQuery, listEventsQuery, processEventBody } from '../schemas/events.ts';
+import { eventPage, eventView, processEventResponse } from '../schemas/responses/events.ts';
 
 const f = 'api-events';
 
@@ -14,6 +15,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Process an event: store, route to waiting steps, publish',
     successStatus: 202,
+    response: processEventResponse,
   },
   {
     method: 'GET',
@@ -24,6 +26,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List events',
     successStatus: 200,
+    response: eventPage,
   },
   {
     method: 'GET',
@@ -33,6 +36,7 @@ export const EVENT_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get event details',
     successStatus: 200,
+    response: eventView,
   },
   {
     method: 'GET',
@@ -43,5 +47,6 @@ export const EVENT_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List events by correlation id',
     successStatus: 200,
+    response: eventPage,
   },
 ];

@@ -7,6 +7,18 @@ import {
   pageQuery,
   startExecutionBody,
 } from '../schemas/executions.ts';
+import {
+  auditPage,
+  executionHistoryResponse,
+  executionPage,
+  executionStateResponse,
+  executionStepsResponse,
+  executionView,
+  retryStepResponse,
+  stepPage,
+  stepRetriesResponse,
+  stepView,
+} from '../schemas/responses/executions.ts';
 
 const f = 'api-executions';
 
@@ -21,6 +33,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Start a workflow execution',
     successStatus: 201,
+    response: executionView,
   },
   {
     method: 'GET',
@@ -31,6 +44,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List workflow executions',
     successStatus: 200,
+    response: executionPage,
   },
   {
     method: 'GET',
@@ -40,6 +54,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get execution details',
     successStatus: 200,
+    response: executionView,
   },
   {
     method: 'PUT',
@@ -50,6 +65,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Cancel an execution',
     successStatus: 200,
+    response: executionView,
   },
   {
     method: 'PUT',
@@ -60,6 +76,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Pause an execution',
     successStatus: 200,
+    response: executionView,
   },
   {
     method: 'PUT',
@@ -70,6 +87,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Resume an execution',
     successStatus: 200,
+    response: executionView,
   },
   {
     method: 'GET',
@@ -79,6 +97,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get execution state',
     successStatus: 200,
+    response: executionStateResponse,
   },
   {
     method: 'GET',
@@ -89,6 +108,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get execution history',
     successStatus: 200,
+    response: executionHistoryResponse,
   },
   {
     method: 'GET',
@@ -99,6 +119,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List step executions',
     successStatus: 200,
+    response: stepPage,
   },
   {
     method: 'GET',
@@ -108,6 +129,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get step execution details',
     successStatus: 200,
+    response: stepView,
   },
   {
     method: 'GET',
@@ -117,6 +139,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List the steps of an execution',
     successStatus: 200,
+    response: executionStepsResponse,
   },
   {
     method: 'GET',
@@ -126,6 +149,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get the retry history of a step',
     successStatus: 200,
+    response: stepRetriesResponse,
   },
   {
     method: 'POST',
@@ -136,6 +160,7 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Retry a failed step (continues the run from it)',
     successStatus: 202,
+    response: retryStepResponse,
   },
   {
     method: 'GET',
@@ -146,5 +171,6 @@ export const EXECUTION_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List audit records (filter by target and time)',
     successStatus: 200,
+    response: auditPage,
   },
 ];

@@ -1,4 +1,5 @@
 import type { Route } from '../route.ts';
+import { dependenciesResponse, livenessResponse, readinessResponse } from '../schemas/responses/health.ts';
 
 const f = 'api-health';
 
@@ -12,6 +13,7 @@ export const HEALTH_ROUTES: readonly Route[] = [
     auth: 'none',
     summary: 'Steward answers',
     successStatus: 200,
+    response: livenessResponse,
   },
   {
     method: 'GET',
@@ -21,6 +23,8 @@ export const HEALTH_ROUTES: readonly Route[] = [
     auth: 'none',
     summary: 'Tables, bus and state machines answer',
     successStatus: 200,
+    response: readinessResponse,
+    otherResponses: { 503: { description: 'Not ready: `failing` names the dependencies', schema: readinessResponse } },
   },
   {
     method: 'GET',
@@ -30,5 +34,6 @@ export const HEALTH_ROUTES: readonly Route[] = [
     auth: 'none',
     summary: 'Each dependency with its status and latency',
     successStatus: 200,
+    response: dependenciesResponse,
   },
 ];

@@ -1,9 +1,20 @@
 import type { Route } from '../route.ts';
 import {
+  alertPage,
+  alertView,
+  restartServiceResponse,
+  serviceDetailResponse,
+  serviceHealthResponse,
+  servicePage,
+  serviceStatusPage,
+  serviceView,
+} from '../schemas/responses/services.ts';
+import {
   acknowledgeAlertBody,
   listAlertsQuery,
   listServicesQuery,
   registerServiceBody,
+  restartServiceBody,
   serviceHealthQuery,
   updateServiceBody,
 } from '../schemas/services.ts';
@@ -20,6 +31,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List registered services',
     successStatus: 200,
+    response: servicePage,
     query: listServicesQuery,
   },
   {
@@ -30,6 +42,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Register a service',
     successStatus: 201,
+    response: serviceView,
     body: registerServiceBody,
   },
   {
@@ -45,6 +58,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
       'crashes — unexpected ECS task stops — in the budget window, the budget, `crash_looping`, `last_crash` with ' +
       'stop code, reason and exit code) and, with phi-accrual, `phi` (`value`, `threshold`, `suspected`).',
     successStatus: 200,
+    response: serviceStatusPage,
     query: listServicesQuery,
   },
   {
@@ -55,6 +69,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get service details',
     successStatus: 200,
+    response: serviceDetailResponse,
   },
   {
     method: 'PUT',
@@ -64,6 +79,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Update a service',
     successStatus: 200,
+    response: serviceView,
     body: updateServiceBody,
   },
   {
@@ -74,6 +90,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Deregister (retire) a service',
     successStatus: 200,
+    response: serviceView,
   },
   {
     method: 'GET',
@@ -88,7 +105,24 @@ export const SERVICE_ROUTES: readonly Route[] = [
       'whatever its count), `restarts` (budget state with restarts and crashes in the window, `crash_looping`, ' +
       '`last_crash`) and recent recorded results.',
     successStatus: 200,
+    response: serviceHealthResponse,
     query: serviceHealthQuery,
+  },
+  {
+    method: 'POST',
+    path: '/services/{service_id}/restart',
+    operationId: 'restartService',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Restart a managed ECS service now',
+    description:
+      "Forces a new deployment of the service through the restarter's budget claim: it skips the backoff and grace " +
+      'waits but spends the restart budget, starts a grace period, is audited and publishes `service.restarted` ' +
+      '(with `manual: true`). A spent budget answers 429 with `budget` (`used`, `max_restarts`, `window_seconds`, ' +
+      '`refills_at`; a service held `failed` needs a reset first); a retired or unmanaged service answers 409.',
+    successStatus: 200,
+    response: restartServiceResponse,
+    body: restartServiceBody,
   },
   {
     method: 'GET',
@@ -98,6 +132,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List alerts (open and history)',
     successStatus: 200,
+    response: alertPage,
     query: listAlertsQuery,
   },
   {
@@ -108,6 +143,7 @@ export const SERVICE_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Acknowledge an alert',
     successStatus: 200,
+    response: alertView,
     body: acknowledgeAlertBody,
   },
 ];

@@ -1,4 +1,11 @@
 import type { Route } from '../route.ts';
+import {
+  validationResponse,
+  versionPage,
+  workflowPage,
+  workflowStepsResponse,
+  workflowView,
+} from '../schemas/responses/workflows.ts';
 import { createWorkflowBody, deleteWorkflowQuery, newVersionBody, workflowPageQuery } from '../schemas/workflows.ts';
 
 const f = 'api-workflows';
@@ -14,6 +21,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Create a workflow definition',
     successStatus: 201,
+    response: workflowView,
   },
   {
     method: 'GET',
@@ -24,6 +32,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List workflow definitions',
     successStatus: 200,
+    response: workflowPage,
   },
   {
     method: 'GET',
@@ -33,6 +42,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Get a workflow definition',
     successStatus: 200,
+    response: workflowView,
   },
   {
     method: 'PUT',
@@ -43,6 +53,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Update a workflow definition (a new version)',
     successStatus: 200,
+    response: workflowView,
   },
   {
     method: 'DELETE',
@@ -63,6 +74,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Create a new workflow version',
     successStatus: 201,
+    response: workflowView,
   },
   {
     method: 'GET',
@@ -73,6 +85,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List workflow versions',
     successStatus: 200,
+    response: versionPage,
   },
   {
     method: 'POST',
@@ -82,6 +95,7 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'Validate a workflow definition',
     successStatus: 200,
+    response: validationResponse,
   },
   {
     method: 'GET',
@@ -91,5 +105,6 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     auth: 'iam',
     summary: 'List the steps of a workflow',
     successStatus: 200,
+    response: workflowStepsResponse,
   },
 ];

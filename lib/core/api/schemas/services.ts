@@ -48,3 +48,6 @@ export const serviceHealthQuery = z.strictObject({
     .regex(/^\d{1,3}$/, 'must be a whole number from 0 to 100')
     .optional(),
 });
+
+/** `POST /services/{service_id}/restart`: an optional reason, kept in the audit trail and the event. */
+export const restartServiceBody = z.strictObject({ reason: z.string().min(1).max(1_000).optional() }).optional();
