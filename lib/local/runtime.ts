@@ -211,6 +211,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         fnLog?.('steward-iam', line);
       },
     });
+    // The SigV4 sample verifies signatures the way API Gateway would for the step runner's role: it is told that
+    // role's local key pair (in AWS, IAM decides who may invoke; here the sample stands in for it).
+    const stepRunnerRole = iamModel.functions.find((f) => f.id === 'step-runner')?.roleArn;
+    const stepRunnerKeysForSamples = (): Record<string, string> => {
+      if (!stepRunnerRole) return {};
+      const keys = guard.keysFor(stepRunnerRole);
+      return { SIGV4_ACCESS_KEY_ID: keys.accessKeyId, SIGV4_SECRET_ACCESS_KEY: keys.secretAccessKey };
+    };
     // The checks run while DynamoDB and the functions start (they are CPU-bound here, those mostly elsewhere).
     let iamFindings: Finding[] = [];
     const checking = timed('IAM create-time checks', () => createTimeChecks(iamModel, guard.authorizer, wiring.api));
@@ -290,7 +298,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
           [ENV.outboundLoopback]: 'allow',
           [ENV.outboundOwnEndpoints]: [api.url, awsUrl, dynamo.url].join(','),
         }),
-        containerEnv: { STEWARD_URL: api.url },
+        containerEnv: { STEWARD_URL: api.url, ...stepRunnerKeysForSamples() },
         secrets: [
           ...(samples ? [readSecretsFile(join(rootDir, 'samples/secrets.json'))] : []),
           ...(options.secrets ? [options.secrets] : []),

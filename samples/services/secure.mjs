@@ -2,7 +2,8 @@
 // - /secure/bearer/…: `Authorization: Bearer <token>` where the token is the current value of the secret
 //   STEWARD_SAMPLE_TOKEN_SECRET (default steward/samples/ledger-token), read from Secrets Manager (local mode serves it);
 // - /secure/sigv4/…: a SigV4 signature (service execute-api) by the credentials in SIGV4_ACCESS_KEY_ID /
-//   SIGV4_SECRET_ACCESS_KEY (default: this process's AWS credentials, the ones local mode gives every function),
+//   SIGV4_SECRET_ACCESS_KEY (local mode sets them to the step runner's role key, as API Gateway would check that
+//   caller; default: this process's own AWS credentials),
 //   verified with @smithy/signature-v4.
 // Both also require Steward's standard headers (Idempotency-Key, X-Correlation-Id, W3C traceparent) and answer with
 // what they saw of them (never the credentials), plus how often each idempotency key was seen.
