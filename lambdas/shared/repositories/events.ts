@@ -5,6 +5,7 @@ import type { StewardEvent } from '../../../lib/core/events/types.ts';
 import { expiresAt, isAlive, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { queryAll } from './drain.ts';
 
 /**
  * Events and early events (history table).
@@ -186,24 +187,15 @@ export async function findEarlyEvents(
   sinceIso = '0000',
   untilIso = '~',
 ): Promise<StewardEvent[]> {
-  const found: StewardEvent[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: { ':pk': `EARLY#${eventType}#${hash}`, ':lo': sinceIso, ':hi': `${untilIso}~` },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      if (isAlive(item.expires_at as number, nowMs)) found.push(JSON.parse(String(item.event_json)) as StewardEvent);
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return found;
+  const items = await queryAll({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+    ExpressionAttributeValues: { ':pk': `EARLY#${eventType}#${hash}`, ':lo': sinceIso, ':hi': `${untilIso}~` },
+    ConsistentRead: true,
+  });
+  return items
+    .filter((item) => isAlive(item.expires_at as number, nowMs))
+    .map((item) => JSON.parse(String(item.event_json)) as StewardEvent);
 }
 
 /**

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
 import { EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
@@ -387,24 +394,20 @@ export async function listQuiet(
 
 /** Whether a workflow has a run that is created, running or paused (pages through its runs, newest first). */
 export async function hasActiveExecution(workflowId: string): Promise<boolean> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        FilterExpression: '#st IN (:c, :r, :p)',
-        ExpressionAttributeNames: { '#st': 'status' },
-        ExpressionAttributeValues: { ':pk': `WFEXEC#${workflowId}`, ':c': 'created', ':r': 'running', ':p': 'paused' },
-        ScanIndexForward: false,
-        Limit: 200,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    if (out.Items?.length) return true;
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  const pages = paginateQuery(
+    { client: ddb, pageSize: 200 },
+    {
+      TableName: TABLE,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: '#st IN (:c, :r, :p)',
+      ExpressionAttributeNames: { '#st': 'status' },
+      ExpressionAttributeValues: { ':pk': `WFEXEC#${workflowId}`, ':c': 'created', ':r': 'running', ':p': 'paused' },
+      ScanIndexForward: false,
+    },
+  );
+  // The first page with a match ends the walk: the paginator stops asking once the loop returns.
+  for await (const page of pages) if (page.Items?.length) return true;
   return false;
 }
 

@@ -5,6 +5,7 @@ import type { PhiState } from '../../../lib/core/supervision/phi.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
 import type { ProbeResult } from '../probes/types.ts';
+import { queryAll } from './drain.ts';
 import { isConditionFailure } from './services.ts';
 
 /**
@@ -37,22 +38,12 @@ export interface CheckRecord extends CheckState {
 
 /** Everything the registry holds under a service's partition: META, checks, restart state (one Query). */
 export async function servicePartition(serviceId: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: REGISTRY,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `SVC#${serviceId}` },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryAll({
+    TableName: REGISTRY,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `SVC#${serviceId}` },
+    ConsistentRead: true,
+  });
 }
 
 /** The check records among a partition's items. */

@@ -9,6 +9,7 @@ import type { LifecycleState } from '../../../lib/core/supervision/lifecycle.ts'
 import type { GroupSpec, ServiceSpec } from '../../../lib/core/supervision/manifest.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { queryAll } from './drain.ts';
 
 /**
  * The service registry (registry table). Keys:
@@ -298,20 +299,11 @@ export async function registerGroups(groups: readonly GroupSpec[]): Promise<void
 
 /** Every supervision group. */
 export async function listGroups(): Promise<GroupSpec[]> {
-  const groups: GroupSpec[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'GROUPS' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    groups.push(...(out.Items ?? []).map((i) => i.spec as GroupSpec));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return groups;
+  const items = await queryAll({
+    TableName: TABLE,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': 'GROUPS' },
+  });
+  return items.map((i) => i.spec as GroupSpec);
 }

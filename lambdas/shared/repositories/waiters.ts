@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { isAlive } from '../../../lib/core/routing/expiry.ts';
 import { decodeKeySet, type EventFilter, encodeKeySet } from '../../../lib/core/routing/filters.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { queryAll } from './drain.ts';
 
 /**
  * Event waiters (history table).
@@ -86,44 +87,26 @@ export async function addKeySet(eventType: string, keys: readonly string[], nowM
 
 /** The key-sets in use for an event type (one Query). */
 export async function listKeySets(eventType: string): Promise<string[][]> {
-  const sets: string[][] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `WAITKEYS#${eventType}` },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) sets.push(decodeKeySet(String(item.sk)));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return sets;
+  const items = await queryAll({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `WAITKEYS#${eventType}` },
+    ConsistentRead: true,
+  });
+  return items.map((item) => decodeKeySet(String(item.sk)));
 }
 
 /** The live waiters under one key (one Query, paginated; expiry checked here since TTL deletes late). */
 export async function findWaiting(eventType: string, hash: string, nowMs: number): Promise<WaiterRecord[]> {
-  const found: WaiterRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ddb.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: '#status = :waiting',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': waiterPk(eventType, hash), ':waiting': 'waiting' },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of (out.Items ?? []) as WaiterRecord[]) if (isAlive(item.expires_at, nowMs)) found.push(item);
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return found;
+  const items = await queryAll<WaiterRecord>({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression: '#status = :waiting',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': waiterPk(eventType, hash), ':waiting': 'waiting' },
+    ConsistentRead: true,
+  });
+  return items.filter((item) => isAlive(item.expires_at, nowMs));
 }
 
 async function transition(
