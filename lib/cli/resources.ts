@@ -129,7 +129,7 @@ const WORKFLOWS: Record<string, Verb> = {
           col('NAME', 'name'),
           col('VERSION', 'version'),
           col('TYPE', 'execution_type'),
-          col('SOURCE', 'source'),
+          col('MANAGED BY', 'managed_by'),
           col('UPDATED', 'updated_at'),
         ]),
       );
@@ -268,7 +268,7 @@ const RUNS: Record<string, Verb> = {
         return `${details(run, ['execution_id', 'workflow_name', 'status', 'current_step', 'correlation_id', 'started_at', 'completed_at', 'cancelled_at', 'error'])}\nSteps:\n${table(
           steps,
           [
-            col('STEP', 'step_name'),
+            col('STEP', 'step'),
             col('STATUS', 'status'),
             col('ATTEMPTS', 'attempts'),
             col('STARTED', 'started_at'),
@@ -289,13 +289,15 @@ const RUNS: Record<string, Verb> = {
     summary: "a run's history (Step Functions events merged with step attempts)",
     args: 1,
     async run(ctx) {
-      const page = await ctx.api<{ events: Row[] }>('GET', `/executions/${enc(ctx.args[0] ?? '')}/history`);
+      const page = await ctx.api<{ entries: Row[] }>('GET', `/executions/${enc(ctx.args[0] ?? '')}/history`);
       print(ctx, page, () =>
-        table(page.events ?? [], [
-          col('TIME', 'timestamp'),
-          col('TYPE', 'type'),
-          col('STEP', 'step'),
-          col('DETAIL', 'detail'),
+        table(page.entries ?? [], [
+          col('TIME', 'at'),
+          col('SOURCE', 'source'),
+          col('KIND', 'kind'),
+          col('STATE', 'state'),
+          col('STATUS', 'status'),
+          col('ERROR', 'error'),
         ]),
       );
     },
@@ -462,10 +464,10 @@ const ALERTS: Record<string, Verb> = {
       const page = await ctx.api<{ alerts: Row[] }>('GET', '/alerts');
       print(ctx, page, () =>
         table(page.alerts, [
-          col('ALERT', 'id'),
+          col('ALERT', 'alert_id'),
           col('SEVERITY', 'severity'),
           col('SERVICE', 'service_id'),
-          col('STATUS', 'status'),
+          col('STATE', 'state'),
           col('SUMMARY', 'summary'),
           col('OPENED', 'opened_at'),
         ]),

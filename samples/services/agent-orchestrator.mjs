@@ -28,12 +28,18 @@ async function report(event) {
   }
 }
 
-/** The task and correlation id of the running execution that assigned work to this agent, newest first. */
-async function lookupTask(agentId) {
-  const response = await fetch(`${stewardUrl}/executions?status=running&limit=100`);
+/**
+ * The task and correlation id of the running execution that assigned work to this agent, newest first: by the
+ * call's correlation id (Steward sends X-Correlation-Id on every call), else among the running executions.
+ */
+async function lookupTask(agentId, correlationId) {
+  const query = correlationId ? `correlation_id=${encodeURIComponent(correlationId)}` : 'status=running';
+  const response = await fetch(`${stewardUrl}/executions?${query}&limit=100`);
   if (!response.ok) return undefined;
   const answer = await response.json();
-  const mine = (answer.executions ?? answer.items ?? []).filter((e) => e.context?.agent_id === agentId);
+  const mine = (answer.executions ?? answer.items ?? []).filter(
+    (e) => e.context?.agent_id === agentId && e.status === 'running',
+  );
   mine.sort((a, b) => String(b.started_at).localeCompare(String(a.started_at)));
   const found = mine[0];
   return found && { taskId: found.context.task_id, correlationId: found.correlation_id };
@@ -50,7 +56,7 @@ serve(
         let taskId = pick(request, 'task_id');
         let correlationId = request.headers['x-correlation-id'] ?? pick(request, 'correlation_id');
         if (typeof taskId !== 'string' || taskId === '') {
-          const found = await lookupTask(agentId).catch(() => undefined);
+          const found = await lookupTask(agentId, correlationId).catch(() => undefined);
           taskId = found?.taskId;
           correlationId ??= found?.correlationId;
         }

@@ -31,11 +31,28 @@ export function supervisionCases(get: () => E2E): void {
     it.runIf(isLocal)(
       'renders services and an execution with its steps in a real browser',
       async () => {
+        const context = seedContext();
         const started = await e2e.api<{ execution_id: string }>('POST', '/executions', {
           workflow_name: 'Agent Task Execution',
-          context: seedContext(),
+          context,
         });
-        await waitForStatus(e2e, started.body.execution_id, ['completed', 'failed'], 60_000);
+        const id = started.body.execution_id;
+        // The page needs a finished run, not the sample agent (which flakes and is restarted on purpose, and whose
+        // report the seed workflow's own case checks): once the run waits for the agent, report for it.
+        await eventually(
+          'the run to wait for agent.task_completed',
+          async () => {
+            const { body } = await e2e.api<{ steps: Array<{ step: string }> }>('GET', `/executions/${id}/steps`);
+            return body.steps?.some((s) => s.step === 'execution_monitoring') ? true : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
+        await e2e.api('POST', '/events', {
+          type: 'agent.task_completed',
+          source: 'e2e',
+          data: { task_id: context.task_id, agent_id: context.agent_id, result: { summary: 'done' } },
+        });
+        await waitForStatus(e2e, id, ['completed', 'failed'], 60_000);
         const browser = await chromium.launch({
           executablePath: process.env.STEWARD_CHROMIUM ?? '/usr/bin/chromium',
           args: [
@@ -53,7 +70,7 @@ export function supervisionCases(get: () => E2E): void {
           const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
           await page.goto(`${e2e.url}/`);
           await page.locator('#services tbody tr[data-service]').first().waitFor({ timeout: 20_000 });
-          await page.locator(`#executions li[data-id="${started.body.execution_id}"]`).click({ timeout: 20_000 });
+          await page.locator(`#executions li[data-id="${id}"]`).click({ timeout: 20_000 });
           await page.locator('svg.graph g.node[data-step="execution_monitoring"]').waitFor({ timeout: 20_000 });
           await page.locator('.timeline .row').nth(3).waitFor({ timeout: 20_000 });
 
