@@ -208,6 +208,8 @@ async function handlers(): Promise<Array<Record<string, unknown>>> {
 }
 
 async function main(): Promise<void> {
+  // The stand-in service answers on this machine, as in local mode (the outbound policy refuses loopback elsewhere).
+  process.env[ENV.outboundLoopback] = 'allow';
   const stop = await startDynalite();
   await useFreshTables(new DynamoDBClient({}));
   mockClient(SFNClient).on(SendTaskSuccessCommand).resolves({});
