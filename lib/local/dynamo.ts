@@ -1,20 +1,46 @@
 /**
  * DynamoDB for local mode: dynalite on 127.0.0.1 (in memory, or in a directory with `--data`), with Steward's tables
  * created from the synthesized templates' key schemas. With a guard, callers reach dynalite only through a small
- * proxy that verifies each request's signature and authorizes its operation, as DynamoDB does; dynalite itself then
- * listens on a port the system picks.
+ * front that verifies each request's signature and authorizes its operation, as DynamoDB does; dynalite itself then
+ * listens on a port the system picks (for the table set-up only).
+ *
+ * Both run in a worker thread of their own (dynamo-worker.ts): under load they were half of the main thread's work,
+ * which left one of two cores idle while runs queued behind them.
  */
-import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import { AwsError } from './aws/errors.ts';
-import type { EndpointGuard } from './aws/server.ts';
 import { LOCAL_REGION } from './cfn.ts';
+import type { DynamoWorkerData } from './dynamo-worker.ts';
+import type { Denial } from './iam/authorizer.ts';
+import type { LocalIam } from './iam/guard.ts';
 import type { LocalTable } from './wiring.ts';
 
+const TSX_API = import.meta.resolve('tsx/esm/api');
+const WORKER_ENTRY = new URL('./dynamo-worker.ts', import.meta.url).href;
+
+type WorkerMessage =
+  | { type: 'ready'; url: string; internalUrl: string }
+  | { type: 'error'; code?: string; message: string }
+  | { type: 'denial'; denial: Denial }
+  | { type: 'stats'; evaluated: number; lookups: number }
+  | { type: 'closed' };
+
+/**
+ * The worker's bootstrap (a CommonJS `eval` script, so it needs no loader itself): registers tsx for the TypeScript
+ * entry, then imports it.
+ */
+function workerSource(tsxApiUrl: string, entryUrl: string): string {
+  return `
+const { parentPort } = require('node:worker_threads');
+import(${JSON.stringify(tsxApiUrl)})
+  .then(({ register }) => register())
+  .then(() => import(${JSON.stringify(entryUrl)}))
+  .catch((error) => parentPort.postMessage({ type: 'error', message: 'the DynamoDB thread could not load: ' + (error && error.stack || error) }));
+`;
+}
+
 export interface LocalDynamo {
-  /** The URL callers use (the guarded proxy when there is a guard). */
+  /** The URL callers use (the guarded front when there is a guard). */
   url: string;
   /** Creates the tables that do not exist yet (a `--data` directory keeps them across restarts). */
   createTables(tables: readonly LocalTable[]): Promise<void>;
@@ -22,31 +48,41 @@ export interface LocalDynamo {
 }
 
 /** Starts dynalite; rejects with the listen error (EADDRINUSE …) leaving nothing open. */
-export async function startDynamo(options: {
-  port: number;
-  dataDir?: string;
-  guard?: EndpointGuard;
-}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.dataDir });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.guard ? 0 : options.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+export async function startDynamo(options: { port: number; dataDir?: string; guard?: LocalIam }): Promise<LocalDynamo> {
+  const { guard } = options;
+  const iam = guard?.portable();
+  // The keys of every role of the templates, not only those issued so far: a role's key is issued just before the
+  // code that signs with it starts, and the message saying so could reach this thread after that code's first call.
+  if (iam) iam.roles = [...new Set([...iam.roles, ...iam.model.roles.keys()])];
+  const workerData: DynamoWorkerData = { port: options.port, dataDir: options.dataDir, iam };
+  const worker = new Worker(workerSource(TSX_API, WORKER_ENTRY), { eval: true, workerData });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let closing = false;
+  const started = await new Promise<{ url: string; internalUrl: string }>((resolve, reject) => {
+    const onMessage = (msg: WorkerMessage): void => {
+      if (msg.type === 'ready') resolve({ url: msg.url, internalUrl: msg.internalUrl });
+      else if (msg.type === 'error') {
+        closing = true;
+        reject(Object.assign(new Error(msg.message), { code: msg.code }));
+      } else if (msg.type === 'denial') guard?.authorizer.record(msg.denial);
+      else if (msg.type === 'stats') guard?.authorizer.mergeStats('dynamodb', msg);
+      else if (msg.type === 'closed') closing = true;
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the DynamoDB thread exited with code ${code} while starting`));
+      // Every handler's next call would fail without saying why: say it once, here.
+      if (!closing) process.stderr.write(`steward local: the DynamoDB thread stopped (exit code ${code})\n`);
     });
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const { port } = server.address() as AddressInfo;
-  const internalUrl = `http://127.0.0.1:${port}`;
-  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
-  if (options.guard) {
-    try {
-      proxy = await startProxy(options.port, port, options.guard);
-    } catch (error) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      throw error;
-    }
-  }
-  const url = proxy?.url ?? internalUrl;
+  worker.on('error', (error) => process.stderr.write(`steward local: the DynamoDB thread failed: ${error.message}\n`));
+  // Keys issued from now on (a function's, a task's) are recognized by the DynamoDB thread's guard too.
+  const unsubscribe = guard?.credentials.onIssue((roleArn) => worker.postMessage({ type: 'role', roleArn }));
+  const { url, internalUrl } = started;
   const client = new DynamoDBClient({
     endpoint: internalUrl,
     region: LOCAL_REGION,
@@ -85,79 +121,13 @@ export async function startDynamo(options: {
       }
     },
     close: async () => {
-      await proxy?.close();
-      await new Promise<void>((resolve) => {
-        client.destroy();
-        server.close(() => resolve());
-      });
+      unsubscribe?.();
+      client.destroy();
+      if (!closing) {
+        closing = true;
+        worker.postMessage({ type: 'close' });
+      }
+      await exited;
     },
-  };
-}
-
-/** The guarded front of dynalite: signature, then IAM, then the request as it came. */
-async function startProxy(
-  port: number,
-  target: number,
-  guard: EndpointGuard,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const agent = new Agent({ keepAlive: true });
-  const refuse = (res: ServerResponse, error: AwsError): void => {
-    res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': error.code });
-    res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${error.code}`, message: error.message }));
-  };
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = new URL(req.url ?? '/', 'http://local');
-    const caller = await guard.authenticate('dynamodb', {
-      method: req.method ?? 'POST',
-      rawPath: (req.url ?? '/').split('?')[0] ?? '/',
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-    });
-    if (caller instanceof AwsError) return refuse(res, caller);
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    let input: Record<string, unknown> = {};
-    try {
-      input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    } catch {
-      // dynalite answers malformed bodies itself (SerializationException).
-    }
-    const denied = await guard.authorize(caller, 'dynamodb', operation, input);
-    if (denied) return refuse(res, denied);
-    const forward = request(
-      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 500, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', (error) => refuse(res, new AwsError('InternalServerError', error.message, 500)));
-    forward.end(body);
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) refuse(res, new AwsError('InternalServerError', String(error), 500));
-      else res.end();
-    });
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        agent.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -61,6 +61,8 @@ export class IamAuthorizer {
   private readonly functionsByRole = new Map<string, string[]>();
   private evaluated = 0;
   private lookups = 0;
+  /** Latest counters of authorizers in other threads over the same model (DynamoDB's guard), by source. */
+  private readonly elsewhere = new Map<string, { evaluated: number; lookups: number }>();
 
   constructor(
     readonly model: IamModel,
@@ -172,9 +174,29 @@ export class IamAuthorizer {
     return [...this.denials].reverse();
   }
 
-  /** Decisions evaluated and cache lookups so far. */
+  /** Decisions evaluated and cache lookups so far (with those reported by {@link mergeStats}). */
   stats(): { evaluated: number; lookups: number; denials: number } {
-    return { evaluated: this.evaluated, lookups: this.lookups, denials: this.denials.length };
+    let { evaluated, lookups } = this;
+    for (const other of this.elsewhere.values()) {
+      evaluated += other.evaluated;
+      lookups += other.lookups;
+    }
+    return { evaluated, lookups, denials: this.denials.length };
+  }
+
+  /** The running totals of an authorizer in another thread (replacing that source's previous report). */
+  mergeStats(source: string, totals: { evaluated: number; lookups: number }): void {
+    this.elsewhere.set(source, { evaluated: totals.evaluated, lookups: totals.lookups });
+  }
+
+  /**
+   * Records a denial decided elsewhere over the same model (DynamoDB's guard in its worker thread): kept for
+   * {@link recentDenials} and reported through `onDenial`, as this authorizer's own.
+   */
+  record(denial: Denial): void {
+    this.denials.push(denial);
+    if (this.denials.length > (this.options.keep ?? 200)) this.denials.shift();
+    this.options.onDenial?.(denial);
   }
 
   /** The resource policy that applies to a request's resource (functions without their qualifier). */
@@ -256,9 +278,7 @@ export class IamAuthorizer {
       allowingStatement: d.allowingStatement,
       message: `User: ${d.principal} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
     };
-    this.denials.push(denial);
-    if (this.denials.length > (this.options.keep ?? 200)) this.denials.shift();
-    this.options.onDenial?.(denial);
+    this.record(denial);
     return denial;
   }
 }

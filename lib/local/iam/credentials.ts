@@ -25,6 +25,9 @@ export const OPERATOR_KEY_ID = 'LOCALOPERATOR';
 export class LocalCredentials {
   private readonly secret: Buffer;
   private readonly roles = new Map<string, string>();
+  /** Secrets by access key id: every signed request looks its key up, and the HMAC is the same each time. */
+  private readonly secrets = new Map<string, string>();
+  private readonly issueListeners = new Set<(roleArn: string) => void>();
 
   /**
    * @param account Account id of role ARNs.
@@ -41,7 +44,10 @@ export class LocalCredentials {
   forRole(roleArn: string): KeyPair {
     const roleName = roleArn.replace(/^.*:role\/(?:.*\/)?/, '');
     const accessKeyId = `${ROLE_PREFIX}${roleName}`;
-    this.roles.set(accessKeyId, roleArn);
+    if (this.roles.get(accessKeyId) !== roleArn) {
+      this.roles.set(accessKeyId, roleArn);
+      for (const listener of this.issueListeners) listener(roleArn);
+    }
     return { accessKeyId, secretAccessKey: this.secretOf(accessKeyId) };
   }
 
@@ -68,7 +74,31 @@ export class LocalCredentials {
     return this.account;
   }
 
+  /**
+   * The per-run secret, for another thread of this process that verifies the same keys (DynamoDB's guard runs in
+   * its own worker thread); never printed or stored.
+   */
+  get runSecret(): Buffer {
+    return this.secret;
+  }
+
+  /** The role ARNs of every key issued so far. */
+  issuedRoles(): string[] {
+    return [...this.roles.values()];
+  }
+
+  /** Calls `listener` with each role whose key is issued from now on; returns the unsubscribe function. */
+  onIssue(listener: (roleArn: string) => void): () => void {
+    this.issueListeners.add(listener);
+    return () => this.issueListeners.delete(listener);
+  }
+
   private secretOf(accessKeyId: string): string {
-    return createHmac('sha256', this.secret).update(accessKeyId).digest('base64url');
+    let secret = this.secrets.get(accessKeyId);
+    if (secret === undefined) {
+      secret = createHmac('sha256', this.secret).update(accessKeyId).digest('base64url');
+      this.secrets.set(accessKeyId, secret);
+    }
+    return secret;
   }
 }

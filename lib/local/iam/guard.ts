@@ -78,6 +78,18 @@ export interface LocalIamOptions extends AuthorizerOptions {
   secret?: Buffer;
 }
 
+/**
+ * What another thread needs to build a {@link LocalIam} that decides exactly as this one: the same model, the same
+ * per-run secret (so the same keys), the same enforcement, and the roles whose keys were issued (structured-clone
+ * safe, for `workerData`).
+ */
+export interface PortableIam {
+  model: IamModel;
+  secret: Buffer;
+  enforce: boolean;
+  roles: string[];
+}
+
 /** Authentication and authorization of local mode's AWS endpoints. */
 export class LocalIam {
   readonly credentials: LocalCredentials;
@@ -89,6 +101,27 @@ export class LocalIam {
   ) {
     this.credentials = new LocalCredentials(model.account, options.secret);
     this.authorizer = new IamAuthorizer(model, options);
+  }
+
+  /** This guard's state for {@link LocalIam.fromPortable} in another thread. */
+  portable(): PortableIam {
+    return {
+      model: this.model,
+      secret: this.credentials.runSecret,
+      enforce: this.authorizer.enforce,
+      roles: this.credentials.issuedRoles(),
+    };
+  }
+
+  /** A guard equal to the one {@link portable} described; its denials go to `onDenial`. */
+  static fromPortable(state: PortableIam, options: Pick<AuthorizerOptions, 'onDenial'> = {}): LocalIam {
+    const iam = new LocalIam(state.model, {
+      secret: Buffer.from(state.secret),
+      enforce: state.enforce,
+      onDenial: options.onDenial,
+    });
+    for (const role of state.roles) iam.keysFor(role);
+    return iam;
   }
 
   /** Whether calls are refused when denied (`--iam off` only authenticates). */

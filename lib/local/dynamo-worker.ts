@@ -1,0 +1,158 @@
+/**
+ * DynamoDB's thread: dynalite and its guard (signature, then IAM) run here, in a worker thread of local mode, so that
+ * the busiest endpoint of a run (every handler reads and writes its records through it) works on one core while
+ * the main thread (Step Functions, EventBridge, the Lambda runner, the HTTP API) works on another. See dynamo.ts.
+ *
+ * The guard is rebuilt here from the main guard's portable state (same model, same per-run secret, same keys), so it
+ * decides exactly as the main thread's would; its denials and decision counters are posted back to the main guard.
+ * An allowed request goes to dynalite's request handler in this thread, without a second HTTP round trip.
+ *
+ * Messages out: `{ type: 'ready', url, internalUrl }`, `{ type: 'error', code, message }`, `{ type: 'denial', denial }`,
+ * `{ type: 'stats', evaluated, lookups }`, `{ type: 'closed' }`. Messages in: `{ type: 'role', roleArn }` (a key
+ * issued since the start), `{ type: 'close' }`.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import { AwsError } from './aws/errors.ts';
+import { LocalIam, type PortableIam } from './iam/guard.ts';
+
+/** What the main thread hands the worker (see dynamo.ts). */
+export interface DynamoWorkerData {
+  port: number;
+  dataDir?: string;
+  iam?: PortableIam;
+}
+
+/** A listening HTTP server; resolves once bound, rejects with the listen error. */
+function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+const refuse = (res: ServerResponse, error: AwsError): void => {
+  res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': error.code });
+  res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${error.code}`, message: error.message }));
+};
+
+/**
+ * The request as dynalite's handler reads it (headers, method, url, then its body as `data` and `end` events): the
+ * guard has already consumed the real one.
+ */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = new PassThrough() as PassThrough & Record<string, unknown>;
+  copy.headers = req.headers;
+  copy.method = req.method;
+  copy.url = req.url;
+  copy.end(body);
+  return copy as unknown as IncomingMessage;
+}
+
+/** The guarded front of dynalite: signature, then IAM, then dynalite's own handler with the request as it came. */
+function guarded(guard: LocalIam, dynaliteHandler: RequestListener) {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const caller = await guard.authenticate('dynamodb', {
+      method: req.method ?? 'POST',
+      rawPath: queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt),
+      query: new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1)),
+      headers: req.headers,
+      body,
+    });
+    if (caller instanceof AwsError) return refuse(res, caller);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    let input: Record<string, unknown> = {};
+    try {
+      input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      // dynalite answers malformed bodies itself (SerializationException).
+    }
+    const denied = await guard.authorize(caller, 'dynamodb', operation, input);
+    if (denied) return refuse(res, denied);
+    dynaliteHandler(replay(req, body), res);
+  };
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) refuse(res, new AwsError('InternalServerError', String(error), 500));
+      else res.end();
+    });
+  };
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('dynamo-worker.ts runs as a worker thread (see dynamo.ts)');
+  const data = workerData as DynamoWorkerData;
+  const store = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: data.dataDir });
+  let front: ReturnType<typeof createServer> | undefined;
+  let reportStats: NodeJS.Timeout | undefined;
+  let guard: LocalIam | undefined;
+  try {
+    const internalPort = await listen(store, data.iam ? 0 : data.port);
+    let url = `http://127.0.0.1:${internalPort}`;
+    if (data.iam) {
+      guard = LocalIam.fromPortable(data.iam, { onDenial: (denial) => port.postMessage({ type: 'denial', denial }) });
+      const handler = store.listeners('request')[0] as RequestListener;
+      front = createServer(guarded(guard, handler));
+      front.keepAliveTimeout = 5_000;
+      try {
+        url = `http://127.0.0.1:${await listen(front, data.port)}`;
+      } catch (error) {
+        await new Promise<void>((resolve) => store.close(() => resolve()));
+        throw error;
+      }
+      // The status page's decision counters: reported when they changed, at most once a second.
+      const authorizer = guard.authorizer;
+      let reported = -1;
+      reportStats = setInterval(() => {
+        const { evaluated, lookups } = authorizer.stats();
+        if (lookups === reported) return;
+        reported = lookups;
+        port.postMessage({ type: 'stats', evaluated, lookups });
+      }, 1_000);
+      reportStats.unref();
+    }
+    port.postMessage({ type: 'ready', url, internalUrl: `http://127.0.0.1:${internalPort}` });
+  } catch (error) {
+    port.postMessage({ type: 'error', code: (error as { code?: string }).code, message: (error as Error).message });
+    port.close();
+    return;
+  }
+  port.on('message', (msg: { type: string; roleArn?: string }) => {
+    if (msg.type === 'role' && msg.roleArn && guard) guard.keysFor(msg.roleArn);
+    if (msg.type !== 'close') return;
+    clearInterval(reportStats);
+    const closeFront = front
+      ? new Promise<void>((resolve) => {
+          front?.closeAllConnections();
+          front?.close(() => resolve());
+        })
+      : Promise.resolve();
+    void closeFront
+      // dynalite's close waits for its store (LevelDB with --data) to be written and closed.
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            store.closeAllConnections();
+            store.close(() => resolve());
+          }),
+      )
+      .finally(() => {
+        port.postMessage({ type: 'closed' });
+        port.close();
+      });
+  });
+}
+
+void main();
