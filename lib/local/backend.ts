@@ -54,6 +54,9 @@ export interface BackendOptions {
   containerCredentials?: (serviceName: string) => { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
+/** Invocations each environment of an API function serves at once (see `concurrencyOf` below). */
+const API_INVOCATIONS_PER_ENVIRONMENT = 16;
+
 /** A key pair as the SDK reads it from the environment. */
 function credentialEnv(keys: { accessKeyId: string; secretAccessKey: string } | undefined): Record<string, string> {
   return keys ? { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey } : {};
@@ -88,6 +91,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     startAwsEndpoint({ port: options.port, services: aws, guard: options.guard }),
   );
   const sdkEnv = options.sdkEnv(endpoint.url);
+  const apiFunctions = new Set(options.wiring.api.map((route) => route.functionName));
   let attached: AttachedServices | undefined;
   const runner = new LambdaRunner({
     rootDir: options.rootDir,
@@ -110,6 +114,11 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     // slowed down together until the state machines' task timeouts failed the runs.
     maxConcurrency: 2,
     invocationsPerEnvironment: 4,
+    // The API's functions answer callers that wait (API Gateway gives up at 29 s): a burst of starts queued eight at
+    // a time behind each other, a run's latency multiplied by the burst's size over eight. Their invocations are
+    // short and mostly wait on DynamoDB, so more of them at once cost no more CPU.
+    concurrencyOf: (fn) =>
+      apiFunctions.has(fn.name) ? { invocationsPerEnvironment: API_INVOCATIONS_PER_ENVIRONMENT } : undefined,
     onLog: (name, line) => {
       attached?.cloudWatch.ingestLogLine(line);
       options.onFunctionLog?.(name, line);

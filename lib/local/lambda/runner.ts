@@ -20,6 +20,11 @@ export interface LambdaRunnerOptions {
    * concurrent invocation. @default 1
    */
   invocationsPerEnvironment?: number;
+  /**
+   * Per-function overrides of `maxConcurrency` and `invocationsPerEnvironment` (each function has its own
+   * concurrency on Lambda too). @default none
+   */
+  concurrencyOf?: (fn: LocalFunction) => { environments?: number; invocationsPerEnvironment?: number } | undefined;
   /** Delays before the two retries of a failed async invoke (Lambda waits ~1 min then ~2 min). @default [1000, 2000] */
   asyncRetryDelaysMs?: number[];
   /** Base directory of relative entries. @default process.cwd() */
@@ -28,8 +33,17 @@ export interface LambdaRunnerOptions {
 
 interface Pool {
   fn: LocalFunction;
+  /** Environments at most, and invocations each serves at once. */
+  environments: number;
+  room: number;
   slots: WorkerSlot[];
+  /** Synchronous invocations waiting for room: served before {@link waitingAsync}. */
   waiting: Array<(slot: WorkerSlot) => void>;
+  /**
+   * Asynchronous invocations (event invokes, retries) waiting for room. A caller of a synchronous invoke is waiting
+   * on the answer (an API request, a state machine's task); an async one was acknowledged already.
+   */
+  waitingAsync: Array<(slot: WorkerSlot) => void>;
   invocations: number;
   errors: number;
   slotCounter: number;
@@ -62,7 +76,18 @@ export class LambdaRunner {
 
   /** Registers (or replaces) a function. */
   addFunction(fn: LocalFunction): void {
-    this.pools.set(fn.name, { fn, slots: [], waiting: [], invocations: 0, errors: 0, slotCounter: 0 });
+    const own = this.options.concurrencyOf?.(fn);
+    this.pools.set(fn.name, {
+      fn,
+      environments: own?.environments ?? this.options.maxConcurrency ?? 4,
+      room: own?.invocationsPerEnvironment ?? this.options.invocationsPerEnvironment ?? 1,
+      slots: [],
+      waiting: [],
+      waitingAsync: [],
+      invocations: 0,
+      errors: 0,
+      slotCounter: 0,
+    });
     this.byArn.set(fn.arn, fn.name);
   }
 
@@ -101,12 +126,12 @@ export class LambdaRunner {
    * `maxConcurrency`), resolving when their handler modules are loaded.
    */
   async warm(names: string[] = this.functionNames(), environments = 1): Promise<void> {
-    const count = Math.min(environments, this.options.maxConcurrency ?? 4);
     const starting: Promise<void>[] = [];
     for (const name of names) {
       const pool = this.pools.get(name);
       if (!pool) continue;
-      while (pool.slots.length < count && !this.closed) starting.push(this.startSlot(pool).warm());
+      while (pool.slots.length < Math.min(environments, pool.environments) && !this.closed)
+        starting.push(this.startSlot(pool).warm());
     }
     await Promise.all(starting);
   }
@@ -134,20 +159,20 @@ export class LambdaRunner {
 
   private async runAsync(name: string, payload: unknown): Promise<void> {
     const delays = this.options.asyncRetryDelaysMs ?? [1000, 2000];
-    let result = await this.run(name, payload);
+    let result = await this.run(name, payload, true);
     for (const delay of delays) {
       if (result.ok || this.closed) return;
       await new Promise((r) => setTimeout(r, delay));
-      result = await this.run(name, payload);
+      result = await this.run(name, payload, true);
     }
     if (!result.ok) this.options.onAsyncFailure?.(name, payload, result);
   }
 
-  private async run(name: string, payload: unknown): Promise<InvokeResult> {
+  private async run(name: string, payload: unknown, background = false): Promise<InvokeResult> {
     const pool = this.pools.get(name);
     if (!pool) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
     pool.invocations++;
-    const slot = await this.acquire(pool);
+    const slot = await this.acquire(pool, background);
     try {
       const result = await slot.invoke(payload);
       if (!result.ok) pool.errors++;
@@ -157,10 +182,11 @@ export class LambdaRunner {
     }
   }
 
-  private acquire(pool: Pool): Promise<WorkerSlot> {
-    const slot = this.pick(pool);
+  private acquire(pool: Pool, background: boolean): Promise<WorkerSlot> {
+    // Queued synchronous invocations go first: a new async one does not take the room they wait for.
+    const slot = background && pool.waiting.length > 0 ? undefined : this.pick(pool);
     if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => pool.waiting.push(resolve));
+    return new Promise((resolve) => (background ? pool.waitingAsync : pool.waiting).push(resolve));
   }
 
   /**
@@ -168,7 +194,7 @@ export class LambdaRunner {
    * `maxConcurrency`); else undefined (the caller queues).
    */
   private pick(pool: Pool): WorkerSlot | undefined {
-    const room = this.options.invocationsPerEnvironment ?? 1;
+    const room = pool.room;
     let best: WorkerSlot | undefined;
     let bestLoad = room;
     for (const slot of pool.slots) {
@@ -178,18 +204,19 @@ export class LambdaRunner {
         bestLoad = load;
       }
     }
-    if (!best && pool.slots.length < (this.options.maxConcurrency ?? 4)) best = this.startSlot(pool);
+    if (!best && pool.slots.length < pool.environments) best = this.startSlot(pool);
     if (best) this.load.set(best, (this.load.get(best) ?? 0) + 1);
     return best;
   }
 
   private release(pool: Pool, slot: WorkerSlot): void {
     this.load.set(slot, Math.max(0, (this.load.get(slot) ?? 0) - 1));
-    // The released environment, or another (a fresh one when it died or retired), goes to the next waiter.
-    while (pool.waiting.length > 0) {
+    // The released environment, or another (a fresh one when it died or retired), goes to the next waiter:
+    // synchronous invocations first.
+    while (pool.waiting.length + pool.waitingAsync.length > 0) {
       const next = this.pick(pool);
       if (!next) return;
-      pool.waiting.shift()?.(next);
+      (pool.waiting.shift() ?? pool.waitingAsync.shift())?.(next);
     }
   }
 

@@ -61,4 +61,42 @@ describe('environments shared by several invocations', () => {
     expect(payloadOf(other)).toEqual({ maxActive: 2, calls: 2 });
     expect(payloadOf(next).calls).toBe(1); // a fresh environment: its module state starts over
   });
+
+  it('gives a function its own concurrency when concurrencyOf says so, the others the runner-wide one', async () => {
+    runner = new LambdaRunner({
+      functions: [fixtureFunction('api', 'gate'), fixtureFunction('worker', 'gate')],
+      maxConcurrency: 1,
+      invocationsPerEnvironment: 1,
+      concurrencyOf: (fn) => (fn.name === 'api' ? { invocationsPerEnvironment: 3 } : undefined),
+    });
+
+    const [api, worker] = await Promise.all([
+      Promise.all(Array.from({ length: 3 }, () => runner!.invoke('api', { expect: 3 }))),
+      Promise.all(Array.from({ length: 3 }, () => runner!.invoke('worker', {}))),
+    ]);
+
+    expect(api.map((r) => payloadOf(r).maxActive)).toEqual([3, 3, 3]);
+    expect(worker.map((r) => payloadOf(r).maxActive)).toEqual([1, 1, 1]);
+    expect(runner.stats().map((s) => s.environments)).toEqual([1, 1]);
+  });
+
+  it('serves queued synchronous invocations before queued asynchronous ones', async () => {
+    runner = new LambdaRunner({
+      functions: [fixtureFunction('gate', 'gate')],
+      maxConcurrency: 1,
+      invocationsPerEnvironment: 1,
+    });
+
+    // The first call holds the only room; two event invokes queue, then a synchronous one.
+    const first = runner.invoke('gate', {});
+    await runner.invoke('gate', {}, { async: true });
+    await runner.invoke('gate', {}, { async: true });
+    const waiting = runner.invoke('gate', {});
+
+    expect(payloadOf(await first).calls).toBe(1);
+    // Second in this environment, though it was queued after the two event invokes.
+    expect(payloadOf(await waiting).calls).toBe(2);
+    await runner.drain();
+    expect(payloadOf(await runner.invoke('gate', {})).calls).toBe(5);
+  });
 });
