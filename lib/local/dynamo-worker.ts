@@ -11,11 +11,12 @@
  * `{ type: 'stats', evaluated, lookups }`, `{ type: 'closed' }`. Messages in: `{ type: 'role', roleArn }` (a key
  * issued since the start), `{ type: 'close' }`.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 
@@ -24,6 +25,8 @@ export interface DynamoWorkerData {
   port: number;
   dataDir?: string;
   iam?: PortableIam;
+  /** Roles whose callers wait on the answer (the API's functions): their requests go first when requests queue. */
+  priorityRoles?: string[];
 }
 
 /** A listening HTTP server; resolves once bound, rejects with the listen error. */
@@ -43,24 +46,31 @@ const refuse = (res: ServerResponse, error: AwsError): void => {
 };
 
 /**
- * The request as dynalite's handler reads it (headers, method, url, then its body as `data` and `end` events): the
- * guard has already consumed the real one.
+ * Hands dynalite's handler the request as it came: the guard has consumed the real one, so a stand-in with its
+ * headers, method and url emits the body (`data`, `end`) once the handler listens, as dynalite reads it.
  */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const copy = new PassThrough() as PassThrough & Record<string, unknown>;
-  copy.headers = req.headers;
-  copy.method = req.method;
-  copy.url = req.url;
-  copy.end(body);
-  return copy as unknown as IncomingMessage;
+function replay(handler: RequestListener, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  const copy = Object.assign(new EventEmitter(), { headers: req.headers, method: req.method, url: req.url });
+  handler(copy as unknown as IncomingMessage, res);
+  if (body.length > 0) copy.emit('data', body);
+  copy.emit('end');
+}
+
+/** A request's body. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /** The guarded front of dynalite: signature, then IAM, then dynalite's own handler with the request as it came. */
-function guarded(guard: LocalIam, dynaliteHandler: RequestListener) {
+function guarded(guard: LocalIam, dynaliteHandler: RequestListener, priorityRoles: ReadonlySet<string>) {
+  const admission = new Admission();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const caller = await guard.authenticate('dynamodb', {
@@ -80,7 +90,12 @@ function guarded(guard: LocalIam, dynaliteHandler: RequestListener) {
     }
     const denied = await guard.authorize(caller, 'dynamodb', operation, input);
     if (denied) return refuse(res, denied);
-    dynaliteHandler(replay(req, body), res);
+    const priority = caller.kind === 'operator' || priorityRoles.has(caller.roleArn);
+    admission.admit(priority, (done) => {
+      res.once('finish', done);
+      res.once('close', done);
+      replay(dynaliteHandler, req, body, res);
+    });
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
@@ -104,7 +119,7 @@ async function main(): Promise<void> {
     if (data.iam) {
       guard = LocalIam.fromPortable(data.iam, { onDenial: (denial) => port.postMessage({ type: 'denial', denial }) });
       const handler = store.listeners('request')[0] as RequestListener;
-      front = createServer(guarded(guard, handler));
+      front = createServer(guarded(guard, handler, new Set(data.priorityRoles)));
       front.keepAliveTimeout = 5_000;
       try {
         url = `http://127.0.0.1:${await listen(front, data.port)}`;

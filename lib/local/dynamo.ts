@@ -48,13 +48,24 @@ export interface LocalDynamo {
 }
 
 /** Starts dynalite; rejects with the listen error (EADDRINUSE …) leaving nothing open. */
-export async function startDynamo(options: { port: number; dataDir?: string; guard?: LocalIam }): Promise<LocalDynamo> {
+export async function startDynamo(options: {
+  port: number;
+  dataDir?: string;
+  guard?: LocalIam;
+  /** Roles whose callers wait on the answer (the API's functions): served first when requests queue. */
+  priorityRoles?: readonly string[];
+}): Promise<LocalDynamo> {
   const { guard } = options;
   const iam = guard?.portable();
   // The keys of every role of the templates, not only those issued so far: a role's key is issued just before the
   // code that signs with it starts, and the message saying so could reach this thread after that code's first call.
   if (iam) iam.roles = [...new Set([...iam.roles, ...iam.model.roles.keys()])];
-  const workerData: DynamoWorkerData = { port: options.port, dataDir: options.dataDir, iam };
+  const workerData: DynamoWorkerData = {
+    port: options.port,
+    dataDir: options.dataDir,
+    iam,
+    priorityRoles: [...(options.priorityRoles ?? [])],
+  };
   const worker = new Worker(workerSource(TSX_API, WORKER_ENTRY), { eval: true, workerData });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let closing = false;

@@ -226,7 +226,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
 
     let dynamo: LocalDynamo;
     try {
-      dynamo = await startDynamo({ port: ports.dynamodb, dataDir: options.dataDir, guard });
+      // The API's functions answer callers that wait (API Gateway gives up at 29 s): their reads and writes go first.
+      const apiFunctions = new Set(wiring.api.map((route) => route.functionName));
+      const priorityRoles = iamModel.functions.filter((f) => apiFunctions.has(f.name)).map((f) => f.roleArn);
+      dynamo = await startDynamo({ port: ports.dynamodb, dataDir: options.dataDir, guard, priorityRoles });
     } catch (error) {
       throw portProblem(error, 'DynamoDB', ports.dynamodb, '--dynamodb-port');
     }
