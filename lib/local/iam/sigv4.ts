@@ -108,9 +108,13 @@ export async function verifySignature(
       message: `Signature expired: ${amzDate} is now earlier than ${new Date(now - MAX_SKEW_MS).toISOString()}`,
     };
   }
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
   const declared = header(request.headers, 'x-amz-content-sha256');
-  if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD' && declared !== bodyHash) {
+  // Hashed here only when declared: otherwise the signer below hashes the body itself.
+  if (
+    declared !== undefined &&
+    declared !== 'UNSIGNED-PAYLOAD' &&
+    declared !== createHash('sha256').update(request.body).digest('hex')
+  ) {
     return { ok: false, failure: 'bad-signature', message: 'The provided x-amz-content-sha256 header does not match' };
   }
   const headers: Record<string, string> = {};

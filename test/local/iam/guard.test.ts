@@ -216,7 +216,7 @@ describe('the local AWS endpoint behind IAM', () => {
 
   it('refuses a tampered body and a signature older than 15 minutes', async () => {
     const url = new URL(endpoint.url);
-    const sign = async (body: string, signingDate: Date) => {
+    const sign = async (body: string, signingDate: Date, extra: Record<string, string> = {}) => {
       const signer = new SignatureV4({
         service: 'states',
         region: 'us-east-1',
@@ -234,6 +234,7 @@ describe('the local AWS endpoint behind IAM', () => {
             host: url.host,
             'x-amz-target': 'AWSStepFunctions.ListStateMachines',
             'content-type': 'application/x-amz-json-1.0',
+            ...extra,
           },
           body,
         },
@@ -253,6 +254,15 @@ describe('the local AWS endpoint behind IAM', () => {
     const stale = await post(await sign('{}', new Date(Date.now() - 20 * 60_000)), '{}');
     expect(stale.status).toBe(400);
     expect(stale.body.message).toMatch(/^Signature expired/);
+    // A signed payload hash that is not the body's: refused before the signature is recomputed.
+    const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
+    const declared = await post(await sign('{}', new Date(), { 'x-amz-content-sha256': hashOf('{"x":1}') }), '{}');
+    expect(declared).toMatchObject({
+      status: 400,
+      body: { __type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match' },
+    });
+    const honest = await post(await sign('{}', new Date(), { 'x-amz-content-sha256': hashOf('{}') }), '{}');
+    expect(honest.status).toBe(200);
   });
 
   it('lets the operator key do anything, and with enforcement off still requires a signature', async () => {
