@@ -3,7 +3,7 @@ import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { keepSeconds } from '../../lib/core/routing/expiry.ts';
 import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
-import { loadSfnCallbacks } from '../shared/clients/lazy-sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import {
   addMatched,

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CompleteInput, StepResult, StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
-import { loadSfnCallbacks } from '../shared/clients/lazy-sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import {
   claimJoin,

@@ -3,7 +3,7 @@ import { DEFAULT_WAITER_KEEP_SECONDS, expiresAt } from '../../lib/core/routing/e
 import { filterHash, keySetOf, matchesFilter } from '../../lib/core/routing/filters.ts';
 import type { EventWaitInput, ParkInput } from '../../lib/core/runtime-contract.ts';
 import { deliver, EARLY_KEEP_SECONDS } from '../event-router/route.ts';
-import { loadSfnCallbacks } from '../shared/clients/lazy-sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';
