@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  type ILocalBundling,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +26,20 @@ import { bundleHandlerSync } from './bundling.ts';
 export const FUNCTION_METADATA_KEY = 'steward:function';
 
 export { BUNDLING } from './bundling.ts';
+
+/**
+ * Bundles one handler with the project's esbuild (lib/constructs/bundling.ts). `entry` is a field on purpose: CDK
+ * caches staged assets by their source path and bundling options, which are the same for every function apart from
+ * this object, so without the entry in it every function would get the first one's bundle.
+ */
+class HandlerBundling implements ILocalBundling {
+  constructor(readonly entry: string) {}
+
+  tryBundle(outputDir: string): boolean {
+    bundleHandlerSync(this.entry, outputDir);
+    return true;
+  }
+}
 
 /** Properties of a {@link StewardFunction}. */
 export interface StewardFunctionProps {
@@ -104,12 +126,7 @@ export class StewardFunction extends Construct {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('dummy'),
-          local: {
-            tryBundle: (outputDir) => {
-              bundleHandlerSync(entry, outputDir);
-              return true;
-            },
-          },
+          local: new HandlerBundling(entry),
         },
       }),
       handler: 'index.handler',

@@ -89,25 +89,34 @@ describe('cold start of the hot path', () => {
       expect(commands).toEqual(expect.arrayContaining(['events:PutEvents', 'states:StartExecution']));
   });
 
-  it('the CDK asset of a function is that bundle: the entry and the chunks it loads, built without Docker', () => {
+  it('the CDK asset of each function is its own bundle: the entry and the chunks it loads, built without Docker', () => {
     const app = new App({ outdir: join(dir, 'cdk.out') });
     const stack = new Stack(app, 'ColdStart');
-    new StewardFunction(stack, 'Waiter', {
-      spec: functionSpec('waiter'),
-      tier: tierConfig('dev'),
-      deployment: 'cold',
-      rootDir: ROOT,
-    });
+    for (const [cid, id] of [
+      ['Waiter', 'waiter'],
+      ['EventRouter', 'event-router'],
+    ] as const) {
+      new StewardFunction(stack, cid, {
+        spec: functionSpec(id),
+        tier: tierConfig('dev'),
+        deployment: 'cold',
+        rootDir: ROOT,
+      });
+    }
 
     const assembly = app.synth();
 
-    const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const asset = join(assembly.directory, assets[0]!);
-    const files = bundleFiles(join(asset, 'index.mjs'));
-    expect(files.length).toBeGreaterThan(1);
-    const lazy = files.filter((f) => !startupFiles(join(asset, 'index.mjs')).includes(f));
-    expect(lazy.some((f) => readFileSync(f, 'utf8').includes('SendTaskSuccess'))).toBe(true);
-    expect(readdirSync(asset)).toContain('index.mjs.map');
+    const assets = readdirSync(assembly.directory)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(assembly.directory, name));
+    expect(assets).toHaveLength(2);
+    const [a, b] = assets.map((asset) => readFileSync(join(asset, 'index.mjs'), 'utf8'));
+    expect(a).not.toEqual(b);
+    for (const asset of assets) {
+      const entry = join(asset, 'index.mjs');
+      const lazy = bundleFiles(entry).filter((f) => !startupFiles(entry).includes(f));
+      expect(lazy.some((f) => readFileSync(f, 'utf8').includes('SendTaskSuccess'))).toBe(true);
+      expect(readdirSync(asset)).toContain('index.mjs.map');
+    }
   }, 120_000);
 });
