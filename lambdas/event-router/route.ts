@@ -1,10 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { keepSeconds } from '../../lib/core/routing/expiry.ts';
 import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
-import { sfn } from '../shared/clients/sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import {
   addMatched,
@@ -63,6 +62,7 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
     // The compiled ASL stores a callback's output at `$.steps.<name>` as sent: the same `{status, output}` shape
     // the step runner returns, so later steps read `${steps.<name>.output.data.x}`.
     const result: StepResult = { status: 'completed', output: event };
+    const { sfn, SendTaskSuccessCommand } = await loadSfnCallbacks();
     await sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.task_token, output: JSON.stringify(result) }));
     await addMatched(event.id, 1);
     if (waiter.attempt !== undefined) {

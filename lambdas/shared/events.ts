@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ENV } from '../../lib/core/env.ts';
 import { STEWARD_EVENT_SOURCE, type StewardEvent } from '../../lib/core/events/types.ts';
-import { eventBridge } from './clients/eventbridge.ts';
+import { loadBusPut } from './clients/lazy.ts';
 import { requireEnv } from './config.ts';
 
 /** Builds an event in the seed's shape. */
@@ -29,6 +28,7 @@ export async function publish(
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<void> {
   const bus = requireEnv(ENV.eventBus);
+  const { eventBridge, PutEventsCommand } = await loadBusPut();
   for (let i = 0; i < events.length; i += 10) {
     const batch = events.slice(i, i + 10);
     const out = await eventBridge.send(

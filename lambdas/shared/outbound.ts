@@ -6,7 +6,7 @@
  * address the name resolves to and hands the socket only checked addresses, so the address judged is the address
  * connected to: a name that resolves to the metadata service, or rebinds between a check and the connect, is refused.
  */
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import type { LookupAddress, LookupAllOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { ENV } from '../../lib/core/env.ts';
 import {
@@ -16,6 +16,10 @@ import {
   outboundPolicy,
   splitList,
 } from '../../lib/core/outbound.ts';
+
+// Not `import … from 'node:dns'`: its ES module facade reads the lazy `dns.promises` getter, loading the promises API
+// at every cold start of the functions that call services (see ./service-client.ts for node:http).
+const { lookup: dnsLookup } = process.getBuiltinModule('node:dns');
 
 /** A destination the outbound policy refused; the message names the rule. */
 export class OutboundRefusedError extends Error {

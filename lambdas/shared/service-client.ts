@@ -1,4 +1,3 @@
-import http from 'node:http';
 import https from 'node:https';
 import { errorForStatus } from '../../lib/core/resilience/outcomes.ts';
 import { STEWARD_ERRORS } from '../../lib/core/runtime-contract.ts';
@@ -10,6 +9,13 @@ import { assertDestination, guardedLookup, OutboundRefusedError } from './outbou
  * times the whole 400 KB budget, for a runner that makes one call per invocation. Every failure becomes a {@link ServiceCallError} whose
  * `name` is a Steward error name, so the Lambda reports it as `errorType` and the compiled Retry/Catch match it.
  */
+
+/**
+ * node:http without `import`: importing it as an ES module builds a facade that reads every export, among them the
+ * lazy `WebSocket` getters that load Node's built-in undici — tens of milliseconds at every cold start of the step
+ * runner, for a module it never uses. The module itself is the same object either way.
+ */
+const http = process.getBuiltinModule('node:http');
 
 /** One outgoing request. */
 export interface OutgoingRequest {

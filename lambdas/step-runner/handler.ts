@@ -6,7 +6,6 @@ import { StepError } from './errors.ts';
 import { completeStep } from './joins.ts';
 import { runNotify } from './notify.ts';
 import { runServiceCall } from './service-call.ts';
-import { runSubWorkflow } from './sub-workflow.ts';
 
 type Output = StepRunnerOutput | LoadCompensationsOutput;
 
@@ -22,7 +21,9 @@ export async function runStep(input: StepRunnerInput): Promise<Output> {
     case 'compensate':
       return compensate(input);
     case 'sub_workflow':
-      return runSubWorkflow(input);
+      // Starting a child run takes the start path (Step Functions client, quotas, input checks): loaded by the first
+      // sub-workflow step, not at every cold start of the step that calls a service.
+      return (await import('./sub-workflow.ts')).runSubWorkflow(input);
     case 'complete':
       return completeStep(input);
     default:

@@ -1,7 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { CompleteInput, StepResult, StepRunnerOutput } from '../../lib/core/runtime-contract.ts';
-import { sfn } from '../shared/clients/sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
 import {
   claimJoin,
@@ -37,6 +36,7 @@ export async function tryRelease(join: JoinRecord, now = new Date()): Promise<Re
     if (e.ended && e.result !== null) steps[join.dependencies[k]!] = e.result;
   });
   try {
+    const { sfn, SendTaskSuccessCommand } = await loadSfnCallbacks();
     await sfn.send(new SendTaskSuccessCommand({ taskToken: join.task_token, output: JSON.stringify(steps) }));
   } catch (error) {
     if (CLOSED_TOKEN.has((error as Error).name)) {

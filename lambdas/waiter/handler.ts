@@ -2,7 +2,6 @@ import type { WaiterInput } from '../../lib/core/runtime-contract.ts';
 import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import { StepError } from '../step-runner/errors.ts';
-import { registerJoin } from './join.ts';
 import { park, registerWait, type WaitOutcome } from './wait.ts';
 
 /**
@@ -14,6 +13,7 @@ export const handler = lambdaHandler<WaiterInput, WaitOutcome>(async (input) => 
   logger.appendKeys({ execution_id: input.execution_id, kind: input.kind, step: input.step });
   if (input.kind === 'event_wait') return registerWait(input);
   if (input.kind === 'park') return park(input);
-  if (input.kind === 'join') return registerJoin(input);
+  // Exact-DAG joins only: the join records and the release path load with the first join, not at every cold start.
+  if (input.kind === 'join') return (await import('./join.ts')).registerJoin(input);
   throw new StepError('Steward.InvalidInput', `Unknown waiter kind '${(input as { kind?: unknown }).kind}'`);
 });

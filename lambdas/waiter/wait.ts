@@ -1,10 +1,9 @@
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { DEFAULT_WAITER_KEEP_SECONDS, expiresAt } from '../../lib/core/routing/expiry.ts';
 import { filterHash, keySetOf, matchesFilter } from '../../lib/core/routing/filters.ts';
 import type { EventWaitInput, ParkInput } from '../../lib/core/runtime-contract.ts';
 import { deliver, EARLY_KEEP_SECONDS } from '../event-router/route.ts';
-import { sfn } from '../shared/clients/sfn.ts';
+import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';
@@ -118,6 +117,7 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
  */
 export async function park(input: ParkInput): Promise<WaitOutcome> {
   if (await storePauseToken(input.execution_id, input.task_token)) return { status: 'parked' };
+  const { sfn, SendTaskSuccessCommand } = await loadSfnCallbacks();
   await sfn.send(new SendTaskSuccessCommand({ taskToken: input.task_token, output: '{}' }));
   return { status: 'released' };
 }

@@ -1,10 +1,18 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  type ILocalBundling,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -12,22 +20,26 @@ import { ENV } from '../core/env.ts';
 import type { FunctionSpec } from '../core/functions.ts';
 import { functionMemory, type TierConfig } from '../core/tiers.ts';
 import { type AccessTargets, grantAccess, WILDCARD_ACTIONS } from './access.ts';
+import { bundleHandlerSync } from './bundling.ts';
 
 /** Metadata key local mode reads to find each Steward function in a synthesized template. */
 export const FUNCTION_METADATA_KEY = 'steward:function';
 
-/** Esbuild options every Steward bundle uses; the bundling test builds the handlers with exactly these. */
-export const BUNDLING = {
-  format: 'esm' as const,
-  target: 'node22',
-  platform: 'node' as const,
-  minify: true,
-  sourcemap: true,
-  mainFields: ['module', 'main'],
-  // ESM bundles of CommonJS dependencies call require(); the banner gives them one.
-  banner:
-    "import { createRequire as __stewardCreateRequire } from 'module';const require = __stewardCreateRequire(import.meta.url);",
-};
+export { BUNDLING } from './bundling.ts';
+
+/**
+ * Bundles one handler with the project's esbuild (lib/constructs/bundling.ts). `entry` is a field on purpose: CDK
+ * caches staged assets by their source path and bundling options, which are the same for every function apart from
+ * this object, so without the entry in it every function would get the first one's bundle.
+ */
+class HandlerBundling implements ILocalBundling {
+  constructor(readonly entry: string) {}
+
+  tryBundle(outputDir: string): boolean {
+    bundleHandlerSync(this.entry, outputDir);
+    return true;
+  }
+}
 
 /** Properties of a {@link StewardFunction}. */
 export interface StewardFunctionProps {
@@ -60,7 +72,7 @@ export interface StewardFunctionProps {
  * policies), and `bind()` turning each `Access` into a scoped grant plus the environment variable it implies.
  */
 export class StewardFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly spec: FunctionSpec;
@@ -74,6 +86,10 @@ export class StewardFunction extends Construct {
     }
     if (spec.timeoutSeconds < 1 || spec.timeoutSeconds > 900) {
       throw new Error(`StewardFunction '${spec.id}': timeoutSeconds ${spec.timeoutSeconds} must be within 1..900`);
+    }
+    const entry = path.join(props.rootDir, spec.entry);
+    if (!existsSync(entry)) {
+      throw new Error(`StewardFunction '${spec.id}': entry ${spec.entry} does not exist under ${props.rootDir}`);
     }
     this.spec = spec;
     const functionName = `${props.deployment}-${spec.id}`;
@@ -101,13 +117,19 @@ export class StewardFunction extends Construct {
       );
     }
     const reserved = tier.reservedConcurrency[spec.id];
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       functionName,
       description: spec.description,
-      entry: path.join(props.rootDir, spec.entry),
-      handler: 'handler',
-      projectRoot: props.rootDir,
-      depsLockFilePath: path.join(props.rootDir, 'package-lock.json'),
+      // The bundle of lib/constructs/bundling.ts, built with the project's esbuild (never Docker): `index.mjs` and
+      // the chunks it loads on first use. The asset is hashed by its output, as the bundle is all Lambda receives.
+      code: lambda.Code.fromAsset(props.rootDir, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('dummy'),
+          local: new HandlerBundling(entry),
+        },
+      }),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: functionMemory(spec.memoryMb, tier),
@@ -130,16 +152,6 @@ export class StewardFunction extends Construct {
         [ENV.tier]: tier.name,
         [ENV.deployment]: props.deployment,
         ...props.environment,
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: BUNDLING.target,
-        minify: BUNDLING.minify,
-        sourceMap: BUNDLING.sourcemap,
-        mainFields: BUNDLING.mainFields,
-        banner: BUNDLING.banner,
-        externalModules: [],
-        forceDockerBundling: false,
       },
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, spec.id);

@@ -1,12 +1,11 @@
 /**
- * Deploy preflight: for each tier, every SDK command each function's bundle can send (read from the bundle, as
- * local mode builds it), mapped to the concrete ARNs it hits at run time, must be allowed by the function's role,
+ * Deploy preflight: for each tier, every SDK command each function's bundle can send (read from the bundle as Lambda
+ * receives it, the chunks it loads on first use included), mapped to the concrete ARNs it hits at run time, must be allowed by the function's role,
  * evaluated with the same IAM evaluator local mode enforces with. Prints `allowed / checked` per tier.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../lib/core/functions.ts';
-import { bundleFunctions } from '../../lib/local/bundles.ts';
+import { deployedBundleSources } from '../../lib/local/bundles.ts';
 import { commandsInBundle, preflight } from '../../lib/local/iam/preflight.ts';
 import { loadTemplates } from '../../lib/local/templates.ts';
 import { KNOWN_GAPS } from '../support/iam-known-gaps.ts';
@@ -18,11 +17,10 @@ describe('deploy preflight', () => {
   let bundles: Map<string, string> | undefined;
   const sources = async (): Promise<Map<string, string>> => {
     if (!bundles) {
-      const paths = await bundleFunctions(
+      bundles = await deployedBundleSources(
         ROOT,
         FUNCTIONS.map((f) => f.id),
       );
-      bundles = new Map([...paths].map(([id, path]) => [id, readFileSync(path, 'utf8')]));
     }
     return bundles;
   };

@@ -4,11 +4,10 @@
  * (AccessDeniedException in the handler, the API answering that the event was not published), the denial is on the
  * status page with the statement that would allow it, and the deploy preflight reports it too.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../../lib/core/env.ts';
 import { FUNCTIONS } from '../../../lib/core/functions.ts';
-import { bundleFunctions } from '../../../lib/local/bundles.ts';
+import { deployedBundleSources } from '../../../lib/local/bundles.ts';
 import { preflight } from '../../../lib/local/iam/preflight.ts';
 import type { LocalSteward } from '../../../lib/local/runtime.ts';
 import { ROOT } from '../../infra/support.ts';
@@ -80,11 +79,10 @@ describe('removing one grant from the access catalogue', () => {
   it('is caught by the deploy preflight as well', async () => {
     const { loadTemplates } = await import('../../../lib/local/templates.ts');
     const { stacks } = await loadTemplates(ROOT, 'dev', { cache: false });
-    const paths = await bundleFunctions(
+    const bundles = await deployedBundleSources(
       ROOT,
       FUNCTIONS.map((f) => f.id),
     );
-    const bundles = new Map([...paths].map(([id, path]) => [id, readFileSync(path, 'utf8')]));
 
     const report = await preflight(stacks, bundles);
 
