@@ -181,7 +181,7 @@ async function serveStatic(res: ServerResponse, dir: string, pathname: string): 
 }
 
 /** The names local mode answers to: loopback only, so a foreign name resolved to 127.0.0.1 is refused. */
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+export const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `host[:port]` → its name and port, or undefined when it is not one. */
@@ -190,22 +190,37 @@ function splitHost(value: string): { name: string; port?: string } | undefined {
   return m ? { name: m[1]!.toLowerCase(), port: m[2] } : undefined;
 }
 
+/** Who a server guarded by {@link refuseForeign} answers to. */
+export interface ServerIdentity {
+  /** Host names it answers to (lower case, IPv6 in brackets). @default 127.0.0.1, localhost and [::1] */
+  readonly names?: ReadonlySet<string>;
+  /** The server as the refusals name it. @default 'local mode' */
+  readonly label?: string;
+}
+
 /**
- * Refuses what a web page could make a browser send to local mode: a foreign `Host` (DNS rebinding), a request from
- * another origin, a write whose body is not JSON (a cross-origin "simple" request needs no preflight). Answers the
- * refusal and returns true, or returns false for a request to serve.
+ * Refuses what a web page could make a browser send to a local server (local mode, `steward console`): a foreign
+ * `Host` (DNS rebinding), a request from another origin, a write whose body is not JSON (a cross-origin "simple"
+ * request needs no preflight). Answers the refusal and returns true, or returns false for a request to serve.
  */
-export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: number): boolean {
+export function refuseForeign(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  identity: ServerIdentity = {},
+): boolean {
+  const names = identity.names ?? LOOPBACK_NAMES;
+  const label = identity.label ?? 'local mode';
   const refuse = (status: number, code: string, message: string, field?: string): true => {
     send(res, status, { error: { code, message, ...(field ? { field } : {}) } });
     return true;
   };
   const host = splitHost(String(req.headers.host ?? ''));
-  if (!host || !LOOPBACK_NAMES.has(host.name) || (host.port !== undefined && Number(host.port) !== port)) {
+  if (!host || !names.has(host.name) || (host.port !== undefined && Number(host.port) !== port)) {
     return refuse(
       403,
       'forbidden_host',
-      `Host '${String(req.headers.host ?? '')}' is not this server: local mode answers only 127.0.0.1, localhost and [::1] on port ${port}`,
+      `Host '${String(req.headers.host ?? '')}' is not this server: ${label} answers only ${[...names].join(', ')} on port ${port}`,
       'host',
     );
   }
@@ -214,7 +229,7 @@ export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: n
     let own = false;
     try {
       const o = new URL(origin);
-      own = o.protocol === 'http:' && LOOPBACK_NAMES.has(o.hostname.toLowerCase()) && Number(o.port || 80) === port;
+      own = o.protocol === 'http:' && names.has(o.hostname.toLowerCase()) && Number(o.port || 80) === port;
     } catch {
       own = false;
     }
@@ -222,13 +237,13 @@ export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: n
       return refuse(
         403,
         'cross_origin',
-        `requests from origin '${origin}' are refused: only local mode's own pages may call it`,
+        `requests from origin '${origin}' are refused: only ${label}'s own pages may call it`,
         'origin',
       );
     }
   }
   if (req.headers['sec-fetch-site'] === 'cross-site') {
-    return refuse(403, 'cross_origin', "cross-site requests are refused: only local mode's own pages may call it");
+    return refuse(403, 'cross_origin', `cross-site requests are refused: only ${label}'s own pages may call it`);
   }
   const method = req.method ?? 'GET';
   const type = String(req.headers['content-type'] ?? '');
