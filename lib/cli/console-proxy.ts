@@ -6,12 +6,10 @@
  * mode's rules ({@link refuseForeign}: own Host only, no foreign Origin, JSON writes only) before anything is signed,
  * and it forwards only the headers the API reads — never cookies, Origin, Referer or browser fetch metadata.
  */
-import { readFile, stat } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
-import { refuseForeign } from '../local/http-api.ts';
+import { CONSOLE_PATH, refuseForeign, serveConsole } from '../local/http-api.ts';
 import { signRequest } from './client.ts';
 
 /** Request headers forwarded to the API: the ones its handlers read. Everything else a browser sends stays here. */
@@ -39,18 +37,6 @@ export const RETURNED_RESPONSE_HEADERS: readonly string[] = [
 const MAX_BODY = 10 * 1024 * 1024;
 /** API Gateway's own integration limit is 29 s; a little more lets its 504 arrive. */
 const DEFAULT_TIMEOUT_MS = 35_000;
-
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 /** Credentials as the SDK's providers resolve them. */
 export interface AwsCredentialIdentity {
@@ -161,44 +147,16 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Serves a file of the built console, or index.html for any other path under /console/ (history routing). */
-async function serveConsole(res: http.ServerResponse, dir: string, pathname: string, head: boolean): Promise<void> {
-  const root = normalize(dir);
-  let relative: string;
-  try {
-    relative = decodeURIComponent(pathname.slice('/console/'.length));
-  } catch {
-    relative = '';
-  }
-  const candidate = normalize(join(root, relative));
-  let file = join(root, 'index.html');
-  if (relative !== '' && candidate.startsWith(root + sep) && extname(candidate) in STATIC_TYPES) {
-    const found = await stat(candidate).catch(() => undefined);
-    if (found?.isFile()) file = candidate;
-  }
-  let content: Buffer;
-  try {
-    content = await readFile(file);
-  } catch {
-    throw new ProxyError(
-      500,
-      'console_not_built',
-      `the console is not built (${join(root, 'index.html')} is missing): run "npm run build:console"`,
-    );
-  }
-  res.writeHead(200, {
-    'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': String(content.length),
-    // index.html must always be fresh; the assets it names change with every build of the same file names.
-    'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
-    // The console talks only to its own origin: nothing else may load, frame it, or be called from it.
-    'content-security-policy':
-      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    'referrer-policy': 'no-referrer',
-  });
-  res.end(head ? undefined : content);
-}
+/**
+ * The console's own pages may load only from this origin and never be framed: the proxy holds the user's AWS
+ * credentials, so a script injected from elsewhere or a clickjacking frame would act with them.
+ */
+const CONSOLE_SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 
 interface ProxyContext {
   readonly options: ConsoleProxyOptions;
@@ -277,20 +235,18 @@ async function handle(ctx: ProxyContext, req: http.IncomingMessage, res: http.Se
   const url = new URL(req.url ?? '/', 'http://console');
   const method = req.method ?? 'GET';
   const read = method === 'GET' || method === 'HEAD';
-  if (url.pathname === '/' && read) {
-    res.writeHead(302, { location: '/console/' });
+  if (read && (url.pathname === '/' || url.pathname === '/console')) {
+    res.writeHead(302, { location: CONSOLE_PATH });
     return void res.end();
   }
-  if (url.pathname === '/console' && read) {
-    res.writeHead(301, { location: `/console/${url.search}` });
-    return void res.end();
-  }
-  if (url.pathname.startsWith('/console/')) {
+  if (url.pathname.startsWith(CONSOLE_PATH)) {
     if (!read) {
       throw new ProxyError(405, 'method_not_allowed', `${method} is not allowed on the console's pages; allowed: GET`);
     }
     req.resume();
-    return serveConsole(res, ctx.options.consoleDir, url.pathname, method === 'HEAD');
+    // The same files and history routing as local mode, with this server's stricter headers added.
+    for (const [name, value] of Object.entries(CONSOLE_SECURITY_HEADERS)) res.setHeader(name, value);
+    return serveConsole(res, ctx.options.consoleDir, url.pathname);
   }
   return forward(ctx, req, res, url);
 }

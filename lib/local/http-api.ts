@@ -173,7 +173,7 @@ export const CONSOLE_PATH = '/console/';
  * Serves the console: a file of the build when the path names one, else index.html (history routing: every
  * `/console/...` page is the same document). A missing build answers 503 saying how to build it.
  */
-async function serveConsole(res: ServerResponse, dir: string, pathname: string): Promise<void> {
+export async function serveConsole(res: ServerResponse, dir: string, pathname: string): Promise<void> {
   const rest = pathname.slice(CONSOLE_PATH.length);
   const wantsFile = extname(rest) !== '';
   const resolved = normalize(join(dir, wantsFile ? rest : 'index.html'));

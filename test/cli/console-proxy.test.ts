@@ -171,14 +171,15 @@ describe('steward console: the console files', () => {
     const root = await send(proxy.url, 'GET', '/');
     expect(root.status).toBe(302);
     expect(root.headers.location).toBe('/console/');
-    const bare = await send(proxy.url, 'GET', '/console?tab=x');
-    expect(bare.status).toBe(301);
-    expect(bare.headers.location).toBe('/console/?tab=x');
+    const bare = await send(proxy.url, 'GET', '/console');
+    expect(bare.status).toBe(302);
+    expect(bare.headers.location).toBe('/console/');
     for (const page of ['/console/', '/console/runs/abc?step=s1', '/console/services/svc-1']) {
       const answer = await send(proxy.url, 'GET', page);
       expect(answer.status, page).toBe(200);
       expect(answer.headers['content-type']).toMatch(/^text\/html/);
       expect(answer.text).toContain('<title>Steward</title>');
+      expect(answer.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
     const js = await send(proxy.url, 'GET', '/console/app.js');
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
@@ -186,11 +187,15 @@ describe('steward console: the console files', () => {
     expect(api.received).toHaveLength(0);
   });
 
-  it('never reads a file outside the console directory', async () => {
-    const answer = await send(proxy.url, 'GET', '/console/..%2f..%2fpackage.json');
-    expect(answer.status).toBe(200);
-    expect(answer.text).not.toContain('secret');
-    expect(answer.text).toContain('<title>Steward</title>');
+  it('never serves a file outside the console directory', async () => {
+    for (const path of [
+      '/console/..%2f..%2fpackage.json',
+      '/console/../../package.json',
+      '/console/%2e%2e/package.json',
+    ]) {
+      const answer = await send(proxy.url, 'GET', path);
+      expect(answer.text, path).not.toContain('secret');
+    }
   });
 
   it('answers a write to a console page with 405 in the error envelope', async () => {
