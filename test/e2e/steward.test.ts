@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { consoleCases } from './cases/console.ts';
+import { consoleProxyCases } from './cases/console-proxy.ts';
 import { iamCases } from './cases/iam.ts';
 import { supervisionCases } from './cases/supervision.ts';
 import { serviceCallCases, workflowCases } from './cases/workflows.ts';
@@ -27,6 +28,7 @@ const get = (): E2E => {
 
 workflowCases(get);
 consoleCases(get);
+consoleProxyCases(get);
 supervisionCases(get);
 serviceCallCases(get);
 iamCases(get);
