@@ -94,7 +94,10 @@ describe('POST /workflows/{id}/validate', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.valid).toBe(true);
-    expect(res.body.report).toMatchObject({ transitions: { happy_path: 4 }, cost_per_million_runs: { standard_usd: 100 } });
+    expect(res.body.report).toMatchObject({
+      transitions: { happy_path: 4 },
+      cost_per_million_runs: { standard_usd: 100 },
+    });
     expect(res.body.graph.nodes.filter((n: Node) => n.kind === 'step')).toHaveLength(4);
   });
 
