@@ -45,8 +45,11 @@ describe('locate', () => {
         const text = JSON.stringify(value, null, pretty ? 2 : 0);
         const leaves: Array<[string, unknown]> = [];
         const walk = (v: unknown, path: string): void => {
-          if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-          else if (v !== null && typeof v === 'object') {
+          if (Array.isArray(v)) {
+            v.forEach((x, i) => {
+              walk(x, `${path}[${i}]`);
+            });
+          } else if (v !== null && typeof v === 'object') {
             for (const [k, x] of Object.entries(v)) if (/^[A-Za-z_]\w*$/.test(k)) walk(x, path ? `${path}.${k}` : k);
           } else if (path) leaves.push([path, v]);
         };
