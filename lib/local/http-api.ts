@@ -1,7 +1,7 @@
 /**
  * Steward's local HTTP server: the REST API (each request becomes the API Gateway REST proxy event the deployed
- * API would send, handed to the same Lambda handler through local Lambda), `/openapi.json`, the status page at `/`
- * and the local-only `/local/*` JSON endpoints that the status page uses for what the REST API does not cover.
+ * API would send, handed to the same Lambda handler through local Lambda), `/openapi.json`, the console under
+ * `/console/` (`/` redirects there) and the local-only `/local/*` JSON endpoints of local mode's own tools.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -47,8 +47,8 @@ export interface HttpApiOptions {
   openapi: () => unknown;
   /** `/local/<name>` endpoints. */
   local: Record<string, LocalEndpoint>;
-  /** Directory of the status page's static files. */
-  staticDir: string;
+  /** Directory of the built console (console/dist): served under `/console/`. */
+  consoleDir: string;
 }
 
 export interface HttpApi {
@@ -166,18 +166,32 @@ function findLocalRoute(routes: readonly LocalApiRoute[], method: string, path: 
   return best;
 }
 
-async function serveStatic(res: ServerResponse, dir: string, pathname: string): Promise<boolean> {
-  const file = pathname === '/' ? 'index.html' : pathname.replace(/^\/status\//, '');
-  const resolved = normalize(join(dir, file));
-  if (!resolved.startsWith(normalize(dir)) || !(extname(resolved) in STATIC_TYPES)) return false;
-  try {
-    const content = await readFile(resolved);
-    res.writeHead(200, { 'content-type': STATIC_TYPES[extname(resolved)]!, 'cache-control': 'no-store' });
-    res.end(content);
-    return true;
-  } catch {
-    return false;
+/** Where the console lives; its client-side routes are every other path below it. */
+export const CONSOLE_PATH = '/console/';
+
+/**
+ * Serves the console: a file of the build when the path names one, else index.html (history routing: every
+ * `/console/...` page is the same document). A missing build answers 503 saying how to build it.
+ */
+async function serveConsole(res: ServerResponse, dir: string, pathname: string): Promise<void> {
+  const rest = pathname.slice(CONSOLE_PATH.length);
+  const wantsFile = extname(rest) !== '';
+  const resolved = normalize(join(dir, wantsFile ? rest : 'index.html'));
+  if (!resolved.startsWith(normalize(dir)) || !(extname(resolved) in STATIC_TYPES)) {
+    return send(res, 404, { error: { code: 'not_found', message: `no console file ${pathname}` } });
   }
+  let content: Buffer;
+  try {
+    content = await readFile(resolved);
+  } catch {
+    if (wantsFile) return send(res, 404, { error: { code: 'not_found', message: `no console file ${pathname}` } });
+    return send(res, 503, {
+      error: { code: 'console_not_built', message: 'The console is not built: run `npm run build:console`' },
+    });
+  }
+  // index.html is revalidated so a rebuilt console is picked up; the bundle names are fixed, so they too.
+  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(resolved)]!, 'cache-control': 'no-cache' });
+  res.end(content);
 }
 
 /** The names local mode answers to: loopback only, so a foreign name resolved to 127.0.0.1 is refused. */
@@ -266,8 +280,12 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
     }
     return send(res, 200, await endpoint(url.searchParams, parsed));
   }
-  if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/status/'))) {
-    if (await serveStatic(res, options.staticDir, url.pathname)) return;
+  if (method === 'GET' || method === 'HEAD') {
+    if (url.pathname === '/' || url.pathname === '/console') {
+      res.writeHead(302, { location: CONSOLE_PATH });
+      return void res.end();
+    }
+    if (url.pathname.startsWith(CONSOLE_PATH)) return serveConsole(res, options.consoleDir, url.pathname);
   }
   const match = findLocalRoute(options.routes, method, url.pathname);
   if (!match) {
