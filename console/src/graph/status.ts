@@ -52,7 +52,6 @@ export function statusLook(status: string): StatusLook {
 export interface RunFacts {
   status: string;
   current_step: string | null;
-  error_details?: { step?: unknown } | undefined;
 }
 
 /** A step record's facts. */
