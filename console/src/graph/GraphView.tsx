@@ -59,7 +59,6 @@ export function GraphView(props: GraphViewProps) {
     <div class="graph-wrap">
       <svg
         class="graph"
-        role="group"
         aria-label={props.label}
         width={layout.width}
         height={layout.height}
@@ -70,7 +69,7 @@ export function GraphView(props: GraphViewProps) {
             <path d="M0,0L10,5L0,10z" class="arrowhead" />
           </marker>
         </defs>
-        <g class="edges" aria-hidden="true">
+        <g class="edges">
           {layout.edges.map((e) => (
             <g key={`${e.edge.from}>${e.edge.to}>${e.edge.kind}`} class={`edge edge-${e.edge.kind}`}>
               <path d={e.path} marker-end="url(#arrow)" />

@@ -19,12 +19,10 @@ export function TimelineView({
   if (timeline.rows.length === 0) return <p class="muted">No step has started yet.</p>;
   const { length } = timeline;
   return (
-    <div class="timeline" role="table" aria-label="Step timeline">
-      <div class="tl-row tl-axis" role="row">
-        <span class="tl-name" role="columnheader">
-          Step
-        </span>
-        <span class="tl-track" role="columnheader" aria-label="Time since the run started">
+    <div class="timeline">
+      <div class="tl-row tl-axis" aria-hidden="true">
+        <span class="tl-name">Step</span>
+        <span class="tl-track">
           {timeline.ticks.map((t) => (
             <span key={t.at} class="tl-tick" style={{ left: pct(t.at, length) }}>
               {t.label}
@@ -32,41 +30,46 @@ export function TimelineView({
           ))}
         </span>
       </div>
-      {timeline.rows.map((row) => {
-        const look = statusLook(row.status === 'running' && row.open ? 'running' : row.status);
-        const took = formatDuration(row.to - row.from);
-        return (
-          <div key={row.step} class={`tl-row${row.step === selected ? ' selected' : ''}`} role="row" data-step={row.step}>
-            <span class="tl-name" role="rowheader">
-              <button type="button" class="link" onClick={() => onSelect(row.step)} aria-pressed={row.step === selected}>
-                {row.step}
-              </button>
-            </span>
-            <span class="tl-track" role="cell">
-              <span
-                class={`tl-bar tone-${look.tone}${row.open ? ' open' : ''}`}
-                style={{ left: pct(row.from, length), width: pct(Math.max(row.to - row.from, length / 400), length) }}
-                title={`${row.step}: ${look.text}, ${took}, ${row.attemptCount} attempt(s)`}
-              >
-                {row.attempts.map((a) => (
-                  <span
-                    key={a.attempt}
-                    class={`tl-attempt tone-${statusLook(a.status).tone}`}
-                    style={{
-                      left: pct(a.from - row.from, Math.max(1, row.to - row.from)),
-                      width: pct(Math.max(a.to - a.from, 0), Math.max(1, row.to - row.from)),
-                    }}
-                  />
-                ))}
+      <ol class="tl-rows" aria-label="Steps from first started to last">
+        {timeline.rows.map((row) => {
+          const look = statusLook(row.status === 'running' && row.open ? 'running' : row.status);
+          const took = formatDuration(row.to - row.from);
+          const span = Math.max(1, row.to - row.from);
+          return (
+            <li key={row.step} class={`tl-row${row.step === selected ? ' selected' : ''}`} data-step={row.step}>
+              <span class="tl-name">
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onSelect(row.step)}
+                  aria-pressed={row.step === selected}
+                >
+                  {row.step}
+                </button>
               </span>
-              <span class="tl-text">
-                <span aria-hidden="true">{look.icon}</span> {look.text} · {took}
-                {row.attemptCount > 1 ? ` · ${row.attemptCount} attempts` : ''}
+              <span class="tl-track">
+                <span
+                  class={`tl-bar tone-${look.tone}${row.open ? ' open' : ''}`}
+                  style={{ left: pct(row.from, length), width: pct(Math.max(row.to - row.from, length / 400), length) }}
+                  title={`${row.step}: ${look.text}, ${took}, ${row.attemptCount} attempt(s)`}
+                >
+                  {row.attempts.map((a) => (
+                    <span
+                      key={a.attempt}
+                      class={`tl-attempt tone-${statusLook(a.status).tone}`}
+                      style={{ left: pct(a.from - row.from, span), width: pct(Math.max(a.to - a.from, 0), span) }}
+                    />
+                  ))}
+                </span>
+                <span class="tl-text">
+                  <span aria-hidden="true">{look.icon}</span> {look.text} · {took}
+                  {row.attemptCount > 1 ? ` · ${row.attemptCount} attempts` : ''}
+                </span>
               </span>
-            </span>
-          </div>
-        );
-      })}
+            </li>
+          );
+        })}
+      </ol>
     </div>
   );
 }

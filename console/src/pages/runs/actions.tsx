@@ -19,8 +19,8 @@ export function RetryButton({ run, step, onDone }: { run: ExecutionView; step: s
       title={`Retry step ${step}?`}
       description={
         <p>
-          The run continues from <strong>{step}</strong>: the step runs again and the steps that completed before it
-          are not called again.
+          The run continues from <strong>{step}</strong>: the step runs again and the steps that completed before it are
+          not called again.
         </p>
       }
       confirmLabel="Retry step"
@@ -44,7 +44,7 @@ export function RunActions({ run, onDone }: { run: ExecutionView; onDone: () => 
   const canCancel = ['created', 'running', 'paused', 'failed'].includes(run.status);
   const body = (reason: string) => (reason ? { reason } : {});
   return (
-    <div class="actions-bar" role="group" aria-label="Run actions">
+    <section class="actions-bar" aria-label="Run actions">
       {standard && run.status === 'running' && (
         <ActionButton<ExecutionView>
           label="Pause"
@@ -80,12 +80,16 @@ export function RunActions({ run, onDone }: { run: ExecutionView; onDone: () => 
           description={<p>The run stops for good; it cannot be resumed or retried afterwards.</p>}
           confirmLabel="Cancel run"
           danger
-          reason={{ label: 'Reason', required: true, placeholder: 'Why the run is cancelled (kept in the audit trail)' }}
+          reason={{
+            label: 'Reason',
+            required: true,
+            placeholder: 'Why the run is cancelled (kept in the audit trail)',
+          }}
           run={(reason) => api.put<ExecutionView>(`${path}/cancel`, { reason })}
           done={(r) => `Run ${r.status}`}
           onDone={onDone}
         />
       )}
-    </div>
+    </section>
   );
 }

@@ -23,8 +23,8 @@ import { GraphView } from '../../graph/GraphView.tsx';
 import { nodeStatuses, statusCounts, statusLook } from '../../graph/status.ts';
 import { usePoll } from '../../poll.ts';
 import { href, useQuery } from '../../router.ts';
-import { buildTimeline } from '../../runs/timeline.ts';
 import { TimelineView } from '../../runs/TimelineView.tsx';
+import { buildTimeline } from '../../runs/timeline.ts';
 import { RunActions } from './actions.tsx';
 import { StepPanel } from './step.tsx';
 
@@ -38,7 +38,11 @@ const TABS = [
 type Entry = ExecutionHistoryResponse['entries'][number];
 
 /** Every history page (up to `maxPages` of 100): the timeline needs each step's attempts. */
-async function loadHistory(id: string, signal: AbortSignal, maxPages = 20): Promise<{ entries: Entry[]; more: boolean }> {
+async function loadHistory(
+  id: string,
+  signal: AbortSignal,
+  maxPages = 20,
+): Promise<{ entries: Entry[]; more: boolean }> {
   const entries: Entry[] = [];
   let token: string | undefined;
   for (let page = 0; page < maxPages; page++) {
@@ -117,7 +121,8 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
           {graph.loading && !graph.data && <Loading />}
           {graph.data && (
             <>
-              <p class="legend" aria-label="Steps by status">
+              <p class="legend">
+                <span class="muted">Steps by status:</span>
                 {statusCounts(statuses).map(({ status, count }) => {
                   const look = statusLook(status);
                   return (
@@ -131,7 +136,10 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
                     type="checkbox"
                     checked={detail === 'full'}
                     onChange={(e) =>
-                      setQuery({ detail: (e.target as HTMLInputElement).checked ? 'full' : undefined }, { replace: true })
+                      setQuery(
+                        { detail: (e.target as HTMLInputElement).checked ? 'full' : undefined },
+                        { replace: true },
+                      )
                     }
                   />{' '}
                   Show pause and cancel states
@@ -262,9 +270,7 @@ export function RunPage({ id }: { id: string }) {
             {r.error_details && (
               <>
                 <dt>Error</dt>
-                <dd class="error-text">
-                  {[r.error_details.error, r.error_details.cause].filter(Boolean).join(': ')}
-                </dd>
+                <dd class="error-text">{[r.error_details.error, r.error_details.cause].filter(Boolean).join(': ')}</dd>
               </>
             )}
             {r.cancel_reason && (
