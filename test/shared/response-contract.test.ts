@@ -89,6 +89,7 @@ describe('response contract (handlers, local DynamoDB)', () => {
     const invalid = await ok('POST', `/workflows/${wf.id}/validate`, { body: { name: '', definition: { steps: [] } } });
     expect(invalid.valid).toBe(false);
     await ok('GET', `/workflows/${wf.id}/steps`);
+    await ok('GET', `/workflows/${wf.id}/graph`);
     const doomed = await ok('POST', '/workflows', { body: seedWorkflow('Contract Doomed') });
     await ok('DELETE', `/workflows/${doomed.id}`);
     // Errors on the way carry the envelope.

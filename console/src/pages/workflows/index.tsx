@@ -1,7 +1,6 @@
 /** Workflows: the list of workflows and a workflow's page. */
 import type { WorkflowPage, WorkflowView } from '../../../../lib/core/api/schemas/responses/workflows.ts';
 import { api, seg } from '../../api.ts';
-import { JsonView } from '../../components/JsonView.tsx';
 import { Link } from '../../components/Link.tsx';
 import { ErrorNote, Loading, Pager } from '../../components/Notice.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -9,6 +8,7 @@ import { Table } from '../../components/Table.tsx';
 import { Time } from '../../components/Time.tsx';
 import { usePoll } from '../../poll.ts';
 import { href, navigate, useQuery } from '../../router.ts';
+import { WorkflowDetail } from './detail.tsx';
 
 function WorkflowList() {
   const [query] = useQuery();
@@ -41,27 +41,17 @@ function WorkflowList() {
                 ),
               },
               { label: 'Managed by', class: 'hide-narrow', render: (w) => w.managed_by },
+              {
+                label: 'Runs',
+                class: 'hide-narrow',
+                render: (w) => <Link href={href('/runs', { workflow_id: w.id })}>runs</Link>,
+              },
               { label: 'Updated', class: 'hide-narrow', render: (w) => <Time at={w.updated_at} /> },
             ]}
           />
           <Pager nextToken={list.data.next_token} />
         </>
       )}
-    </section>
-  );
-}
-
-function WorkflowDetail({ id }: { id: string }) {
-  const wf = usePoll((signal) => api.get<WorkflowView>(`/workflows/${seg(id)}`, undefined, signal), id, 0);
-  return (
-    <section aria-labelledby="page-title">
-      <p class="crumbs">
-        <Link href={href('/workflows')}>Workflows</Link> /
-      </p>
-      <h1 id="page-title">{wf.data?.name ?? id}</h1>
-      {wf.error && <ErrorNote error={wf.error} what="the workflow" />}
-      {wf.loading && !wf.data && <Loading />}
-      {wf.data && <JsonView value={wf.data.definition} label="Definition" />}
     </section>
   );
 }
