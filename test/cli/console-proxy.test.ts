@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedNames, isLoopbackAddress, parseTarget, resolveRegion, run } from '../../lib/cli/console.ts';
-import { forwardedHeaders, upstreamUrl } from '../../lib/cli/console-proxy.ts';
+import { forwardedHeaders, returnedHeaders, upstreamUrl } from '../../lib/cli/console-proxy.ts';
 import { type SignedApi, type StandInAnswer, startSignedApi, type VerifiedRequest } from '../support/signed-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-console-'));
@@ -425,6 +425,22 @@ describe('steward console: the command line', () => {
     const target = new URL('https://abc.execute-api.eu-west-1.amazonaws.com/v1');
     const url = upstreamUrl(target, '/executions/a%3Ab', new URLSearchParams("x=it's&y=a b"));
     expect(url.href).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/v1/executions/a%3Ab?x=it%27s&y=a%20b');
+    expect(
+      returnedHeaders(
+        {
+          location: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/executions/e1',
+          'set-cookie': ['a=1'],
+          'retry-after': '3',
+          server: 'x',
+        },
+        target,
+      ),
+    ).toEqual({
+      location: '/executions/e1',
+      'retry-after': '3',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     expect(forwardedHeaders({ cookie: 'c', accept: 'text/html', 'if-match': '"3"', host: 'h' })).toEqual({
       accept: 'text/html',
       'if-match': '"3"',
