@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { consoleCases } from './cases/console.ts';
+import { consoleRunsCases } from './cases/console-runs.ts';
+import { consoleWorkflowCases } from './cases/console-workflows.ts';
 import { iamCases } from './cases/iam.ts';
 import { supervisionCases } from './cases/supervision.ts';
 import { serviceCallCases, workflowCases } from './cases/workflows.ts';
@@ -27,6 +29,8 @@ const get = (): E2E => {
 
 workflowCases(get);
 consoleCases(get);
+consoleRunsCases(get);
+consoleWorkflowCases(get);
 supervisionCases(get);
 serviceCallCases(get);
 iamCases(get);

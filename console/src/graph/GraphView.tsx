@@ -100,7 +100,8 @@ export function GraphView(props: GraphViewProps) {
                 {...(selectable
                   ? {
                       role: 'button',
-                      tabIndex: 0,
+                      // Lower case: on SVG elements Preact sets attributes by name, and only `tabindex` makes one focusable.
+                      tabindex: 0,
                       'aria-pressed': selected,
                       'aria-label': name,
                       onClick: () => props.onSelect?.(step),
