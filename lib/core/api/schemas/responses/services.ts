@@ -144,6 +144,51 @@ export const serviceHealthResponse = z.object({
 });
 export type ServiceHealthResponse = z.infer<typeof serviceHealthResponse>;
 
+/** One recorded check result of the health history. */
+export const recordedResultView = z.object({
+  at: timestamp,
+  check: z.string(),
+  /** The check's status after this result. */
+  status: health,
+  ok: z.boolean(),
+  latency_ms: z.number().nullable(),
+  status_code: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type RecordedResultView = z.infer<typeof recordedResultView>;
+
+/** `GET /services/{service_id}/history`. */
+export const serviceHistoryPage = z.object({
+  service_id: z.string().min(1),
+  results: z.array(recordedResultView),
+  count: z.number().int().min(0),
+  next_token: nextToken,
+});
+export type ServiceHistoryPage = z.infer<typeof serviceHistoryPage>;
+
+/** Uptime and latency over one window. */
+export const uptimeWindowView = z.object({
+  window: z.enum(['24h', '7d']),
+  from: timestamp,
+  to: timestamp,
+  /** Up time over observed time (0..1); null when nothing was recorded. */
+  uptime: z.number().min(0).max(1).nullable(),
+  observed_seconds: z.number().min(0),
+  up_seconds: z.number().min(0),
+  results: z.number().int().min(0),
+  latency_ms: z.object({ avg: z.number(), p95: z.number(), max: z.number() }).nullable(),
+});
+
+/** `GET /services/{service_id}/uptime`. */
+export const serviceUptimeResponse = z.object({
+  service_id: z.string().min(1),
+  computed_at: timestamp,
+  /** A recorded status counts for at most this long without a newer record (seconds). */
+  max_gap_seconds: z.number(),
+  windows: z.array(uptimeWindowView),
+});
+export type ServiceUptimeResponse = z.infer<typeof serviceUptimeResponse>;
+
 /** `POST /services/{service_id}/restart`: what was done and the budget left. */
 export const restartServiceResponse = z.object({
   service_id: z.string().min(1),
