@@ -8,8 +8,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contractViolation } from '../../lib/core/api/contract.ts';
-import { ENV } from '../../lib/core/env.ts';
 import { ROUTES } from '../../lib/core/api/routes/index.ts';
+import { ENV } from '../../lib/core/env.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { apiEvent, context, json } from './support/api.ts';
@@ -152,5 +152,69 @@ describe('GET /services/{service_id}/uptime', () => {
     const body = json(await call('GET', `/services/${id}/uptime`));
     expect(body.windows.map((w: { uptime: number | null }) => w.uptime)).toEqual([null, null]);
     expect((await call('GET', '/services/no-such-service/uptime')).statusCode).toBe(404);
+  });
+});
+
+describe('GET /services/status: checks and the supervision tree', () => {
+  it("lists every configured check with its latest result, the service's group and dependencies", async () => {
+    const res = await call('POST', '/services', undefined, {
+      name: 'status-checks',
+      port: 8080,
+      base_url: 'http://127.0.0.1:8080',
+      depends_on: [],
+      health_checks: [
+        { name: 'http', type: 'http', path: '/health' },
+        { name: 'port', type: 'tcp' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const id = json(res).id as string;
+    const at = Date.now() - 5_000;
+    const saved = await health.saveCheck(
+      {
+        service_id: id,
+        check: 'http',
+        status: 'healthy',
+        consecutive_failures: 0,
+        consecutive_successes: 3,
+        changed_at: at - 60_000,
+        last_checked_at: new Date(at).toISOString(),
+        last_result: { ok: true, latency_ms: 12.5, status_code: 200 },
+        written_at: at,
+        version: 1,
+      },
+      0,
+    );
+    expect(saved).toBe(true);
+
+    const status = await call('GET', '/services/status');
+    expect(status.statusCode, status.body).toBe(200);
+    const entry = json(status).services.find((s: { id: string }) => s.id === id);
+    expect(entry.group).toBe('root');
+    expect(entry.checks).toEqual([
+      {
+        name: 'http',
+        type: 'http',
+        status: 'healthy',
+        changed_at: new Date(at - 60_000).toISOString(),
+        last_checked_at: new Date(at).toISOString(),
+        ok: true,
+        latency_ms: 12.5,
+        status_code: 200,
+        message: null,
+      },
+      {
+        name: 'port',
+        type: 'tcp',
+        status: 'unknown',
+        changed_at: null,
+        last_checked_at: null,
+        ok: null,
+        latency_ms: null,
+        status_code: null,
+        message: null,
+      },
+    ]);
+    expect(Array.isArray(json(status).groups)).toBe(true);
   });
 });

@@ -78,6 +78,30 @@ export type ServicePage = z.infer<typeof servicePage>;
 /** Phi-accrual of a service, rolled up. */
 export const phiSummary = z.object({ value: z.number().nullable(), threshold: z.number(), suspected: z.boolean() });
 
+/** A configured check with its latest result, as `/services/status` lists it (nulls before the first probe). */
+export const statusCheckView = z.object({
+  name: z.string(),
+  type: z.string(),
+  status: health,
+  changed_at: timestamp.nullable(),
+  last_checked_at: timestamp.nullable(),
+  ok: z.boolean().nullable(),
+  latency_ms: z.number().nullable(),
+  status_code: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type StatusCheckView = z.infer<typeof statusCheckView>;
+
+/** A group of the supervision tree. */
+export const groupView = z.object({
+  name: z.string(),
+  strategy: z.enum(['one_for_one', 'one_for_all', 'rest_for_one']),
+  parent: z.string(),
+  max_restarts: z.number().int().nullable(),
+  window_seconds: z.number().nullable(),
+});
+export type GroupView = z.infer<typeof groupView>;
+
 /** One entry of `/services/status` (seed 002's shape plus lifecycle, maintenance, restarts and phi). */
 export const serviceStatusView = z.object({
   id: z.string().min(1),
@@ -91,12 +115,19 @@ export const serviceStatusView = z.object({
   maintenance: maintenanceView,
   restarts: restartsView.optional(),
   phi: phiSummary.optional(),
+  /** Its supervision group (`root` when none). */
+  group: z.string().optional(),
+  depends_on: z.array(z.string()).optional(),
+  /** Every configured check with its latest result. */
+  checks: z.array(statusCheckView).optional(),
 });
 export type ServiceStatusView = z.infer<typeof serviceStatusView>;
 
 /** `GET /services/status`. */
 export const serviceStatusPage = z.object({
   services: z.array(serviceStatusView),
+  /** The groups of the supervision tree. */
+  groups: z.array(groupView).optional(),
   timestamp,
   next_token: nextToken,
 });
