@@ -4,6 +4,7 @@
  * now, start/end maintenance, reset a spent budget, retire — each behind a confirmation.
  */
 import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
 import type { AuditPage } from '../../../../lib/core/api/schemas/responses/executions.ts';
 import type {
   RestartServiceResponse,
@@ -193,7 +194,7 @@ function Actions({
               onDone={onChange}
             />
           )}
-          {(r.failed || r.budget_exhausted) && (
+          {(r.failed || r.budget_exhausted || budgetLeft(r) === 0) && (
             <ActionButton<ServiceView>
               label="Reset restart budget"
               title={`Reset the restart budget of ${name}?`}
@@ -236,9 +237,12 @@ export function ServiceDetail({ id }: { id: string }) {
     id,
     10_000,
   );
+  // Every action reloads the page's data, the audit trail included (its key changes).
+  const [actions, setActions] = useState(0);
   const reload = () => {
     health.reload();
     detail.reload();
+    setActions((n) => n + 1);
   };
   const h = health.data;
   const d = detail.data;
@@ -397,7 +401,7 @@ export function ServiceDetail({ id }: { id: string }) {
           </div>
           <section class="panel" aria-labelledby="audit-title">
             <h2 id="audit-title">Audit trail</h2>
-            <Audit id={id} version={d?.version ?? 0} />
+            <Audit id={id} version={actions} />
           </section>
         </>
       )}

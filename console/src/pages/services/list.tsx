@@ -18,7 +18,7 @@ import { usePoll } from '../../poll.ts';
 import { href, navigate, useQuery } from '../../router.ts';
 import { budgetText, CheckLine, HistoryBar, UptimeCell } from './shared.tsx';
 
-const LIFECYCLES = ['registered', 'active', 'maintenance', 'failed', 'retired'];
+const LIFECYCLES = ['discovered', 'registered', 'active', 'maintenance', 'retired'];
 
 function Maintenance({ s }: { s: ServiceStatusView }) {
   if (!s.maintenance.active) return <span class="muted">–</span>;
