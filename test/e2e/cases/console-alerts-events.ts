@@ -65,10 +65,11 @@ export function consoleAlertEventCases(get: () => E2E): void {
         const deep = again.page.locator(`aside[data-alert="${alert.alert_id}"]`);
         await deep.locator('ol.timeline-list li', { hasText: 'acknowledged by' }).waitFor();
         await deep.locator('[data-status="acknowledged"]').waitFor();
+        expect(await deep.getByRole('button', { name: 'Acknowledge' }).isDisabled()).toBe(true);
       } finally {
         await e2e.api('DELETE', `/services/${id}`);
       }
-    }, 120_000);
+    }, 180_000);
 
     it('sends a test event, finds it by type, correlation id and time, and shows its data', async () => {
       const e2e = get();

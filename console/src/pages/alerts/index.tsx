@@ -74,17 +74,17 @@ function AlertDetail({ alert, onChange }: { alert: AlertView; onChange: (a: Aler
           </li>
         ))}
       </ol>
-      {alert.state === 'open' && (
-        <ActionButton<AlertView>
-          label="Acknowledge"
-          title={`Acknowledge “${alert.summary}”?`}
-          description={<p>It stops escalating; it stays listed until it resolves.</p>}
-          reason={{ label: 'Note' }}
-          run={(note) => api.put<AlertView>(`/alerts/${seg(alert.alert_id)}/acknowledge`, note ? { note } : {})}
-          done={(a) => `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}.`}
-          onDone={onChange}
-        />
-      )}
+      {/* Always rendered (disabled once acknowledged), so the outcome of acknowledging stays beside it. */}
+      <ActionButton<AlertView>
+        label="Acknowledge"
+        disabled={alert.state !== 'open'}
+        title={`Acknowledge “${alert.summary}”?`}
+        description={<p>It stops escalating; it stays listed until it resolves.</p>}
+        reason={{ label: 'Note' }}
+        run={(note) => api.put<AlertView>(`/alerts/${seg(alert.alert_id)}/acknowledge`, note ? { note } : {})}
+        done={(a) => `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}.`}
+        onDone={onChange}
+      />
     </aside>
   );
 }
