@@ -1,4 +1,4 @@
-/** Formatting shared by every page: times, durations and measured values with their units. */
+/** Formatting shared by every page: times, durations and ratios. */
 
 const RELATIVE_STEPS: Array<[number, string]> = [
   [60, 's'],
@@ -50,32 +50,4 @@ export function percent(ratio: number): string {
   const p = ratio * 100;
   if (p === 100 || p === 0) return `${p} %`;
   return `${p >= 99 ? p.toFixed(2) : p.toFixed(1)} %`;
-}
-
-/**
- * A measured value with its CloudWatch unit, readable: seconds and milliseconds become durations, bytes get
- * KB/MB, counts stay integers or get three significant digits ("0.0396 s" → "39.6 ms").
- */
-export function measured(value: number, unit?: string): string {
-  if (!Number.isFinite(value)) return '–';
-  switch (unit) {
-    case 'Seconds':
-      return duration(value * 1000);
-    case 'Milliseconds':
-      return duration(value);
-    case 'Microseconds':
-      return duration(value / 1000);
-    case 'Bytes':
-      return value < 1024
-        ? `${value} B`
-        : value < 1024 ** 2
-          ? `${(value / 1024).toFixed(1)} KB`
-          : `${(value / 1024 ** 2).toFixed(1)} MB`;
-    case 'Percent':
-      return `${Number(value.toPrecision(3))} %`;
-    default: {
-      const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
-      return unit && unit !== 'Count' && unit !== 'None' ? `${text} ${unit}` : text;
-    }
-  }
 }

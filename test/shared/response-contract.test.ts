@@ -193,6 +193,8 @@ describe('response contract (handlers, local DynamoDB)', () => {
     await ok('GET', '/services/status');
     await ok('GET', `/services/${svc.id}`);
     await ok('GET', `/services/${svc.id}/health`);
+    await ok('GET', `/services/${svc.id}/history`);
+    await ok('GET', `/services/${svc.id}/uptime`);
     await ok('PUT', `/services/${svc.id}`, { body: { description: 'contract' } });
     const restarted = await ok('POST', `/services/${svc.id}/restart`, { body: { reason: 'contract' } });
     expect(restarted.budget_left).toBe(9);

@@ -3,7 +3,7 @@
  * optional reason field; the API's answer — success or its error message and field — is shown, never swallowed.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 
 export interface ConfirmDialogProps {
@@ -22,6 +22,7 @@ export interface ConfirmDialogProps {
 
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const [reason, setReason] = useState('');
   useEffect(() => {
     const dialog = ref.current;
@@ -36,7 +37,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     <dialog
       ref={ref}
       class="confirm"
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         if (!props.busy) props.onCancel();
@@ -49,7 +50,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           if (!missing && !props.busy) props.onConfirm(reason.trim());
         }}
       >
-        <h2 id="confirm-title">{props.title}</h2>
+        <h2 id={titleId}>{props.title}</h2>
         <div class="confirm-body">{props.children}</div>
         {props.reason && (
           <label class="field">

@@ -9,7 +9,10 @@ export function Time({
   mode?: 'relative' | 'absolute';
 }) {
   if (at === undefined || at === null || at === '') return <span class="muted">–</span>;
-  const iso = new Date(at).toISOString();
+  const t = new Date(at);
+  // A value that is no time is shown as it came, not thrown.
+  if (Number.isNaN(t.getTime())) return <span>{String(at)}</span>;
+  const iso = t.toISOString();
   return (
     <time dateTime={iso} title={absolute(at)}>
       {mode === 'relative' ? relative(at) : absolute(at)}

@@ -50,11 +50,8 @@ function NodeShape({ n }: { n: PlacedNode }) {
 }
 
 export function GraphView(props: GraphViewProps) {
-  const keep = useMemo(() => new Set(props.selected ? [props.selected] : []), [props.selected]);
-  const layout = useMemo(
-    () => layoutGraph(visibleGraph(props.graph, props.detail, keep)),
-    [props.graph, props.detail, keep],
-  );
+  // Laid out once per graph and detail level: selecting a step or a new poll only re-renders.
+  const layout = useMemo(() => layoutGraph(visibleGraph(props.graph, props.detail)), [props.graph, props.detail]);
   return (
     <div class="graph-wrap">
       <svg
@@ -100,7 +97,8 @@ export function GraphView(props: GraphViewProps) {
                 {...(selectable
                   ? {
                       role: 'button',
-                      tabIndex: 0,
+                      // Lower case: on SVG elements Preact sets attributes by name, and only `tabindex` makes one focusable.
+                      tabindex: 0,
                       'aria-pressed': selected,
                       'aria-label': name,
                       onClick: () => props.onSelect?.(step),

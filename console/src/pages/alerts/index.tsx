@@ -2,6 +2,7 @@
  * Alerts: open and recent alerts with their summary (never the raw key), severity, service and timeline;
  * acknowledge with an optional note. The state filter and the selected alert are in the query string.
  */
+import { useEffect, useState } from 'preact/hooks';
 import type { AlertPage, AlertView } from '../../../../lib/core/api/schemas/responses/services.ts';
 import { api, seg } from '../../api.ts';
 import { ActionButton } from '../../components/ConfirmDialog.tsx';
@@ -28,7 +29,7 @@ export function alertTimeline(a: AlertView): Array<{ at: string; what: string }>
     .sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
 }
 
-function AlertDetail({ alert, onChange }: { alert: AlertView; onChange: () => void }) {
+function AlertDetail({ alert, onChange }: { alert: AlertView; onChange: (a: AlertView) => void }) {
   const [, setQuery] = useQuery();
   return (
     <aside class="panel" aria-labelledby="alert-title" data-alert={alert.alert_id}>
@@ -73,17 +74,17 @@ function AlertDetail({ alert, onChange }: { alert: AlertView; onChange: () => vo
           </li>
         ))}
       </ol>
-      {alert.state === 'open' && (
-        <ActionButton<AlertView>
-          label="Acknowledge"
-          title={`Acknowledge “${alert.summary}”?`}
-          description={<p>It stops escalating; it stays listed until it resolves.</p>}
-          reason={{ label: 'Note' }}
-          run={(note) => api.put<AlertView>(`/alerts/${seg(alert.alert_id)}/acknowledge`, note ? { note } : {})}
-          done={(a) => `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}.`}
-          onDone={onChange}
-        />
-      )}
+      {/* Always rendered (disabled once acknowledged), so the outcome of acknowledging stays beside it. */}
+      <ActionButton<AlertView>
+        label="Acknowledge"
+        disabled={alert.state !== 'open'}
+        title={`Acknowledge “${alert.summary}”?`}
+        description={<p>It stops escalating; it stays listed until it resolves.</p>}
+        reason={{ label: 'Note' }}
+        run={(note) => api.put<AlertView>(`/alerts/${seg(alert.alert_id)}/acknowledge`, note ? { note } : {})}
+        done={(a) => `Acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}.`}
+        onDone={onChange}
+      />
     </aside>
   );
 }
@@ -98,7 +99,13 @@ export function AlertsArea() {
   };
   const list = usePoll((signal) => api.get<AlertPage>('/alerts', filters, signal), JSON.stringify(filters));
   const selectedId = query.get('alert');
-  const selected = list.data?.alerts.find((a) => a.alert_id === selectedId);
+  // The open alert stays on screen after an action moves it out of the filtered list (acknowledged, say).
+  const [known, setKnown] = useState<AlertView>();
+  const listed = list.data?.alerts.find((a) => a.alert_id === selectedId);
+  useEffect(() => {
+    if (listed) setKnown(listed);
+  }, [listed]);
+  const selected = listed ?? (known?.alert_id === selectedId ? known : undefined);
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">Alerts</h1>
@@ -147,7 +154,15 @@ export function AlertsArea() {
             />
             <Pager nextToken={list.data.next_token} />
           </div>
-          {selected && <AlertDetail alert={selected} onChange={list.reload} />}
+          {selected && (
+            <AlertDetail
+              alert={selected}
+              onChange={(a) => {
+                setKnown(a);
+                list.reload();
+              }}
+            />
+          )}
           {selectedId && !selected && <p class="muted">Alert {selectedId} is not on this page.</p>}
         </div>
       )}
