@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedNames, isLoopbackAddress, parseTarget, resolveRegion, run } from '../../lib/cli/console.ts';
-import { forwardedHeaders, returnedHeaders, upstreamUrl } from '../../lib/cli/console-proxy.ts';
+import { forwardedHeaders, returnedHeaders, startConsoleProxy, upstreamUrl } from '../../lib/cli/console-proxy.ts';
 import { type SignedApi, type StandInAnswer, startSignedApi, type VerifiedRequest } from '../support/signed-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-console-'));
@@ -328,6 +328,30 @@ describe('steward console: forwarding to the deployed API', () => {
     } finally {
       rotating.stop();
       await rotating.done;
+    }
+  });
+
+  it('answers 503 in the error envelope when credentials can no longer be had, and signs nothing', async () => {
+    const before = api.received.length;
+    const stale = await startConsoleProxy({
+      target: new URL(api.url),
+      region: api.region,
+      credentials: async () => {
+        throw new Error('the SSO session has expired: run aws sso login');
+      },
+      consoleDir: dist,
+      port: 0,
+    });
+    try {
+      const answer = await send(stale.url, 'GET', '/executions');
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.text).error).toMatchObject({
+        code: 'credentials_unavailable',
+        message: expect.stringContaining('aws sso login'),
+      });
+      expect(api.received.length).toBe(before);
+    } finally {
+      await stale.close();
     }
   });
 
