@@ -175,6 +175,9 @@ export function consoleServiceCases(get: () => E2E): void {
       await healthy(e2e, name);
       const { page } = await open(`${e2e.url}/console/services/${created.body.id}`, 'phone');
       await page.locator('h1', { hasText: name }).waitFor();
+      // Not an ECS service: no restart offered (the API would answer 409), the reason said instead.
+      await page.getByText('Not an ECS service Steward manages').waitFor();
+      expect(await page.getByRole('button', { name: 'Restart now' }).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Start maintenance' }).click();
       await page
