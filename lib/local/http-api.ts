@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { allowedMethods, matchPath } from '../core/api/routes/index.ts';
 import type { LocalApiRoute } from './wiring.ts';
@@ -175,9 +175,10 @@ export const CONSOLE_PATH = '/console/';
  */
 export async function serveConsole(res: ServerResponse, dir: string, pathname: string): Promise<void> {
   const rest = pathname.slice(CONSOLE_PATH.length);
-  const wantsFile = extname(rest) !== '';
+  // Only the build's own kinds of file are files; anything else (an id with a dot, say) is a page.
+  const wantsFile = extname(rest) in STATIC_TYPES;
   const resolved = normalize(join(dir, wantsFile ? rest : 'index.html'));
-  if (!resolved.startsWith(normalize(dir)) || !(extname(resolved) in STATIC_TYPES)) {
+  if (!resolved.startsWith(normalize(dir) + sep)) {
     return send(res, 404, { error: { code: 'not_found', message: `no console file ${pathname}` } });
   }
   let content: Buffer;

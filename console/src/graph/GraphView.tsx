@@ -4,7 +4,7 @@
  * step (the page keeps it in the URL). Layout runs once per graph and detail level (memoised), so polling a run only
  * recolours the nodes.
  */
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { StateGraphView } from '../../../lib/core/api/schemas/responses/graph.ts';
 import { type GraphDetail, layoutGraph, type PlacedNode, visibleGraph } from './layout.ts';
 import { type NodeStatus, statusLook } from './status.ts';
@@ -52,8 +52,15 @@ function NodeShape({ n }: { n: PlacedNode }) {
 export function GraphView(props: GraphViewProps) {
   // Laid out once per graph and detail level: selecting a step or a new poll only re-renders.
   const layout = useMemo(() => layoutGraph(visibleGraph(props.graph, props.detail)), [props.graph, props.detail]);
+  // A graph wider than the screen (a phone) opens scrolled to its start, not to its left edge.
+  const wrap = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = wrap.current;
+    const start = layout.nodes.find((n) => n.node.kind === 'start');
+    if (box && start && layout.width > box.clientWidth) box.scrollLeft = Math.max(0, start.x - box.clientWidth / 2);
+  }, [layout]);
   return (
-    <div class="graph-wrap">
+    <div class="graph-wrap" ref={wrap}>
       <svg
         class="graph"
         aria-label={props.label}
@@ -68,7 +75,10 @@ export function GraphView(props: GraphViewProps) {
         </defs>
         <g class="edges">
           {layout.edges.map((e) => (
-            <g key={`${e.edge.from}>${e.edge.to}>${e.edge.kind}`} class={`edge edge-${e.edge.kind}`}>
+            <g
+              key={`${e.edge.from}>${e.edge.to}>${e.edge.kind}`}
+              class={`edge edge-${e.edge.kind}${e.edge.kind === 'catch' && e.edge.label !== 'on error' ? ' edge-control' : ''}`}
+            >
               <path d={e.path} marker-end="url(#arrow)" />
               {e.edge.label && e.edge.kind !== 'merge' && (
                 <text x={e.labelX} y={e.labelY} class="edge-label">

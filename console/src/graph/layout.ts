@@ -114,8 +114,11 @@ function sizeOf(shape: NodeShape, label: string, detail: string | undefined): { 
   }
 }
 
-/** Lays the graph out top to bottom. Back edges (resume, slow retries) are drawn but do not rank nodes. */
-export function layoutGraph(graph: StateGraphView): GraphLayout {
+/**
+ * Lays the graph out top to bottom. Back edges (resume, slow retries) are drawn but do not rank nodes.
+ * `orderHeuristic` forces dagre's crossing minimisation on or off (default: on up to {@link ORDER_HEURISTIC_MAX_NODES}).
+ */
+export function layoutGraph(graph: StateGraphView, options: { orderHeuristic?: boolean } = {}): GraphLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 36, edgesep: 12, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -146,7 +149,8 @@ export function layoutGraph(graph: StateGraphView): GraphLayout {
   });
   // Crossing minimisation is most of dagre's time; past a size where it costs more than it gives (long runs are
   // mostly chains) the order heuristic is skipped so a 200-step run still lays out well inside a second.
-  dagre.layout(g, graph.nodes.length > ORDER_HEURISTIC_MAX_NODES ? { disableOptimalOrderHeuristic: true } : {});
+  const order = options.orderHeuristic ?? graph.nodes.length <= ORDER_HEURISTIC_MAX_NODES;
+  dagre.layout(g, order ? {} : { disableOptimalOrderHeuristic: true });
   for (const id of g.nodes()) {
     const p = placed.get(id);
     const at = g.node(id);

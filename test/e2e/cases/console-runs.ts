@@ -119,6 +119,13 @@ export function consoleRunsCases(get: () => E2E): void {
       await row.waitFor({ state: 'detached' });
       await page.goBack();
       await row.waitFor();
+      // A start-time range that excludes it, typed into the date-time field (typing replaces the history entry).
+      await page.locator('#filter-from').fill('2999-01-01T00:00');
+      await page.waitForURL((u) => u.searchParams.get('from') === '2999-01-01T00:00');
+      await row.waitFor({ state: 'detached' });
+      await page.locator('#filter-from').fill('');
+      await page.waitForURL((u) => !u.searchParams.has('from'));
+      await row.waitFor();
 
       await row.focus();
       await page.keyboard.press('Enter');

@@ -6,7 +6,7 @@
  * supervision cases, whose restart case counts on its budget; the budget is reset and the service left healthy).
  */
 import { describe, expect, it } from 'vitest';
-import { useBrowser, type ViewportName } from '../support/browser.ts';
+import { UI_TIMEOUT, useBrowser, type ViewportName } from '../support/browser.ts';
 import { type E2E, eventually, isLocal } from '../support/steward.ts';
 
 type Status = {
@@ -118,14 +118,14 @@ export function consoleServiceCases(get: () => E2E): void {
       await page.keyboard.press('/');
       await page.keyboard.type('planning');
       await page.waitForURL((u) => u.searchParams.get('q') === 'planning');
-      await expect.poll(() => rows.count()).toBe(1);
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(1);
       await rows.first().focus();
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/console\/services\/[^/?]+$/);
       await page.locator('h1', { hasText: 'planning-system' }).waitFor();
       // Back restores the filtered list from the URL.
       await page.goBack();
-      await expect.poll(() => page.locator('#filter-q').inputValue()).toBe('planning');
+      await expect.poll(() => page.locator('#filter-q').inputValue(), { timeout: UI_TIMEOUT }).toBe('planning');
     }, 60_000);
 
     it('restarts a service from its page after confirmation, shows the result and the audit entry', async () => {
@@ -175,6 +175,9 @@ export function consoleServiceCases(get: () => E2E): void {
       await healthy(e2e, name);
       const { page } = await open(`${e2e.url}/console/services/${created.body.id}`, 'phone');
       await page.locator('h1', { hasText: name }).waitFor();
+      // Not an ECS service: no restart offered (the API would answer 409), the reason said instead.
+      await page.getByText('Not an ECS service Steward manages').waitFor();
+      expect(await page.getByRole('button', { name: 'Restart now' }).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Start maintenance' }).click();
       await page
@@ -247,7 +250,7 @@ export function consoleSpentBudgetCases(get: () => E2E): void {
       // Two resets: the one this test made over the API first, and the console's.
       await expect
         .poll(() => page.locator('table[aria-label="Audit trail"] tr', { hasText: 'reset_restarts' }).count(), {
-          timeout: 20_000,
+          timeout: UI_TIMEOUT,
         })
         .toBeGreaterThanOrEqual(2);
       await healthy(e2e, 'planning-system');

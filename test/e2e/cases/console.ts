@@ -25,7 +25,7 @@ export function consoleCases(get: () => E2E): void {
         const { page } = await open(`${get().url}/`, viewport);
         // Local mode's root redirects to the console, whose root opens Runs.
         await page.waitForURL(/\/console\/runs$/);
-        await expect.poll(() => page.locator('h1').first().textContent()).toBe('Runs');
+        await page.locator('h1', { hasText: 'Runs' }).waitFor();
         for (const area of AREAS) {
           await page.getByRole('navigation', { name: 'Console areas' }).getByRole('link', { name: area.label }).click();
           await page.waitForURL((u) => u.pathname === area.path);

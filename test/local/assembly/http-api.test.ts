@@ -91,7 +91,13 @@ describe('local HTTP API', () => {
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/console/');
     expect((await fetch(`${api.url}/console`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
-    for (const page of ['/console/', '/console/runs', '/console/services/abc?x=1', '/console/runs/a%20b']) {
+    for (const page of [
+      '/console/',
+      '/console/runs',
+      '/console/services/abc?x=1',
+      '/console/runs/a%20b',
+      '/console/services/v1.2',
+    ]) {
       const answer = await fetch(`${api.url}${page}`);
       expect(answer.status, page).toBe(200);
       expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
@@ -102,7 +108,8 @@ describe('local HTTP API', () => {
     expect(await js.text()).toBe('console.log(1)');
     // A missing file is a 404, not the page; nothing outside the build is reachable.
     expect((await fetch(`${api.url}/console/missing.js`)).status).toBe(404);
-    expect((await fetch(`${api.url}/console/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${api.url}/console/..%2f..%2fapp.js`)).status).toBe(404);
+    expect(await (await fetch(`${api.url}/console/..%2f..%2fpackage.json`)).text()).toBe('<h1>Steward</h1>');
     expect((await fetch(`${api.url}/console/../../etc/passwd`)).status).not.toBe(200);
   });
 

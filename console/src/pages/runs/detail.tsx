@@ -83,10 +83,12 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
     0,
   );
   const standard = run.execution_type === 'standard';
+  // The history (every page of it) is read only for the tabs that show it: the graph's first paint needs none.
+  const wantHistory = standard && (tab === 'timeline' || tab === 'history');
   const history = usePoll(
-    (signal) => (standard ? loadHistory(id, signal) : Promise.resolve({ entries: [], more: false })),
-    `${id}:${standard}`,
-    live ? 5000 : 0,
+    (signal) => (wantHistory ? loadHistory(id, signal) : Promise.resolve({ entries: [], more: false })),
+    `${id}:${wantHistory}`,
+    live && wantHistory ? 5000 : 0,
   );
   const audit = usePoll(
     (signal) => api.get<AuditPage>('/audit', { target: `execution/${id}`, limit: 100 }, signal),

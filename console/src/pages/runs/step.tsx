@@ -32,6 +32,7 @@ function Attempts({ run, step }: { run: ExecutionView; step: string }) {
   if (retries.error?.status === 404) return <p class="muted">No attempt yet.</p>;
   if (retries.error) return <ErrorNote error={retries.error} what="the attempts" />;
   if (!retries.data) return null;
+  if (retries.data.attempts.length === 0) return <p class="muted">No attempt recorded.</p>;
   return (
     <ol class="attempts">
       {retries.data.attempts.map((a) => (
@@ -63,6 +64,13 @@ function Attempts({ run, step }: { run: ExecutionView; step: string }) {
   );
 }
 
+/** The step's own retries (Lambda's transient errors are retried on every step and left out). */
+function retriesText(node: StateNodeView): string {
+  const own = (node.retriers ?? []).filter((r) => !r.errors.every((e) => e.startsWith('Lambda.')));
+  if (own.length === 0) return '';
+  return ` · retries: ${own.map((r) => `up to ${r.max_attempts} on ${r.errors.join(', ')}`).join('; ')}`;
+}
+
 export function StepPanel(props: {
   run: ExecutionView;
   step: string;
@@ -86,9 +94,7 @@ export function StepPanel(props: {
         <p class="muted">
           {node.fallback_for ? `Fallback of ${node.fallback_for}. ` : ''}
           {node.step_type?.replace('_', ' ')}
-          {node.retriers?.length
-            ? ` · retries: ${node.retriers.map((r) => `${r.max_attempts} × on ${r.errors.join(', ')}`).join('; ')}`
-            : ''}
+          {retriesText(node)}
           {node.timeout_seconds !== undefined ? ` · timeout ${node.timeout_seconds} s` : ''}
         </p>
       )}

@@ -151,28 +151,41 @@ function Actions({
   const lifecycle = health.lifecycle;
   const retired = lifecycle === 'retired';
   const r = health.restarts;
+  // Only ECS services can be restarted (the API answers 409 for the others); the registration says which they are.
+  const managed =
+    detail !== undefined && (detail.ecs !== undefined || detail.image !== undefined || detail.command !== undefined);
   return (
     <section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
       {retired && <p class="muted">This service is retired: nothing to do.</p>}
       {!retired && (
         <div class="action-row">
-          <ActionButton<RestartServiceResponse>
-            label="Restart now"
-            title={`Restart ${name} now?`}
-            description={
-              <p>
-                Forces a new deployment, skipping backoff and grace waits. It spends one restart of the budget (
-                {budgetLeft(r)} of {r.max_restarts} left in {duration(r.window_seconds * 1000)}) and is audited.
-              </p>
-            }
-            reason={{ label: 'Reason', placeholder: 'why restart now (kept in the audit trail)' }}
-            run={(reason) => api.post<RestartServiceResponse>(`/services/${seg(id)}/restart`, reason ? { reason } : {})}
-            done={(x) =>
-              `Restarted (attempt ${x.attempt}); ${x.budget_left} restart${x.budget_left === 1 ? '' : 's'} left in the budget.`
-            }
-            onDone={onChange}
-          />
+          {!managed && (
+            <p class="muted small">
+              Not an ECS service Steward manages (no <code>ecs</code>, <code>image</code> or <code>command</code>): it
+              cannot be restarted from here.
+            </p>
+          )}
+          {managed && (
+            <ActionButton<RestartServiceResponse>
+              label="Restart now"
+              title={`Restart ${name} now?`}
+              description={
+                <p>
+                  Forces a new deployment, skipping backoff and grace waits. It spends one restart of the budget (
+                  {budgetLeft(r)} of {r.max_restarts} left in {duration(r.window_seconds * 1000)}) and is audited.
+                </p>
+              }
+              reason={{ label: 'Reason', placeholder: 'why restart now (kept in the audit trail)' }}
+              run={(reason) =>
+                api.post<RestartServiceResponse>(`/services/${seg(id)}/restart`, reason ? { reason } : {})
+              }
+              done={(x) =>
+                `Restarted (attempt ${x.attempt}); ${x.budget_left} restart${x.budget_left === 1 ? '' : 's'} left in the budget.`
+              }
+              onDone={onChange}
+            />
+          )}
           {lifecycle !== 'maintenance' ? (
             <ActionButton<ServiceView>
               label="Start maintenance"

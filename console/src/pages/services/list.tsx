@@ -14,6 +14,7 @@ import { ErrorNote, Loading, Pager } from '../../components/Notice.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { Table } from '../../components/Table.tsx';
 import { Time } from '../../components/Time.tsx';
+import { NARROW, useMedia } from '../../media.ts';
 import { usePoll } from '../../poll.ts';
 import { href, navigate, useQuery } from '../../router.ts';
 import { budgetText, CheckLine, HistoryBar, UptimeCell } from './shared.tsx';
@@ -88,6 +89,8 @@ export function ServiceList() {
     (s) => !search || s.name.toLowerCase().includes(search) || (s.description ?? '').toLowerCase().includes(search),
   );
   const view = query.get('view') === 'tree' ? 'tree' : 'table';
+  // The phone layout hides the history and uptime columns: do not poll for them there.
+  const narrow = useMedia(NARROW);
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">Services</h1>
@@ -155,8 +158,12 @@ export function ServiceList() {
                     <span class="muted">no checks</span>
                   ),
               },
-              { label: 'History', class: 'hide-narrow', render: (s) => <HistoryBar id={s.id} name={s.name} /> },
-              { label: 'Uptime', class: 'hide-narrow', render: (s) => <UptimeCell id={s.id} /> },
+              {
+                label: 'History',
+                class: 'hide-narrow',
+                render: (s) => (narrow ? null : <HistoryBar id={s.id} name={s.name} />),
+              },
+              { label: 'Uptime', class: 'hide-narrow', render: (s) => (narrow ? null : <UptimeCell id={s.id} />) },
               { label: 'Restarts', render: (s) => (s.restarts ? budgetText(s.restarts) : '–') },
               { label: 'Maintenance', class: 'hide-narrow', render: (s) => <Maintenance s={s} /> },
             ]}
