@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The status-page tests drive a real headless browser: Debian's chromium, through playwright-core.
+# The console browser tests drive a real headless browser: Debian's chromium, through playwright-core.
 # Installs it when it is missing and this user may (root, as on CI); otherwise says how.
 set -euo pipefail
 if [ -n "${STEWARD_CHROMIUM:-}" ] && [ -x "${STEWARD_CHROMIUM}" ]; then exit 0; fi

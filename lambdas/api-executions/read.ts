@@ -1,6 +1,5 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { mergeHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
-import type { ExecutionStatus } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
@@ -8,8 +7,8 @@ import { decodeNextToken, encodeNextToken, parseLimit } from '../shared/paginati
 import { listAudit } from '../shared/repositories/audit.ts';
 import {
   type ExecutionFilter,
+  listAllExecutions,
   listExecutions as listRecords,
-  STATUS_PARTITIONS,
 } from '../shared/repositories/executions.ts';
 import {
   getExecutionStep,
@@ -28,8 +27,9 @@ export async function getExecution(request: ApiRequest): Promise<ApiResult> {
 }
 
 /**
- * GET /executions: by workflow, correlation id or status through their indexes. With none of these the listing
- * walks the status partitions in turn; the token remembers the partition and the key within it.
+ * GET /executions: by workflow, correlation id or status through their indexes. With none of these, every run in
+ * the time range newest first, merged from the status partitions of the start-time index; the token holds the
+ * start key the page ended at.
  */
 export async function listExecutions(request: ApiRequest): Promise<ApiResult> {
   const q = request.query as ExecutionFilter & { limit?: string; next_token?: string };
@@ -42,23 +42,25 @@ export async function listExecutions(request: ApiRequest): Promise<ApiResult> {
   };
   const limit = parseLimit(q.limit);
   if (filter.workflow_id || filter.correlation_id || filter.status) {
-    const page = await listRecords(filter, limit, decodeNextToken(q.next_token));
+    const startKey = decodeNextToken(q.next_token);
+    if (startKey !== undefined && 'b' in startKey) {
+      throw new ValidationError([{ field: 'query.next_token', message: 'is a token of the unfiltered listing' }]);
+    }
+    const page = await listRecords(filter, limit, startKey);
     return { body: pageBody('executions', page.items.map(executionView), page.lastKey) };
   }
-  const token = decodeNextToken(q.next_token) as { p?: number; k?: Record<string, unknown> } | undefined;
-  let partition = typeof token?.p === 'number' && token.p >= 0 ? token.p : 0;
-  let startKey = token?.k;
-  const items: ReturnType<typeof executionView>[] = [];
-  while (partition < STATUS_PARTITIONS.length && items.length < limit) {
-    const status = STATUS_PARTITIONS[partition] as ExecutionStatus;
-    const page = await listRecords({ ...filter, status }, limit - items.length, startKey);
-    items.push(...page.items.map(executionView));
-    startKey = page.lastKey;
-    if (!startKey) partition++;
+  const token = decodeNextToken(q.next_token) as { b?: unknown } | undefined;
+  if (token !== undefined && typeof token.b !== 'string') {
+    throw new ValidationError([{ field: 'query.next_token', message: 'is not a token of this listing' }]);
   }
-  const next =
-    partition < STATUS_PARTITIONS.length ? { p: partition, ...(startKey ? { k: startKey } : {}) } : undefined;
-  return { body: { executions: items, count: items.length, next_token: encodeNextToken(next) ?? null } };
+  const page = await listAllExecutions(filter, limit, token?.b as string | undefined);
+  return {
+    body: {
+      executions: page.items.map(executionView),
+      count: page.items.length,
+      next_token: encodeNextToken(page.next === undefined ? undefined : { b: page.next }) ?? null,
+    },
+  };
 }
 
 /** GET /executions/{id}/state: status, current step, per-step states, context and step outputs. */

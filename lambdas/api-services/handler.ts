@@ -1,6 +1,7 @@
 import { SERVICE_ROUTES } from '../../lib/core/api/routes/services.ts';
 import { apiHandler } from '../shared/http.ts';
 import { acknowledgeAlert, listAlertsOp } from './alerts.ts';
+import { getServiceHistory, getServiceUptime } from './history.ts';
 import {
   deregisterService,
   getServiceHealth,
@@ -21,6 +22,8 @@ export const handler = apiHandler(SERVICE_ROUTES, {
   updateService,
   deregisterService,
   getServiceHealth,
+  getServiceHistory,
+  getServiceUptime,
   restartService,
   listAlerts: listAlertsOp,
   acknowledgeAlert,

@@ -27,6 +27,7 @@ import {
 } from '../shared/repositories/restarts.ts';
 import {
   getService,
+  listGroups,
   listServices,
   putIfVersion,
   registerManagedService,
@@ -93,18 +94,25 @@ export async function listServiceStatus(req: ApiRequest): Promise<ApiResult> {
     startKey: decodeNextToken(req.query.next_token),
   });
   const now = Date.now();
-  const [restarts, checks] = await Promise.all([
+  const [restarts, checks, groups] = await Promise.all([
     getRestartStates(page.items.map((s) => s.id)),
-    // Phi values live on the check records: read them only for services with phi-accrual.
+    // Each check's latest result (and phi) lives on its check record: one BatchGetItem per 100 checks.
     getCheckRecords(
-      page.items
-        .filter((s) => s.spec.phi_accrual)
-        .flatMap((s) => effectiveChecks(s.spec).map((c) => ({ serviceId: s.id, check: c.name }))),
+      page.items.flatMap((s) => effectiveChecks(s.spec).map((c) => ({ serviceId: s.id, check: c.name }))),
     ),
+    listGroups(),
   ]);
   return {
     body: {
       services: page.items.map((s) => statusView(s, restarts.get(s.id), now, checks.get(s.id))),
+      // The supervision tree's groups (the implicit `root` is the top and is not stored).
+      groups: groups.map((g) => ({
+        name: g.name,
+        strategy: g.strategy,
+        parent: g.parent ?? 'root',
+        max_restarts: g.max_restarts ?? null,
+        window_seconds: g.window_seconds ?? null,
+      })),
       timestamp: new Date(now).toISOString(),
       next_token: encodeNextToken(page.lastKey),
     },

@@ -1,6 +1,6 @@
 /** Response shapes of the service routes, built from registry records (pure mapping, no I/O). */
 import { crashesInWindow } from '../../lib/core/supervision/crash-loop.ts';
-import { effectiveRestartPolicy, SUPERVISION_DEFAULTS } from '../../lib/core/supervision/defaults.ts';
+import { effectiveChecks, effectiveRestartPolicy, SUPERVISION_DEFAULTS } from '../../lib/core/supervision/defaults.ts';
 import { activeMaintenance } from '../../lib/core/supervision/maintenance.ts';
 import type { CrashRecord, RestartState } from '../../lib/core/supervision/restart-budget.ts';
 import { dashboardStatus } from '../../lib/core/supervision/rollup.ts';
@@ -127,6 +127,23 @@ export function statusView(
     maintenance,
     restarts: budget,
     ...(phi ? { phi: { value: phi.value, threshold: phi.threshold, suspected: phi.suspected } } : {}),
+    group: record.spec.group ?? 'root',
+    depends_on: record.spec.depends_on ?? [],
+    // Each configured check with its latest result; a check never probed yet is listed as unknown.
+    checks: effectiveChecks(record.spec).map((c) => {
+      const r = checks.find((x) => x.check === c.name);
+      return {
+        name: c.name,
+        type: c.type,
+        status: r?.status ?? 'unknown',
+        changed_at: iso(r?.changed_at),
+        last_checked_at: r?.last_checked_at ?? null,
+        ok: r?.last_result?.ok ?? null,
+        latency_ms: r?.last_result?.latency_ms ?? null,
+        status_code: r?.last_result?.status_code ?? null,
+        message: r?.last_result?.message ?? null,
+      };
+    }),
   };
 }
 

@@ -4,6 +4,7 @@ import { createWorkflow, createWorkflowVersion, updateWorkflow } from './define.
 import {
   deleteWorkflow,
   getWorkflow,
+  getWorkflowGraph,
   listWorkflowSteps,
   listWorkflows,
   listWorkflowVersions,
@@ -21,4 +22,5 @@ export const handler = apiHandler(WORKFLOW_ROUTES, {
   listWorkflowVersions,
   validateWorkflow: validateWorkflowOperation,
   listWorkflowSteps,
+  getWorkflowGraph,
 });

@@ -44,8 +44,12 @@ export async function signRequest(
   region: string,
 ): Promise<Record<string, string>> {
   const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
-  const query: Record<string, string> = {};
-  for (const [k, v] of request.url.searchParams) query[k] = v;
+  // A key given more than once is signed with every value, as API Gateway canonicalizes the query it receives.
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(request.url.searchParams.keys())) {
+    const values = request.url.searchParams.getAll(key);
+    query[key] = values.length === 1 ? values[0]! : values;
+  }
   const signed = await signer.sign({
     method: request.method,
     protocol: request.url.protocol,

@@ -49,6 +49,10 @@ export const COMMANDS: Record<string, Command> = {
   },
   events: { summary: 'send and list events', load: () => import('./resources.ts').then((m) => m.events) },
   alerts: { summary: 'list and acknowledge alerts', load: () => import('./resources.ts').then((m) => m.alerts) },
+  console: {
+    summary: 'open the console for a deployed stack, signing its calls with your AWS credentials',
+    load: () => import('./console.ts'),
+  },
 };
 
 /** `steward --help`. */

@@ -10,7 +10,7 @@ Usage:
   npm start [-- options]        (same as: npx steward local [options])
 
 Options:
-  --port N            Steward's REST API and status page (default ${DEFAULT_PORTS.api})
+  --port N            Steward's REST API and console (default ${DEFAULT_PORTS.api})
   --aws-port N        the local AWS endpoint: Step Functions, EventBridge, Lambda, ECS, SNS, SQS, CloudWatch (default ${DEFAULT_PORTS.aws})
   --dynamodb-port N   local DynamoDB (default ${DEFAULT_PORTS.dynamodb})
   --data DIR          keep DynamoDB's data and Step Functions' state (machines, runs and their history) in DIR
@@ -49,7 +49,7 @@ export function guide(steward: LocalSteward): string {
     '',
     `Steward local is ready in ${(steward.startedInMs / 1000).toFixed(1)} s`,
     '',
-    `  Status page     ${api}/`,
+    `  Console         ${api}/console/`,
     `  REST API        ${api}   (OpenAPI: ${api}/openapi.json)`,
     `  AWS endpoint    ${steward.urls.aws}   (AWS_ENDPOINT_URL=${steward.urls.aws})`,
     `  DynamoDB        ${steward.urls.dynamodb}`,

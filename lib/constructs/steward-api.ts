@@ -39,8 +39,13 @@ const METHOD_NOT_ALLOWED_TEMPLATE = (path: string, allow: string): string =>
       request_id: '$context.requestId',
     },
   });
+// `$context.error.messageString` is already a quoted JSON string: it goes in without quotes of its own.
 const BAD_PARAMS_TEMPLATE =
-  '{"error":{"code":"validation_failed","message":"$context.error.messageString","request_id":"$context.requestId"}}';
+  '{"error":{"code":"validation_failed","message":$context.error.messageString,"request_id":"$context.requestId"}}';
+// Every other answer API Gateway gives by itself (IAM's 403s: missing or invalid signature, access denied, expired
+// token; throttling; integration failures) in the same envelope, so the CLI and the console show its message.
+const GATEWAY_ERROR_TEMPLATE =
+  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString,"request_id":"$context.requestId"}}';
 
 /**
  * Steward's REST API, generated from the route table: IAM authorization on every route but `/health/*`, Lambda
@@ -102,6 +107,14 @@ export class StewardApi extends Construct {
       type: apigw.ResponseType.BAD_REQUEST_PARAMETERS,
       statusCode: '400',
       templates: { 'application/json': BAD_PARAMS_TEMPLATE },
+    });
+    this.api.addGatewayResponse('Default4xx', {
+      type: apigw.ResponseType.DEFAULT_4XX,
+      templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+    });
+    this.api.addGatewayResponse('Default5xx', {
+      type: apigw.ResponseType.DEFAULT_5XX,
+      templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
     });
     const validator = this.api.addRequestValidator('BodyAndParams', {
       requestValidatorName: 'body-and-parameters',

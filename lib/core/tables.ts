@@ -3,7 +3,7 @@
  * the tables from these definitions, so their key schemas cannot drift.
  *
  * Both tables are single-table designs with overloaded keys: `pk`/`sk` plus generic global secondary indexes
- * `gsi1`..`gsi3` (attributes `gsi1pk`/`gsi1sk`, …). Each repository documents the key values it writes; the
+ * `gsi1`..`gsi4` (attributes `gsi1pk`/`gsi1sk`, …). Each repository documents the key values it writes; the
  * conventions are:
  *
  * Registry table (services, workflow definitions and versions, supervision state):
@@ -22,7 +22,8 @@
  * History table (executions, steps, attempts, events, waiters, audit), every item with a TTL in `expires_at`:
  * - execution:           pk `EXEC#<id>`          sk `META`          gsi1 `WFEXEC#<workflow_id>` / `<started_at>#<id>`,
  *                                                                   gsi2 `CORR#<correlation_id>` / `EXEC#<started_at>#<id>`,
- *                                                                   gsi3 `EXECSTATUS#<status>` / `<updated_at>#<id>`
+ *                                                                   gsi3 `EXECSTATUS#<status>` / `<updated_at>#<id>`,
+ *                                                                   gsi4 `EXECSTART#<status>` / `<started_at>#<id>`
  * - step execution:      pk `EXEC#<id>`          sk `STEP#<step>`   gsi1 `WFSTEP#<workflow_id>` / `<started_at>#<exec>#<step>`,
  *                                                                   gsi3 `STEPS` / `<started_at>#<exec>#<step>`
  * - step attempt:        pk `EXEC#<id>`          sk `STEP#<step>#ATTEMPT#<zero-padded n>`
@@ -47,12 +48,12 @@ export interface TableDefinition {
 }
 
 export interface GlobalSecondaryIndex {
-  readonly indexName: 'gsi1' | 'gsi2' | 'gsi3';
+  readonly indexName: 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4';
   readonly partitionKey: string;
   readonly sortKey: string;
 }
 
-const gsi = (n: 1 | 2 | 3): GlobalSecondaryIndex => ({
+const gsi = (n: 1 | 2 | 3 | 4): GlobalSecondaryIndex => ({
   indexName: `gsi${n}`,
   partitionKey: `gsi${n}pk`,
   sortKey: `gsi${n}sk`,
@@ -67,12 +68,16 @@ export const REGISTRY_TABLE: TableDefinition = {
   ttlAttribute: 'expires_at',
 };
 
-/** The history table: executions, steps, attempts, events, waiters, audit. */
+/**
+ * The history table: executions, steps, attempts, events, waiters, audit. `gsi4` lists runs by status in start
+ * order (the console's run list, newest first across statuses); CloudFormation adds one index per update, so a
+ * deployed table gains it in one step.
+ */
 export const HISTORY_TABLE: TableDefinition = {
   id: 'history',
   partitionKey: 'pk',
   sortKey: 'sk',
-  globalSecondaryIndexes: [gsi(1), gsi(2), gsi(3)],
+  globalSecondaryIndexes: [gsi(1), gsi(2), gsi(3), gsi(4)],
   ttlAttribute: 'expires_at',
 };
 

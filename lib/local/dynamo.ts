@@ -103,15 +103,27 @@ export async function startDynamo(options: {
     url,
     async createTables(tables) {
       for (const table of tables) {
-        const exists = await client
+        const existing = await client
           .send(new DescribeTableCommand({ TableName: table.name }))
-          .then(() => true)
+          .then((out) => out.Table)
           .catch((error: { name?: string }) => {
-            if (error.name === 'ResourceNotFoundException') return false;
+            if (error.name === 'ResourceNotFoundException') return undefined;
             throw error;
           });
-        if (exists) continue;
         const gsis = table.globalSecondaryIndexes as Array<Record<string, unknown>>;
+        if (existing) {
+          // A data folder from an older Steward lacks indexes added since; the local DynamoDB cannot add one to an
+          // existing table, and queries on it would fail later with a less helpful error.
+          const have = new Set((existing.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+          const missing = gsis.map((g) => g.IndexName as string).filter((name) => !have.has(name));
+          if (missing.length > 0) {
+            throw new Error(
+              `table ${table.name} in the data folder has no index ${missing.join(', ')} (added by a newer Steward): ` +
+                'start with a new --data folder',
+            );
+          }
+          continue;
+        }
         await client.send(
           new CreateTableCommand({
             TableName: table.name,

@@ -1,13 +1,13 @@
 /**
  * Steward's local HTTP server: the REST API (each request becomes the API Gateway REST proxy event the deployed
- * API would send, handed to the same Lambda handler through local Lambda), `/openapi.json`, the status page at `/`
- * and the local-only `/local/*` JSON endpoints that the status page uses for what the REST API does not cover.
+ * API would send, handed to the same Lambda handler through local Lambda), `/openapi.json`, the console under
+ * `/console/` (`/` redirects there) and the local-only `/local/*` JSON endpoints of local mode's own tools.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { allowedMethods, matchPath } from '../core/api/routes/index.ts';
 import type { LocalApiRoute } from './wiring.ts';
@@ -47,8 +47,8 @@ export interface HttpApiOptions {
   openapi: () => unknown;
   /** `/local/<name>` endpoints. */
   local: Record<string, LocalEndpoint>;
-  /** Directory of the status page's static files. */
-  staticDir: string;
+  /** Directory of the built console (console/dist): served under `/console/`. */
+  consoleDir: string;
 }
 
 export interface HttpApi {
@@ -166,22 +166,37 @@ function findLocalRoute(routes: readonly LocalApiRoute[], method: string, path: 
   return best;
 }
 
-async function serveStatic(res: ServerResponse, dir: string, pathname: string): Promise<boolean> {
-  const file = pathname === '/' ? 'index.html' : pathname.replace(/^\/status\//, '');
-  const resolved = normalize(join(dir, file));
-  if (!resolved.startsWith(normalize(dir)) || !(extname(resolved) in STATIC_TYPES)) return false;
-  try {
-    const content = await readFile(resolved);
-    res.writeHead(200, { 'content-type': STATIC_TYPES[extname(resolved)]!, 'cache-control': 'no-store' });
-    res.end(content);
-    return true;
-  } catch {
-    return false;
+/** Where the console lives; its client-side routes are every other path below it. */
+export const CONSOLE_PATH = '/console/';
+
+/**
+ * Serves the console: a file of the build when the path names one, else index.html (history routing: every
+ * `/console/...` page is the same document). A missing build answers 503 saying how to build it.
+ */
+export async function serveConsole(res: ServerResponse, dir: string, pathname: string): Promise<void> {
+  const rest = pathname.slice(CONSOLE_PATH.length);
+  // Only the build's own kinds of file are files; anything else (an id with a dot, say) is a page.
+  const wantsFile = extname(rest) in STATIC_TYPES;
+  const resolved = normalize(join(dir, wantsFile ? rest : 'index.html'));
+  if (!resolved.startsWith(normalize(dir) + sep)) {
+    return send(res, 404, { error: { code: 'not_found', message: `no console file ${pathname}` } });
   }
+  let content: Buffer;
+  try {
+    content = await readFile(resolved);
+  } catch {
+    if (wantsFile) return send(res, 404, { error: { code: 'not_found', message: `no console file ${pathname}` } });
+    return send(res, 503, {
+      error: { code: 'console_not_built', message: 'The console is not built: run `npm run build:console`' },
+    });
+  }
+  // index.html is revalidated so a rebuilt console is picked up; the bundle names are fixed, so they too.
+  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(resolved)]!, 'cache-control': 'no-cache' });
+  res.end(content);
 }
 
 /** The names local mode answers to: loopback only, so a foreign name resolved to 127.0.0.1 is refused. */
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+export const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `host[:port]` → its name and port, or undefined when it is not one. */
@@ -190,22 +205,37 @@ function splitHost(value: string): { name: string; port?: string } | undefined {
   return m ? { name: m[1]!.toLowerCase(), port: m[2] } : undefined;
 }
 
+/** Who a server guarded by {@link refuseForeign} answers to. */
+export interface ServerIdentity {
+  /** Host names it answers to (lower case, IPv6 in brackets). @default 127.0.0.1, localhost and [::1] */
+  readonly names?: ReadonlySet<string>;
+  /** The server as the refusals name it. @default 'local mode' */
+  readonly label?: string;
+}
+
 /**
- * Refuses what a web page could make a browser send to local mode: a foreign `Host` (DNS rebinding), a request from
- * another origin, a write whose body is not JSON (a cross-origin "simple" request needs no preflight). Answers the
- * refusal and returns true, or returns false for a request to serve.
+ * Refuses what a web page could make a browser send to a local server (local mode, `steward console`): a foreign
+ * `Host` (DNS rebinding), a request from another origin, a write whose body is not JSON (a cross-origin "simple"
+ * request needs no preflight). Answers the refusal and returns true, or returns false for a request to serve.
  */
-export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: number): boolean {
+export function refuseForeign(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  identity: ServerIdentity = {},
+): boolean {
+  const names = identity.names ?? LOOPBACK_NAMES;
+  const label = identity.label ?? 'local mode';
   const refuse = (status: number, code: string, message: string, field?: string): true => {
     send(res, status, { error: { code, message, ...(field ? { field } : {}) } });
     return true;
   };
   const host = splitHost(String(req.headers.host ?? ''));
-  if (!host || !LOOPBACK_NAMES.has(host.name) || (host.port !== undefined && Number(host.port) !== port)) {
+  if (!host || !names.has(host.name) || (host.port !== undefined && Number(host.port) !== port)) {
     return refuse(
       403,
       'forbidden_host',
-      `Host '${String(req.headers.host ?? '')}' is not this server: local mode answers only 127.0.0.1, localhost and [::1] on port ${port}`,
+      `Host '${String(req.headers.host ?? '')}' is not this server: ${label} answers only ${[...names].join(', ')} on port ${port}`,
       'host',
     );
   }
@@ -214,7 +244,7 @@ export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: n
     let own = false;
     try {
       const o = new URL(origin);
-      own = o.protocol === 'http:' && LOOPBACK_NAMES.has(o.hostname.toLowerCase()) && Number(o.port || 80) === port;
+      own = o.protocol === 'http:' && names.has(o.hostname.toLowerCase()) && Number(o.port || 80) === port;
     } catch {
       own = false;
     }
@@ -222,13 +252,13 @@ export function refuseForeign(req: IncomingMessage, res: ServerResponse, port: n
       return refuse(
         403,
         'cross_origin',
-        `requests from origin '${origin}' are refused: only local mode's own pages may call it`,
+        `requests from origin '${origin}' are refused: only ${label}'s own pages may call it`,
         'origin',
       );
     }
   }
   if (req.headers['sec-fetch-site'] === 'cross-site') {
-    return refuse(403, 'cross_origin', "cross-site requests are refused: only local mode's own pages may call it");
+    return refuse(403, 'cross_origin', `cross-site requests are refused: only ${label}'s own pages may call it`);
   }
   const method = req.method ?? 'GET';
   const type = String(req.headers['content-type'] ?? '');
@@ -266,8 +296,12 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
     }
     return send(res, 200, await endpoint(url.searchParams, parsed));
   }
-  if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/status/'))) {
-    if (await serveStatic(res, options.staticDir, url.pathname)) return;
+  if (method === 'GET' || method === 'HEAD') {
+    if (url.pathname === '/' || url.pathname === '/console') {
+      res.writeHead(302, { location: CONSOLE_PATH });
+      return void res.end();
+    }
+    if (url.pathname.startsWith(CONSOLE_PATH)) return serveConsole(res, options.consoleDir, url.pathname);
   }
   const match = findLocalRoute(options.routes, method, url.pathname);
   if (!match) {

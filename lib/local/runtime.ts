@@ -265,13 +265,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         routes: wiring.api,
         invoke,
         openapi: () => openApiDocument({ serverUrl: api.url }),
-        staticDir: join(rootDir, 'lib/local/status-page'),
+        consoleDir: join(rootDir, 'console/dist'),
         local: localEndpoints({
           wiring,
           backend: () => backend,
-          startedAt: Date.now(),
-          speed,
-          apiUrl: () => api.url,
           iam: () => ({
             enforcing,
             operator_access_key_id: guard.operatorKeys().accessKeyId,

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/core/api/routes/index.ts';
+import { errorBody } from '../../lib/core/api/schemas/responses/common.ts';
 import { FUNCTIONS } from '../../lib/core/functions.ts';
 import { tierConfig } from '../../lib/core/tiers.ts';
 import { resourcesOf, type Synthesized, synth } from './support.ts';
@@ -164,6 +165,21 @@ describe('api', () => {
         ],
       }),
     });
+  });
+
+  it("answers API Gateway's own refusals (IAM's 403s, throttling, 5xx) in the error envelope, as valid JSON", () => {
+    const responses = resourcesOf(dev, 'AWS::ApiGateway::GatewayResponse');
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'BAD_REQUEST_PARAMETERS']) {
+      const response = responses.find((r) => r.Properties['ResponseType'] === type);
+      expect(response, type).toBeDefined();
+      const template = (response!.Properties['ResponseTemplates'] as Record<string, string>)['application/json']!;
+      // What API Gateway substitutes: messageString arrives quoted, the others bare.
+      const rendered = template
+        .replaceAll('$context.error.messageString', JSON.stringify('User: arn:aws:iam::1:user/x is not authorized'))
+        .replaceAll('$context.error.responseType', 'ACCESS_DENIED')
+        .replaceAll('$context.requestId', 'r-1');
+      expect(errorBody.safeParse(JSON.parse(rendered)).success, type).toBe(true);
+    }
   });
 
   it('answers invalid bodies in Steward error shape', () => {

@@ -89,6 +89,7 @@ describe('response contract (handlers, local DynamoDB)', () => {
     const invalid = await ok('POST', `/workflows/${wf.id}/validate`, { body: { name: '', definition: { steps: [] } } });
     expect(invalid.valid).toBe(false);
     await ok('GET', `/workflows/${wf.id}/steps`);
+    await ok('GET', `/workflows/${wf.id}/graph`);
     const doomed = await ok('POST', '/workflows', { body: seedWorkflow('Contract Doomed') });
     await ok('DELETE', `/workflows/${doomed.id}`);
     // Errors on the way carry the envelope.
@@ -192,6 +193,8 @@ describe('response contract (handlers, local DynamoDB)', () => {
     await ok('GET', '/services/status');
     await ok('GET', `/services/${svc.id}`);
     await ok('GET', `/services/${svc.id}/health`);
+    await ok('GET', `/services/${svc.id}/history`);
+    await ok('GET', `/services/${svc.id}/uptime`);
     await ok('PUT', `/services/${svc.id}`, { body: { description: 'contract' } });
     const restarted = await ok('POST', `/services/${svc.id}/restart`, { body: { reason: 'contract' } });
     expect(restarted.budget_left).toBe(9);

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { buildConsole, consoleIsStale } from '../../scripts/build-console.ts';
 
 /**
  * Starts one in-memory DynamoDB (dynalite) for the whole test run. Test files create their own uniquely named
- * tables on it (test/support/tables.ts), so files never share state.
+ * tables on it (test/support/tables.ts), so files never share state. Builds the console first when console/dist is
+ * missing or older than its sources, so browser tests always see the code under test.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  if (consoleIsStale()) await buildConsole();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -19,6 +19,7 @@ import { optionalEnv, requireEnv } from '../config.ts';
  * - gsi1 `WFEXEC#<workflow_id>` / `<started_at>#<id>`   (by workflow, newest last)
  * - gsi2 `CORR#<correlation_id>` / `EXEC#<started_at>#<id>` (by correlation id)
  * - gsi3 `EXECSTATUS#<status>` / `<updated_at>#<id>`     (by status; the reconciler finds quiet runs here)
+ * - gsi4 `EXECSTART#<status>` / `<started_at>#<id>`      (by status in start order: listings, newest first)
  *
  * `status` changes only through {@link transitionExecution} (conditional on the current status); every write adds 1
  * to `seq`, so readers can detect concurrent changes.
@@ -78,6 +79,8 @@ const key = (id: string): { pk: string; sk: string } => ({ pk: `EXEC#${id}`, sk:
 const statusKeys = (status: ExecutionStatus, updatedAt: string, id: string): Record<string, string> => ({
   gsi3pk: `EXECSTATUS#${status}`,
   gsi3sk: `${updatedAt}#${id}`,
+  // gsi4's sort key (start time) never changes: only the partition moves with the status.
+  gsi4pk: `EXECSTART#${status}`,
 });
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
@@ -108,6 +111,7 @@ export async function createExecution(record: NewExecution): Promise<boolean> {
     gsi1sk: `${record.started_at}#${record.execution_id}`,
     gsi2pk: `CORR#${record.correlation_id}`,
     gsi2sk: `EXEC#${record.started_at}#${record.execution_id}`,
+    gsi4sk: `${record.started_at}#${record.execution_id}`,
     ...statusKeys(record.status, record.started_at, record.execution_id),
   };
   try {
@@ -294,7 +298,7 @@ function filterExpression(
 
 /** Runs a query over one index partition, newest first. */
 async function queryIndex(
-  index: 'gsi1' | 'gsi2' | 'gsi3',
+  index: 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4',
   partition: string,
   range: { lo?: string; hi?: string },
   filter: ExecutionFilter,
@@ -332,8 +336,9 @@ const HIGH = '\uffff';
 
 /**
  * Lists executions, newest first, choosing the index from the filter: by workflow (gsi1, time range in the key),
- * by correlation id (gsi2), by status (gsi3); remaining filters are applied as filter expressions. With no
- * workflow, correlation or status filter the caller pages through the status partitions ({@link STATUS_PARTITIONS}).
+ * by correlation id (gsi2), by status (gsi4, time range in the key); remaining filters are applied as filter
+ * expressions (a status within one workflow's runs, or a status or time within one correlation id). With no
+ * workflow, correlation or status filter, use {@link listAllExecutions}.
  */
 export async function listExecutions(
   filter: ExecutionFilter,
@@ -365,11 +370,51 @@ export async function listExecutions(
     );
   }
   const status = filter.status ?? 'running';
-  return queryIndex('gsi3', `EXECSTATUS#${status}`, {}, filter, new Set(['status']), limit, startKey);
+  return queryIndex('gsi4', `EXECSTART#${status}`, range, filter, new Set(['status', 'from', 'to']), limit, startKey);
 }
 
-/** The status partitions an unfiltered listing pages through, in order. */
+/** The status partitions an unfiltered listing merges, in order. */
 export const STATUS_PARTITIONS: readonly ExecutionStatus[] = EXECUTION_STATUSES;
+
+/**
+ * Every execution started in a time range, newest first: one Query per status partition of gsi4 (each reading at
+ * most `limit + 1` items, in parallel), merged by start time. `before` is the start key (`<started_at>#<id>`) the
+ * previous page ended at; returns the key to continue from, or undefined on the last page. A run that changes
+ * status between two pages moves partitions: it may be listed twice or skipped, as in any live listing.
+ */
+export async function listAllExecutions(
+  filter: Pick<ExecutionFilter, 'from' | 'to'>,
+  limit: number,
+  before?: string,
+): Promise<{ items: ExecutionRecord[]; next?: string }> {
+  const lo = filter.from ?? '';
+  const top = `${filter.to ?? HIGH}${HIGH}`;
+  const hi = before !== undefined && before < top ? before : top;
+  const pages = await Promise.all(
+    STATUS_PARTITIONS.map(async (status) => {
+      const out = await ddb.send(
+        new QueryCommand({
+          TableName: TABLE,
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :pk AND gsi4sk BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: { ':pk': `EXECSTART#${status}`, ':lo': lo, ':hi': hi },
+          ScanIndexForward: false,
+          // One more than a page: BETWEEN includes `before`, the item the last page ended with.
+          Limit: limit + 1,
+        }),
+      );
+      const items = ((out.Items ?? []) as Array<ExecutionRecord & { gsi4sk: string }>).filter(
+        (i) => i.gsi4sk !== before,
+      );
+      return { items, more: out.LastEvaluatedKey !== undefined };
+    }),
+  );
+  const merged = pages.flatMap((p) => p.items).sort((a, b) => (a.gsi4sk < b.gsi4sk ? 1 : a.gsi4sk > b.gsi4sk ? -1 : 0));
+  const items = merged.slice(0, limit);
+  const more = merged.length > limit || pages.some((p) => p.more);
+  const last = items[items.length - 1];
+  return { items, ...(more && last ? { next: last.gsi4sk } : {}) };
+}
 
 /** Executions in `status` whose last write is older than `before` (ISO), oldest first: the reconciler's query. */
 export async function listQuiet(

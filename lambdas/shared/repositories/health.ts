@@ -132,3 +132,36 @@ export async function recentResults(serviceId: string, limit: number): Promise<R
   );
   return (out.Items ?? []).map(({ pk: _p, sk: _s, expires_at: _e, ...rest }) => rest);
 }
+
+/** One page of a service's recorded results, newest first, within [from, to] (ISO times, both inclusive). */
+export async function resultsPage(
+  serviceId: string,
+  q: { from?: string; to?: string; limit: number; startKey?: Record<string, unknown> },
+): Promise<{ items: Record<string, unknown>[]; lastKey?: Record<string, unknown> }> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: HISTORY,
+      // Sort keys are `<ISO time>#<check>`: `~` sorts after every character of a check name, so `to` is inclusive.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+      ExpressionAttributeValues: { ':pk': `HEALTH#${serviceId}`, ':lo': q.from ?? '0000', ':hi': `${q.to ?? '9999'}~` },
+      ScanIndexForward: false,
+      Limit: q.limit,
+      ExclusiveStartKey: q.startKey,
+    }),
+  );
+  return {
+    items: (out.Items ?? []).map(({ pk: _p, sk: _s, expires_at: _e, ...rest }) => rest),
+    lastKey: out.LastEvaluatedKey,
+  };
+}
+
+/** Every recorded result of a service from `from` (ISO) on, oldest first, with only what uptime needs. */
+export async function resultsSince(serviceId: string, from: string): Promise<Record<string, unknown>[]> {
+  return queryAll({
+    TableName: HISTORY,
+    KeyConditionExpression: 'pk = :pk AND sk >= :lo',
+    ExpressionAttributeNames: { '#at': 'at', '#check': 'check' },
+    ExpressionAttributeValues: { ':pk': `HEALTH#${serviceId}`, ':lo': from },
+    ProjectionExpression: '#at, #check, check_status, latency_ms',
+  });
+}

@@ -48,6 +48,16 @@ export type {
 export { workflowDocumentSchema, workflowStepSchema } from './schema.ts';
 export { type SpResult, type SpTree, seriesParallelize, treeMakespan } from './sp.ts';
 export {
+  ruleText,
+  type StateEdge,
+  type StateEdgeKind,
+  type StateGraph,
+  type StateNode,
+  type StateNodeKind,
+  type StateRetrier,
+  stateGraph,
+} from './state-graph.ts';
+export {
   endpointPlaceholders,
   parseTemplate,
   refToJsonPath,

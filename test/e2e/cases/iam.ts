@@ -1,6 +1,6 @@
 /**
  * End-to-end, local mode only: every AWS call the suite made went through IAM enforcement, and none was refused
- * except the known gaps (test/support/iam-known-gaps.ts); the status page reports the enforcement.
+ * except the known gaps (test/support/iam-known-gaps.ts); /local/iam reports the enforcement.
  */
 import { describe, expect, it } from 'vitest';
 import { KNOWN_GAPS } from '../../support/iam-known-gaps.ts';
@@ -24,7 +24,7 @@ export function iamCases(get: () => E2E): void {
       expect(local.iam.guard.authorizer.stats().lookups).toBeGreaterThan(100);
     });
 
-    it('shows enforcement, decisions and the accepted create-time findings on the status page', async () => {
+    it('reports enforcement, decisions and the accepted create-time findings at /local/iam', async () => {
       const response = await fetch(`${get().url}/local/iam`);
       const body = (await response.json()) as { enforcing: boolean; findings: Array<{ id: string }> };
 

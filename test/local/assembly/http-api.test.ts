@@ -32,12 +32,13 @@ describe('local HTTP API', () => {
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'steward-static-'));
     await writeFile(join(dir, 'index.html'), '<h1>Steward</h1>');
+    await writeFile(join(dir, 'app.js'), 'console.log(1)');
     api = await startHttpApi({
       port: 0,
       routes,
       invoke,
       openapi: () => ({ openapi: '3.0.3' }),
-      staticDir: dir,
+      consoleDir: dir,
       local: {
         echo: (query, body) => {
           if (query.get('fail')) throw new LocalHttpError(400, 'must not be set', 'fail');
@@ -85,8 +86,52 @@ describe('local HTTP API', () => {
     expect(failed.status).toBe(502);
   });
 
-  it('serves the status page, /openapi.json and /local endpoints with 4xx naming the field', async () => {
-    expect(await (await fetch(`${api.url}/`)).text()).toBe('<h1>Steward</h1>');
+  it('serves the console under /console/ (index.html for every page), redirects / there', async () => {
+    const root = await fetch(`${api.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console/');
+    expect((await fetch(`${api.url}/console`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
+    for (const page of [
+      '/console/',
+      '/console/runs',
+      '/console/services/abc?x=1',
+      '/console/runs/a%20b',
+      '/console/services/v1.2',
+    ]) {
+      const answer = await fetch(`${api.url}${page}`);
+      expect(answer.status, page).toBe(200);
+      expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await answer.text()).toBe('<h1>Steward</h1>');
+    }
+    const js = await fetch(`${api.url}/console/app.js`);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).toBe('console.log(1)');
+    // A missing file is a 404, not the page; nothing outside the build is reachable.
+    expect((await fetch(`${api.url}/console/missing.js`)).status).toBe(404);
+    expect((await fetch(`${api.url}/console/..%2f..%2fapp.js`)).status).toBe(404);
+    expect(await (await fetch(`${api.url}/console/..%2f..%2fpackage.json`)).text()).toBe('<h1>Steward</h1>');
+    expect((await fetch(`${api.url}/console/../../etc/passwd`)).status).not.toBe(200);
+  });
+
+  it('answers 503 naming the build command when the console is not built', async () => {
+    const bare = await startHttpApi({
+      port: 0,
+      routes,
+      invoke,
+      openapi: () => ({}),
+      consoleDir: '/nonexistent',
+      local: {},
+    });
+    try {
+      const answer = await fetch(`${bare.url}/console/runs`);
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toMatchObject({ error: { code: 'console_not_built', message: /build:console/ } });
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('serves /openapi.json and /local endpoints with 4xx naming the field', async () => {
     expect(await (await fetch(`${api.url}/openapi.json`)).json()).toEqual({ openapi: '3.0.3' });
     expect(
       await (await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: '{"a":1}' })).json(),
@@ -99,13 +144,12 @@ describe('local HTTP API', () => {
     expect(await bad.json()).toMatchObject({ error: { field: 'body' } });
     const refused = await fetch(`${api.url}/local/echo?fail=1`);
     expect(await refused.json()).toMatchObject({ error: { field: 'fail' } });
-    expect((await fetch(`${api.url}/status/../../etc/passwd`)).status).toBe(404);
   });
 
   it('refuses to start on a port in use', async () => {
     const port = Number(new URL(api.url).port);
     await expect(
-      startHttpApi({ port, routes, invoke, openapi: () => ({}), staticDir: '/', local: {} }),
+      startHttpApi({ port, routes, invoke, openapi: () => ({}), consoleDir: '/', local: {} }),
     ).rejects.toThrow(/EADDRINUSE/);
   });
 });

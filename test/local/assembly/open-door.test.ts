@@ -47,7 +47,7 @@ describe('local REST API refuses what a foreign web page can send', () => {
   const body = JSON.stringify({ workflow_name: 'Agent Task Execution' });
 
   beforeAll(async () => {
-    api = await startHttpApi({ port: 0, routes, invoke, openapi: () => ({}), staticDir: '/nonexistent', local: {} });
+    api = await startHttpApi({ port: 0, routes, invoke, openapi: () => ({}), consoleDir: '/nonexistent', local: {} });
     port = Number(new URL(api.url).port);
   });
   afterAll(async () => api.close());

@@ -2,7 +2,7 @@
  * Mutation test of the access catalogue: with one grant removed from lib/constructs/access.ts (api-events may no
  * longer put events on Steward's bus), the end-to-end path through local mode fails the way it would on AWS
  * (AccessDeniedException in the handler, the API answering that the event was not published), the denial is on the
- * status page with the statement that would allow it, and the deploy preflight reports it too.
+ * /local/iam with the statement that would allow it, and the deploy preflight reports it too.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../../lib/core/env.ts';

@@ -5,8 +5,10 @@ import {
   restartServiceResponse,
   serviceDetailResponse,
   serviceHealthResponse,
+  serviceHistoryPage,
   servicePage,
   serviceStatusPage,
+  serviceUptimeResponse,
   serviceView,
 } from '../schemas/responses/services.ts';
 import {
@@ -16,6 +18,7 @@ import {
   registerServiceBody,
   restartServiceBody,
   serviceHealthQuery,
+  serviceHistoryQuery,
   updateServiceBody,
 } from '../schemas/services.ts';
 
@@ -107,6 +110,34 @@ export const SERVICE_ROUTES: readonly Route[] = [
     successStatus: 200,
     response: serviceHealthResponse,
     query: serviceHealthQuery,
+  },
+  {
+    method: 'GET',
+    path: '/services/{service_id}/history',
+    operationId: 'getServiceHistory',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Recorded check results of a service, newest first',
+    description:
+      'The stored health history: a result is recorded when a check changes status and as a heartbeat every few ' +
+      'minutes. `from` / `to` bound the time (ISO 8601, inclusive); paginated with `limit` (1–100) and `next_token`.',
+    successStatus: 200,
+    response: serviceHistoryPage,
+    query: serviceHistoryQuery,
+  },
+  {
+    method: 'GET',
+    path: '/services/{service_id}/uptime',
+    operationId: 'getServiceUptime',
+    functionId: f,
+    auth: 'iam',
+    summary: 'Uptime and latency of a service over 24 hours and 7 days',
+    description:
+      'Computed from the recorded check results: a recorded status holds until the next record of that check, for ' +
+      'at most `max_gap_seconds` (longer gaps count as not observed); the service is up while no check is ' +
+      'unhealthy. `uptime` is up time over observed time, null when nothing was recorded.',
+    successStatus: 200,
+    response: serviceUptimeResponse,
   },
   {
     method: 'POST',

@@ -1,4 +1,5 @@
 import type { Route } from '../route.ts';
+import { workflowGraphResponse } from '../schemas/responses/graph.ts';
 import {
   validationResponse,
   versionPage,
@@ -6,7 +7,13 @@ import {
   workflowStepsResponse,
   workflowView,
 } from '../schemas/responses/workflows.ts';
-import { createWorkflowBody, deleteWorkflowQuery, newVersionBody, workflowPageQuery } from '../schemas/workflows.ts';
+import {
+  createWorkflowBody,
+  deleteWorkflowQuery,
+  newVersionBody,
+  workflowGraphQuery,
+  workflowPageQuery,
+} from '../schemas/workflows.ts';
 
 const f = 'api-workflows';
 
@@ -106,5 +113,20 @@ export const WORKFLOW_ROUTES: readonly Route[] = [
     summary: 'List the steps of a workflow',
     successStatus: 200,
     response: workflowStepsResponse,
+  },
+  {
+    method: 'GET',
+    path: '/workflows/{workflow_id}/graph',
+    operationId: 'getWorkflowGraph',
+    query: workflowGraphQuery,
+    functionId: f,
+    auth: 'iam',
+    summary: 'Get the compiled graph and compile report of a workflow version',
+    description:
+      'The whole compiled state machine as nodes and edges (steps, choices, maps, parallel branches and joins, ' +
+      'error-handler routes, compensation, pause states, retriers), each node naming the step it belongs to, and the ' +
+      "compiler's report (transitions and cost per run). `version` picks a version by label or number.",
+    successStatus: 200,
+    response: workflowGraphResponse,
   },
 ];

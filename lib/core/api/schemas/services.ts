@@ -49,5 +49,15 @@ export const serviceHealthQuery = z.strictObject({
     .optional(),
 });
 
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2025-03-29T06:15:00Z' });
+
+/** `GET /services/{service_id}/history`: recorded check results, newest first, optionally within [from, to]. */
+export const serviceHistoryQuery = z.strictObject({
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit,
+  next_token: nextToken,
+});
+
 /** `POST /services/{service_id}/restart`: an optional reason, kept in the audit trail and the event. */
 export const restartServiceBody = z.strictObject({ reason: z.string().min(1).max(1_000).optional() }).optional();

@@ -35,3 +35,6 @@ export const workflowPageQuery = z.strictObject({ limit, next_token: nextToken }
 export const deleteWorkflowQuery = z.strictObject({
   force: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional(),
 });
+
+/** Query of `GET /workflows/{id}/graph`: the version, by label (`1.0.0`) or number (`3`); the latest when absent. */
+export const workflowGraphQuery = z.strictObject({ version: z.string().min(1).max(64).optional() });

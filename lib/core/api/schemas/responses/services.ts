@@ -78,6 +78,30 @@ export type ServicePage = z.infer<typeof servicePage>;
 /** Phi-accrual of a service, rolled up. */
 export const phiSummary = z.object({ value: z.number().nullable(), threshold: z.number(), suspected: z.boolean() });
 
+/** A configured check with its latest result, as `/services/status` lists it (nulls before the first probe). */
+export const statusCheckView = z.object({
+  name: z.string(),
+  type: z.string(),
+  status: health,
+  changed_at: timestamp.nullable(),
+  last_checked_at: timestamp.nullable(),
+  ok: z.boolean().nullable(),
+  latency_ms: z.number().nullable(),
+  status_code: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type StatusCheckView = z.infer<typeof statusCheckView>;
+
+/** A group of the supervision tree. */
+export const groupView = z.object({
+  name: z.string(),
+  strategy: z.enum(['one_for_one', 'one_for_all', 'rest_for_one']),
+  parent: z.string(),
+  max_restarts: z.number().int().nullable(),
+  window_seconds: z.number().nullable(),
+});
+export type GroupView = z.infer<typeof groupView>;
+
 /** One entry of `/services/status` (seed 002's shape plus lifecycle, maintenance, restarts and phi). */
 export const serviceStatusView = z.object({
   id: z.string().min(1),
@@ -91,12 +115,19 @@ export const serviceStatusView = z.object({
   maintenance: maintenanceView,
   restarts: restartsView.optional(),
   phi: phiSummary.optional(),
+  /** Its supervision group (`root` when none). */
+  group: z.string().optional(),
+  depends_on: z.array(z.string()).optional(),
+  /** Every configured check with its latest result. */
+  checks: z.array(statusCheckView).optional(),
 });
 export type ServiceStatusView = z.infer<typeof serviceStatusView>;
 
 /** `GET /services/status`. */
 export const serviceStatusPage = z.object({
   services: z.array(serviceStatusView),
+  /** The groups of the supervision tree. */
+  groups: z.array(groupView).optional(),
   timestamp,
   next_token: nextToken,
 });
@@ -143,6 +174,51 @@ export const serviceHealthResponse = z.object({
   history: z.array(openObject),
 });
 export type ServiceHealthResponse = z.infer<typeof serviceHealthResponse>;
+
+/** One recorded check result of the health history. */
+export const recordedResultView = z.object({
+  at: timestamp,
+  check: z.string(),
+  /** The check's status after this result. */
+  status: health,
+  ok: z.boolean(),
+  latency_ms: z.number().nullable(),
+  status_code: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type RecordedResultView = z.infer<typeof recordedResultView>;
+
+/** `GET /services/{service_id}/history`. */
+export const serviceHistoryPage = z.object({
+  service_id: z.string().min(1),
+  results: z.array(recordedResultView),
+  count: z.number().int().min(0),
+  next_token: nextToken,
+});
+export type ServiceHistoryPage = z.infer<typeof serviceHistoryPage>;
+
+/** Uptime and latency over one window. */
+export const uptimeWindowView = z.object({
+  window: z.enum(['24h', '7d']),
+  from: timestamp,
+  to: timestamp,
+  /** Up time over observed time (0..1); null when nothing was recorded. */
+  uptime: z.number().min(0).max(1).nullable(),
+  observed_seconds: z.number().min(0),
+  up_seconds: z.number().min(0),
+  results: z.number().int().min(0),
+  latency_ms: z.object({ avg: z.number(), p95: z.number(), max: z.number() }).nullable(),
+});
+
+/** `GET /services/{service_id}/uptime`. */
+export const serviceUptimeResponse = z.object({
+  service_id: z.string().min(1),
+  computed_at: timestamp,
+  /** A recorded status counts for at most this long without a newer record (seconds). */
+  max_gap_seconds: z.number(),
+  windows: z.array(uptimeWindowView),
+});
+export type ServiceUptimeResponse = z.infer<typeof serviceUptimeResponse>;
 
 /** `POST /services/{service_id}/restart`: what was done and the budget left. */
 export const restartServiceResponse = z.object({

@@ -1,6 +1,7 @@
 /** Response schemas of the workflow routes. */
 import * as z from 'zod';
 import { nextToken, openObject, timestamp } from './common.ts';
+import { compileReportView, stateGraphView } from './graph.ts';
 
 /** A step of a definition as the API shows it: the document's step with its stable id (nested steps too). */
 export const definitionStep = z.looseObject({ id: z.string().min(1), name: z.string(), step_type: z.string() });
@@ -76,19 +77,15 @@ export type VersionPage = z.infer<typeof versionPage>;
 /** One problem the compiler found: where (a JSON path in the document) and what. */
 export const definitionProblem = z.looseObject({ path: z.string(), message: z.string() });
 
-/** `POST /workflows/{workflow_id}/validate`: the verdict, each problem, and the compile report when valid. */
+/**
+ * `POST /workflows/{workflow_id}/validate`: the verdict and each problem (with its JSON path in the document); when
+ * valid, the compile report and the compiled graph, so a definition can be checked and seen before it is saved.
+ */
 export const validationResponse = z.object({
   valid: z.boolean(),
   problems: z.array(definitionProblem),
-  report: z
-    .object({
-      execution_type: executionType,
-      express_possible: z.boolean(),
-      express_blockers: z.array(z.unknown()).optional(),
-      transitions: z.unknown(),
-      states: z.unknown(),
-    })
-    .optional(),
+  report: compileReportView.optional(),
+  graph: stateGraphView.optional(),
 });
 export type ValidationResponse = z.infer<typeof validationResponse>;
 

@@ -1,0 +1,53 @@
+/** Formatting shared by every page: times, durations and ratios. */
+
+const RELATIVE_STEPS: Array<[number, string]> = [
+  [60, 's'],
+  [60, 'min'],
+  [24, 'h'],
+  [365, 'd'],
+];
+
+/** "12 s ago", "3 min ago", "in 2 h" relative to `now` (ms). */
+export function relative(at: string | number | Date, now = Date.now()): string {
+  const t = new Date(at).getTime();
+  if (Number.isNaN(t)) return String(at);
+  let delta = Math.round((now - t) / 1000);
+  const future = delta < 0;
+  delta = Math.abs(delta);
+  if (delta < 5) return 'just now';
+  let value = delta;
+  let unit = 's';
+  for (const [size, name] of RELATIVE_STEPS) {
+    unit = name;
+    if (value < size) break;
+    value = Math.floor(value / size);
+    unit = name === 's' ? 'min' : name === 'min' ? 'h' : name === 'h' ? 'd' : 'y';
+  }
+  return future ? `in ${value} ${unit}` : `${value} ${unit} ago`;
+}
+
+/** "2026-11-25 18:33:02 UTC": absolute, unambiguous, sortable. */
+export function absolute(at: string | number | Date): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** A duration in milliseconds as "850 ms", "4.2 s", "3 min 5 s", "2 h 10 min". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A ratio 0..1 as a percentage with sensible precision ("99.93 %", "100 %"). */
+export function percent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '–';
+  const p = ratio * 100;
+  if (p === 100 || p === 0) return `${p} %`;
+  return `${p >= 99 ? p.toFixed(2) : p.toFixed(1)} %`;
+}
