@@ -273,6 +273,11 @@ export async function restartService(req: ApiRequest): Promise<ApiResult> {
       throw new ConflictError('Another restart of this service was just claimed; read its status and try again', {
         service_id: id,
       });
+    case 'ecs_failed':
+      // The request was sound and nothing was spent; the service behind the API failed it (as a failed start does).
+      throw new HttpError(502, `ECS did not restart '${outcome.name}': ${outcome.error}`, 'restart_failed', {
+        service_id: id,
+      });
     case 'spent': {
       const budget = {
         used: outcome.used,

@@ -196,7 +196,16 @@ export type ManualRestartOutcome =
   | { kind: 'not_restartable'; reason: string }
   | (Extract<ManualRestartDecision, { kind: 'spent' }> & { name: string })
   | { kind: 'lost_race' }
+  /** ECS refused or failed for another reason (throttling, permissions, an outage); the claim was given back. */
+  | { kind: 'ecs_failed'; name: string; error: string }
   | { kind: 'restarted'; name: string; attempt: number; detail: string; event: StewardEvent };
+
+/** ECS errors meaning the service (or its cluster) named by the spec is not there to restart. */
+const ECS_TARGET_MISSING = new Set([
+  'ServiceNotFoundException',
+  'ServiceNotActiveException',
+  'ClusterNotFoundException',
+]);
 
 /**
  * Restarts one managed service now, at an operator's request: the same budget claim (a conditional write on the
@@ -224,7 +233,14 @@ export async function restartNow(
     detail = await ecsRestart(record, 'force_new_deployment', undefined);
   } catch (error) {
     await saveRestartState(record.id, current.state, current.version + 1);
-    throw error;
+    const name = (error as { name?: string }).name ?? 'Error';
+    const message = (error as { message?: string }).message ?? '';
+    // The spec names an ECS service that is not there (never deployed, deleted, draining): the operator's request
+    // cannot succeed as it stands, so it is a conflict to answer, not a failure of Steward's.
+    if (ECS_TARGET_MISSING.has(name)) {
+      return { kind: 'not_restartable', reason: `ECS cannot restart service '${record.name}' (${name}: ${message})` };
+    }
+    return { kind: 'ecs_failed', name: record.name, error: `${name}: ${message}` };
   }
   const event = stewardEvent('service.restarted', {
     service_id: record.id,

@@ -3,7 +3,7 @@
  * restart budget as the restarter, refuses a spent budget with when it refills, is audited, and publishes
  * `service.restarted`.
  */
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ServiceNotFoundException, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -141,11 +141,25 @@ describe('POST /services/{service_id}/restart', () => {
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
   });
 
-  it('gives the claimed restart back when ECS refuses', async () => {
+  it('answers 409 naming the service when ECS has no such service, and gives the claimed restart back', async () => {
     const id = await register({ name: 'ecs-refuses', command: ['node', 'svc.mjs'] });
-    ecs.on(UpdateServiceCommand).rejects(new Error('ServiceNotFoundException'));
+    ecs
+      .on(UpdateServiceCommand)
+      .rejects(new ServiceNotFoundException({ message: 'Service not found.', $metadata: {} }));
     const res = await call('POST', `/services/${id}/restart`);
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(409);
+    expect(json(res).error.message).toMatch(/ECS cannot restart service 'ecs-refuses' \(ServiceNotFoundException/);
+    expect((await restarts.getRestartState(id)).state.restarts).toEqual([]);
+  });
+
+  it('answers 502 when ECS fails the restart for another reason, and gives the claimed restart back', async () => {
+    const id = await register({ name: 'ecs-throttled', command: ['node', 'svc.mjs'] });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    ecs.on(UpdateServiceCommand).rejects(throttled);
+    const res = await call('POST', `/services/${id}/restart`);
+    expect(res.statusCode).toBe(502);
+    expect(json(res).error).toMatchObject({ code: 'restart_failed', service_id: id });
+    expect(json(res).error.message).toMatch(/ThrottlingException: Rate exceeded/);
     expect((await restarts.getRestartState(id)).state.restarts).toEqual([]);
   });
 

@@ -150,7 +150,9 @@ export const SERVICE_ROUTES: readonly Route[] = [
       "Forces a new deployment of the service through the restarter's budget claim: it skips the backoff and grace " +
       'waits but spends the restart budget, starts a grace period, is audited and publishes `service.restarted` ' +
       '(with `manual: true`). A spent budget answers 429 with `budget` (`used`, `max_restarts`, `window_seconds`, ' +
-      '`refills_at`; a service held `failed` needs a reset first); a retired or unmanaged service answers 409.',
+      '`refills_at`; a service held `failed` needs a reset first); a retired or unmanaged service, or one whose ECS service or ' +
+      'cluster does not exist, answers 409; any other ECS failure answers 502 (`restart_failed`). Either way the ' +
+      'budget is given back.',
     successStatus: 200,
     response: restartServiceResponse,
     body: restartServiceBody,
