@@ -25,10 +25,12 @@ export interface StewardApiProps {
   readonly cloudWatchRole?: boolean;
 }
 
-// API Gateway answers invalid bodies itself; this keeps its answer in Steward's error shape, naming the field.
+// API Gateway answers invalid bodies itself; this keeps its answer in Steward's error shape. The validator's text
+// (e.g. `[object has missing required properties ([\"name\"])]`) arrives bare, not as a JSON value: it goes inside a
+// string, as one problem of the body (the handler's own validation names each field for what the model lets by).
 const BAD_BODY_TEMPLATE =
   '{"error":{"code":"validation_failed","message":"Request body does not match the schema",' +
-  '"problems":$context.error.validationErrorString,"request_id":"$context.requestId"}}';
+  '"problems":[{"field":"body","message":"$context.error.validationErrorString"}],"request_id":"$context.requestId"}}';
 // A method a resource does not have: API Gateway alone would answer 403 "Missing Authentication Token".
 const METHOD_NOT_ALLOWED_TEMPLATE = (path: string, allow: string): string =>
   JSON.stringify({

@@ -169,13 +169,15 @@ describe('api', () => {
 
   it("answers API Gateway's own refusals (IAM's 403s, throttling, 5xx) in the error envelope, as valid JSON", () => {
     const responses = resourcesOf(dev, 'AWS::ApiGateway::GatewayResponse');
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'BAD_REQUEST_PARAMETERS']) {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'BAD_REQUEST_PARAMETERS', 'BAD_REQUEST_BODY']) {
       const response = responses.find((r) => r.Properties['ResponseType'] === type);
       expect(response, type).toBeDefined();
       const template = (response!.Properties['ResponseTemplates'] as Record<string, string>)['application/json']!;
-      // What API Gateway substitutes: messageString arrives quoted, the others bare.
+      // What API Gateway substitutes: messageString arrives quoted, the others bare (the validator's text with its quotes
+      // escaped).
       const rendered = template
         .replaceAll('$context.error.messageString', JSON.stringify('User: arn:aws:iam::1:user/x is not authorized'))
+        .replaceAll('$context.error.validationErrorString', '[object has missing required properties ([\\"name\\"])]')
         .replaceAll('$context.error.responseType', 'ACCESS_DENIED')
         .replaceAll('$context.requestId', 'r-1');
       expect(errorBody.safeParse(JSON.parse(rendered)).success, type).toBe(true);
