@@ -47,7 +47,10 @@ export function consoleAlertEventCases(get: () => E2E): void {
         await page.waitForURL((u) => u.searchParams.get('alert') === alert.alert_id);
         const panel = page.locator(`aside[data-alert="${alert.alert_id}"]`);
         await panel.locator('ol.timeline-list li', { hasText: 'opened (critical)' }).waitFor();
-        expect(await panel.getByRole('link', { name: id }).getAttribute('href')).toBe(`/console/services/${id}`);
+        // The service by its name (the alert carries only its id), linked to its page.
+        const serviceLink = panel.getByRole('link', { name, exact: true });
+        await serviceLink.waitFor();
+        expect(await serviceLink.getAttribute('href')).toBe(`/console/services/${id}`);
 
         await panel.getByRole('button', { name: 'Acknowledge' }).click();
         const dialog = page.getByRole('dialog', { name: `Acknowledge “${name} is unhealthy”?` });

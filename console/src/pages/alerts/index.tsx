@@ -7,13 +7,13 @@ import type { AlertPage, AlertView } from '../../../../lib/core/api/schemas/resp
 import { api, seg } from '../../api.ts';
 import { ActionButton } from '../../components/ConfirmDialog.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
-import { Link } from '../../components/Link.tsx';
 import { ErrorNote, Loading, Pager } from '../../components/Notice.tsx';
+import { ServiceName } from '../../components/ServiceName.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { Table } from '../../components/Table.tsx';
 import { Time } from '../../components/Time.tsx';
 import { usePoll } from '../../poll.ts';
-import { href, useQuery } from '../../router.ts';
+import { useQuery } from '../../router.ts';
 
 /** The moments of an alert's life, oldest first. */
 export function alertTimeline(a: AlertView): Array<{ at: string; what: string }> {
@@ -50,13 +50,7 @@ function AlertDetail({ alert, onChange }: { alert: AlertView; onChange: (a: Aler
       </p>
       <dl class="facts">
         <dt>Service</dt>
-        <dd>
-          {alert.service_id ? (
-            <Link href={href(`/services/${seg(alert.service_id)}`)}>{alert.service_id}</Link>
-          ) : (
-            <span class="muted">–</span>
-          )}
-        </dd>
+        <dd>{alert.service_id ? <ServiceName id={alert.service_id} /> : <span class="muted">–</span>}</dd>
         <dt>Source</dt>
         <dd>{alert.source}</dd>
         <dt>Occurrences</dt>
@@ -144,8 +138,7 @@ export function AlertsArea() {
                 {
                   label: 'Service',
                   class: 'hide-narrow',
-                  render: (a) =>
-                    a.service_id ? <Link href={href(`/services/${seg(a.service_id)}`)}>{a.service_id}</Link> : '–',
+                  render: (a) => (a.service_id ? <ServiceName id={a.service_id} /> : '–'),
                 },
                 { label: 'State', render: (a) => <StatusBadge status={a.state} /> },
                 { label: 'Opened', render: (a) => <Time at={a.opened_at} /> },

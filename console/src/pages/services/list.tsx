@@ -113,7 +113,6 @@ export function ServiceList() {
             type="button"
             role="tab"
             aria-selected={view === v}
-            class={view === v ? 'tab current' : 'tab'}
             onClick={() => setQuery({ view: v === 'table' ? undefined : v })}
           >
             {v === 'table' ? 'Table' : 'Supervision tree'}
