@@ -33,15 +33,18 @@ export function absolute(at: string | number | Date): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** A duration in milliseconds as "850 ms", "4.2 s", "3 min 5 s", "2 h 10 min". */
+/** A duration in milliseconds as "850 ms", "4.2 s", "3 min 5 s", "5 min", "2 h 10 min", "1 h". */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (s < 9.95) return `${s.toFixed(1)} s`;
+  // Whole seconds first, so 119.6 s is "2 min", never "1 min 60 s".
+  const total = Math.round(s);
+  if (total < 60) return `${total} s`;
+  const m = Math.floor(total / 60);
+  if (m < 60) return total % 60 ? `${m} min ${total % 60} s` : `${m} min`;
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
 }
 
 /** A ratio 0..1 as a percentage with sensible precision ("99.93 %", "100 %"). */

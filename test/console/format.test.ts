@@ -26,6 +26,12 @@ describe('console formatting', () => {
     expect(duration(42_000)).toBe('42 s');
     expect(duration(185_000)).toBe('3 min 5 s');
     expect(duration(7_800_000)).toBe('2 h 10 min');
+    expect(duration(300_000)).toBe('5 min');
+    expect(duration(3_600_000)).toBe('1 h');
+    expect(duration(119_600)).toBe('2 min');
+    expect(duration(59_700)).toBe('1 min');
+    expect(duration(9_960)).toBe('10 s');
+    expect(duration(999.7)).toBe('1.0 s');
     expect(duration(Number.NaN)).toBe('–');
   });
 
