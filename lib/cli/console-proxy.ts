@@ -8,8 +8,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { CONSOLE_PATH, refuseForeign, serveConsole } from '../local/http-api.ts';
+import { CONSOLE_PATH, listenOn, refuseForeign, serveConsole } from '../local/http-api.ts';
 import { signRequest } from './client.ts';
 
 /** Request headers forwarded to the API: the ones its handlers read. Everything else a browser sends stays here. */
@@ -267,15 +266,7 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
       sendJson(res, 500, { error: { code: 'internal_error', message: 'the console proxy failed; see its output' } });
     });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const { address, port } = await listenOn(server, options.port, options.host);
   const shown = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${shown}:${port}`,

@@ -49,18 +49,15 @@ export async function bundleHandler(entry: string, outputDir: string, minify = t
 /** Relative module specifiers of the chunks an output file imports, statically or with `import()`. */
 const CHUNK_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](\.\.?\/[^"']+\.mjs)["']/g;
 
-/**
- * The files of a bundle a function can ever run: its entry, then every chunk reached from it through static imports
- * and `import()`, each once. What is not listed here is code the function never loads.
- */
-export function bundleFiles(entryFile: string): string[] {
+/** Every file reached from `entryFile` through the imports `pattern` matches (relative `.mjs` chunks), each once. */
+function reachable(entryFile: string, pattern: RegExp): string[] {
   const seen = new Set<string>();
   const queue = [entryFile];
   while (queue.length > 0) {
     const file = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(CHUNK_IMPORT)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(pattern)) {
       const chunk = join(dirname(file), m[1]!);
       if (!existsSync(chunk)) throw new Error(`${file} imports ${m[1]}, which the bundle does not contain`);
       queue.push(chunk);
@@ -70,20 +67,21 @@ export function bundleFiles(entryFile: string): string[] {
 }
 
 /**
+ * The files of a bundle a function can ever run: its entry, then every chunk reached from it through static imports
+ * and `import()`, each once. What is not listed here is code the function never loads.
+ */
+export function bundleFiles(entryFile: string): string[] {
+  return reachable(entryFile, CHUNK_IMPORT);
+}
+
+const STATIC_IMPORT = /(?:\bfrom\s*|\bimport\s*)["'](\.\.?\/[^"']+\.mjs)["']/g;
+
+/**
  * The files a function loads at cold start, before its handler runs: its entry and the chunks reached through
  * static imports only (a chunk behind `import()` loads when the code path needing it first runs).
  */
 export function startupFiles(entryFile: string): string[] {
-  const staticImport = /(?:\bfrom\s*|\bimport\s*)["'](\.\.?\/[^"']+\.mjs)["']/g;
-  const seen = new Set<string>();
-  const queue = [entryFile];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(staticImport)) queue.push(join(dirname(file), m[1]!));
-  }
-  return [...seen];
+  return reachable(entryFile, STATIC_IMPORT);
 }
 
 /** The whole source of a bundle (entry and every chunk it can load), for tools that read what a function can do. */

@@ -335,6 +335,19 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
 }
 
 /** Starts the HTTP server on 127.0.0.1; rejects (nothing left listening) when the port is taken. */
+/** Listens on `host` (loopback unless given) and `port` (0: any free one); rejects if the port cannot be had. */
+export async function listenOn(server: Server, port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}
+
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const server = createServer((req, res) => {
     handle(options, req, res).catch((error: unknown) => {
@@ -346,15 +359,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       else res.end();
     });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const { address, port } = await listenOn(server, options.port, options.host);
   return {
     url: `http://${address}:${port}`,
     server,
