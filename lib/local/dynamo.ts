@@ -7,8 +7,18 @@
  * Both run in a worker thread of their own (dynamo-worker.ts): under load they were half of the main thread's work,
  * which left one of two cores idle while runs queued behind them.
  */
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { LOCAL_REGION } from './cfn.ts';
 import type { DynamoWorkerData } from './dynamo-worker.ts';
 import type { Denial } from './iam/authorizer.ts';
@@ -99,48 +109,110 @@ export async function startDynamo(options: {
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'steward-local', secretAccessKey: 'steward-local' },
   });
+  type Item = Record<string, AttributeValue>;
+  const describe = (name: string) =>
+    client
+      .send(new DescribeTableCommand({ TableName: name }))
+      .then((out) => out.Table)
+      .catch((error: { name?: string }) => {
+        if (error.name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      });
+  const create = async (table: LocalTable): Promise<void> => {
+    const gsis = table.globalSecondaryIndexes as Array<Record<string, unknown>>;
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: table.keySchema as never,
+        AttributeDefinitions: table.attributeDefinitions as never,
+        ...(gsis.length > 0
+          ? {
+              GlobalSecondaryIndexes: gsis.map((g) => ({
+                IndexName: g.IndexName as string,
+                KeySchema: g.KeySchema as never,
+                Projection: (g.Projection as never) ?? { ProjectionType: 'ALL' },
+              })),
+            }
+          : {}),
+      }),
+    );
+  };
+  const scanAll = async (name: string): Promise<Item[]> => {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+  const until = async (done: () => Promise<boolean>): Promise<void> => {
+    for (let i = 0; !(await done()); i++) {
+      if (i >= 500) throw new Error('the local DynamoDB did not finish rebuilding a table within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const writeAll = async (name: string, items: readonly Item[]): Promise<void> => {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [name]: requests } }));
+        requests = (out.UnprocessedItems?.[name] ?? []) as typeof requests;
+      }
+    }
+  };
+  /**
+   * Rebuilds a table of a data folder with the schema the templates declare now, keeping every item: the local
+   * DynamoDB cannot add an index to an existing table. The items are first saved beside the data (`<table>.rebuild`,
+   * written whole, then renamed), so a rebuild cut short by a crash is finished from that file at the next start.
+   */
+  const rebuild = async (table: LocalTable, dataDir: string, saved?: Item[]): Promise<void> => {
+    const file = join(dataDir, `${table.name}.rebuild`);
+    const items = saved ?? (await scanAll(table.name));
+    if (!saved) {
+      writeFileSync(`${file}.partial`, `${items.map((item) => JSON.stringify(item)).join('\n')}\n`, { flush: true });
+      renameSync(`${file}.partial`, file);
+    }
+    if (await describe(table.name)) await client.send(new DeleteTableCommand({ TableName: table.name }));
+    // Deleting and creating take effect a moment later, even with no delay configured.
+    await until(async () => (await describe(table.name)) === undefined);
+    await create(table);
+    await until(async () => (await describe(table.name))?.TableStatus === 'ACTIVE');
+    await writeAll(table.name, items);
+    rmSync(file, { force: true });
+  };
   return {
     url,
     async createTables(tables) {
       for (const table of tables) {
-        const existing = await client
-          .send(new DescribeTableCommand({ TableName: table.name }))
-          .then((out) => out.Table)
-          .catch((error: { name?: string }) => {
-            if (error.name === 'ResourceNotFoundException') return undefined;
-            throw error;
-          });
-        const gsis = table.globalSecondaryIndexes as Array<Record<string, unknown>>;
-        if (existing) {
-          // A data folder from an older Steward lacks indexes added since; the local DynamoDB cannot add one to an
-          // existing table, and queries on it would fail later with a less helpful error.
-          const have = new Set((existing.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
-          const missing = gsis.map((g) => g.IndexName as string).filter((name) => !have.has(name));
-          if (missing.length > 0) {
-            throw new Error(
-              `table ${table.name} in the data folder has no index ${missing.join(', ')} (added by a newer Steward): ` +
-                'start with a new --data folder',
-            );
-          }
+        const dataDir = options.dataDir;
+        const file = dataDir ? join(dataDir, `${table.name}.rebuild`) : undefined;
+        if (dataDir && file && existsSync(file)) {
+          const saved = readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as Item);
+          await rebuild(table, dataDir, saved);
           continue;
         }
-        await client.send(
-          new CreateTableCommand({
-            TableName: table.name,
-            BillingMode: 'PAY_PER_REQUEST',
-            KeySchema: table.keySchema as never,
-            AttributeDefinitions: table.attributeDefinitions as never,
-            ...(gsis.length > 0
-              ? {
-                  GlobalSecondaryIndexes: gsis.map((g) => ({
-                    IndexName: g.IndexName as string,
-                    KeySchema: g.KeySchema as never,
-                    Projection: (g.Projection as never) ?? { ProjectionType: 'ALL' },
-                  })),
-                }
-              : {}),
-          }),
-        );
+        const existing = await describe(table.name);
+        if (!existing) {
+          await create(table);
+          continue;
+        }
+        // A data folder from an older Steward lacks the indexes added since: rebuild the table with them.
+        const gsis = table.globalSecondaryIndexes as Array<Record<string, unknown>>;
+        const have = new Set((existing.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+        const missing = gsis.map((g) => g.IndexName as string).filter((name) => !have.has(name));
+        if (missing.length > 0 && dataDir) {
+          process.stderr.write(
+            `steward local: table ${table.name} in the data folder gains index ${missing.join(', ')}; rebuilding it ` +
+              'with every item kept\n',
+          );
+          await rebuild(table, dataDir);
+        }
       }
     },
     close: async () => {
