@@ -27,7 +27,11 @@ describe('the compiled graph cache', () => {
       Array.isArray(v)
         ? v.map(reorder)
         : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)]))
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reorder(x)]),
+            )
           : v;
     const reordered = reorder(a) as WorkflowDocument;
     expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(a));
