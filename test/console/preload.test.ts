@@ -15,7 +15,7 @@ function fakeApi(answers: Record<string, unknown> = {}) {
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('a run page’s preloaded reads', () => {
-  it('asks for the run and its steps at once and for the graph as soon as the run names its workflow', async () => {
+  it('asks for the run at once, and for its graph and steps as soon as the run names its workflow', async () => {
     const api = fakeApi({
       '/executions/e%2F1': { workflow_id: 'wf-1', workflow_version: '1.0.0' },
       '/executions/e%2F1/steps': { steps: [] },
@@ -23,9 +23,13 @@ describe('a run page’s preloaded reads', () => {
     });
     const preloads = new Preloads(api.get);
     preloadRun(preloads, 'e/1');
-    expect(api.requests).toEqual(['/executions/e%2F1', '/executions/e%2F1/steps']);
+    expect(api.requests).toEqual(['/executions/e%2F1']);
     await flush();
-    expect(api.requests).toContain('/workflows/wf-1/graph?version=1.0.0');
+    expect(api.requests).toEqual([
+      '/executions/e%2F1',
+      '/workflows/wf-1/graph?version=1.0.0',
+      '/executions/e%2F1/steps',
+    ]);
 
     // Each reader takes the answer already under way instead of asking again.
     const again = () => Promise.reject(new Error('asked again'));
@@ -50,14 +54,13 @@ describe('a run page’s preloaded reads', () => {
     await flush();
     process.off('unhandledRejection', onUnhandled);
     expect(unhandled).toEqual([]);
-    // The run 404ed, so no graph was asked for.
-    expect(api.requests).toEqual(['/executions/missing', '/executions/missing/steps']);
+    // The run 404ed, so neither its graph nor its steps were asked for.
+    expect(api.requests).toEqual(['/executions/missing']);
     // The failure reaches a reader that takes it while fresh…
     await expect(preloads.take(runPaths.run('missing'), undefined, () => Promise.resolve('x'))).rejects.toThrow('404');
     // …but past the age limit the reader asks again.
+    preloads.start('/executions/other');
     now = 5_001;
-    await expect(preloads.take(runPaths.steps('missing'), undefined, () => Promise.resolve('again'))).resolves.toBe(
-      'again',
-    );
+    await expect(preloads.take('/executions/other', undefined, () => Promise.resolve('again'))).resolves.toBe('again');
   });
 });
