@@ -9,7 +9,8 @@
  *   the 200 steps is drawn in the graph with its status (run page);
  * - the runs page once more through `steward console`'s proxy (SigV4-signed, to a stand-in that verifies each
  *   signature and forwards to local mode), for the proxy's cost.
- * Prints p50/p95/max and writes bench/results/console.json. Usage: npx tsx bench/console.ts [--loads N]
+ * Prints p50/p95/max and writes bench/results/console.json. Usage: npx tsx bench/console.ts [--loads N] [--only run]
+ * (`--only run`: the run page alone, with no runs seeded and nothing written — for trying a change to that page).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -29,9 +30,11 @@ import { KNOWN_GAPS } from '../test/support/iam-known-gaps.ts';
 import { startSignedApi } from '../test/support/signed-api.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { loads: { type: 'string' } } });
+const { values } = parseArgs({ options: { loads: { type: 'string' }, only: { type: 'string' } } });
+if (values.only !== undefined && values.only !== 'run') throw new Error('--only takes `run` (the run page alone)');
+const ONLY_RUN_PAGE = values.only === 'run';
 const LOADS = Number(values.loads ?? 9);
-const RUNS = 10_000;
+const RUNS = ONLY_RUN_PAGE ? 0 : 10_000;
 const SERVICES = 50;
 const STEPS = 200;
 const TARGET_MS = 1_000;
@@ -311,6 +314,13 @@ const rows = (table: string): string =>
 const graphDone = `return document.querySelectorAll('svg.graph g.node[data-status="completed"]').length >= ${STEPS};`;
 
 const results: Record<string, unknown> = {};
+if (ONLY_RUN_PAGE) {
+  await measure('run page (200-step run, graph)', `${API}/console/runs/${bigRun.execution_id}`, graphDone);
+  await browser.close();
+  await steward.stop();
+  stub.close();
+  process.exit(0);
+}
 results.runs_page = await measure('runs page (10,000 runs)', `${API}/console/runs`, rows('Runs'));
 results.services_page = await measure('services page (50 services)', `${API}/console/services`, rows('Services'));
 results.run_page_200_steps = await measure(

@@ -24,6 +24,7 @@ import {
 import { deleteStateMachine } from '../shared/state-machines.ts';
 import { removeTriggers } from '../shared/workflow-triggers.ts';
 import { loadEditable } from './define.ts';
+import { compiledGraph } from './graph-cache.ts';
 import { stepId, versionView, workflowIdParam, workflowView } from './view.ts';
 
 async function load(request: ApiRequest): Promise<WorkflowRecord> {
@@ -118,13 +119,13 @@ export async function validateWorkflowOperation(request: ApiRequest): Promise<Ap
 
 /**
  * GET /workflows/{id}/graph: the compiled state machine of one version (the latest, or `?version=` by label or
- * number) as nodes and edges, with the compile report. Compiled on read: the compiler is pure and fast, and the
- * graph then always matches the compiler that serves it.
+ * number) as nodes and edges, with the compile report. Compiled on read, so the graph always matches the compiler
+ * that serves it, and kept per definition content (graph-cache.ts) so a run page's reloads do not compile it again.
  */
 export async function getWorkflowGraph(request: ApiRequest): Promise<ApiResult> {
   const record = await load(request);
   const version = await findVersion(record, request.query.version);
-  const compiled = compileWorkflow(version.definition);
+  const { graph, report } = compiledGraph(version.definition);
   return {
     body: {
       workflow_id: record.id,
@@ -132,8 +133,8 @@ export async function getWorkflowGraph(request: ApiRequest): Promise<ApiResult> 
       version: version.version,
       version_seq: version.version_seq,
       created_at: version.created_at,
-      graph: stateGraph(version.definition, compiled),
-      report: compiled.report,
+      graph,
+      report,
     },
   };
 }

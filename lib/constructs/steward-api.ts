@@ -1,9 +1,10 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bodyJsonSchema, modelName } from '../api/schemas.ts';
+import { API_MIN_COMPRESSION_BYTES } from '../core/api/compression.ts';
 import type { Route } from '../core/api/route.ts';
 import type { TierConfig } from '../core/tiers.ts';
 
@@ -76,6 +77,8 @@ export class StewardApi extends Construct {
       restApiName: props.apiName,
       description: 'Steward: workflows and supervised services',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Large answers (a long workflow's graph, a page of runs) go gzipped to callers that accept it.
+      minCompressionSize: Size.bytes(API_MIN_COMPRESSION_BYTES),
       cloudWatchRole: props.cloudWatchRole ?? false,
       cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {

@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { gzipApplies } from '../core/api/compression.ts';
 import { allowedMethods, matchPath } from '../core/api/routes/index.ts';
 import type { LocalApiRoute } from './wiring.ts';
 
@@ -330,8 +332,20 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
   if (typeof result?.statusCode !== 'number') {
     return send(res, 502, { message: 'Malformed Lambda proxy response', request_id: event.requestContext.requestId });
   }
+  const text = result.body ?? '';
+  // As API Gateway does with the stage's minimum compression size (lib/core/api/compression.ts).
+  const acceptEncoding = req.headers['accept-encoding'];
+  if (!result.headers?.['content-encoding'] && gzipApplies(acceptEncoding, Buffer.byteLength(text))) {
+    res.writeHead(result.statusCode, {
+      'content-type': 'application/json',
+      ...result.headers,
+      'content-encoding': 'gzip',
+      vary: 'accept-encoding',
+    });
+    return void res.end(gzipSync(text));
+  }
   res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
-  res.end(result.body ?? '');
+  res.end(text);
 }
 
 /** Starts the HTTP server on 127.0.0.1; rejects (nothing left listening) when the port is taken. */

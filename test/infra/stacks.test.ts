@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_MIN_COMPRESSION_BYTES } from '../../lib/core/api/compression.ts';
 import { ROUTES } from '../../lib/core/api/routes/index.ts';
 import { errorBody } from '../../lib/core/api/schemas/responses/common.ts';
 import { FUNCTIONS } from '../../lib/core/functions.ts';
@@ -128,6 +129,14 @@ describe('api', () => {
     for (const model of models) {
       const schema = model.Properties['Schema'] as Record<string, unknown>;
       expect(schema['$schema']).toBe('http://json-schema.org/draft-04/schema#');
+    }
+  });
+
+  it('gzips answers from the size local mode compresses at, for callers that accept it', () => {
+    for (const s of [dev, prod]) {
+      s.templates['Api']!.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        MinimumCompressionSize: API_MIN_COMPRESSION_BYTES,
+      });
     }
   });
 

@@ -63,6 +63,30 @@ describe('GET /workflows/{id}/graph', () => {
     expect(edges).toContainEqual({ from: 'result_processing', to: 'end', kind: 'next' });
   });
 
+  it('compiles a definition once: later reads of it, under any workflow, come from the cache', async () => {
+    const { graphCacheStats } = await import('../../lambdas/api-workflows/graph-cache.ts');
+    const first = (await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Graph Cache One') })).body;
+    const changed = seedWorkflow('Graph Cache Two');
+    changed.definition.steps.push({
+      name: 'archive',
+      step_type: 'service_call',
+      service: 'planning-system',
+      endpoint: '/tasks/{task_id}/archive',
+      depends_on: ['result_processing'],
+    });
+    const second = (await call(workflows, 'POST', '/workflows', { body: changed })).body;
+
+    const a = await call(workflows, 'GET', `/workflows/${first.id}/graph`);
+    const compiles = graphCacheStats().compiles;
+    const again = await call(workflows, 'GET', `/workflows/${first.id}/graph`);
+    expect(graphCacheStats().compiles).toBe(compiles);
+    expect(again.body.graph).toEqual(a.body.graph);
+    // Another definition is compiled on its own, never answered from the first one's entry.
+    const b = await call(workflows, 'GET', `/workflows/${second.id}/graph`);
+    expect(graphCacheStats().compiles).toBe(compiles + 1);
+    expect(b.body.graph).not.toEqual(a.body.graph);
+  });
+
   it('answers 404 for an unknown workflow or version, 400 for a bad id or query', async () => {
     const created = (await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Graph Missing') })).body;
 

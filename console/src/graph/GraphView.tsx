@@ -2,11 +2,12 @@
  * The compiled state machine as SVG: nodes placed by dagre (layout.ts), coloured by the run's step statuses with the
  * status also in each node's icon and accessible name. Step nodes are buttons: click, or Tab then Enter, selects the
  * step (the page keeps it in the URL). Layout runs once per graph and detail level (memoised), so polling a run only
- * recolours the nodes.
+ * recolours the nodes: edges and unchanged nodes are memoised components that Preact skips.
  */
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { Component, type ComponentChild } from 'preact';
+import { useCallback, useEffect, useMemo, useRef } from 'preact/hooks';
 import type { StateGraphView } from '../../../lib/core/api/schemas/responses/graph.ts';
-import { type GraphDetail, layoutGraph, type PlacedNode, visibleGraph } from './layout.ts';
+import { type GraphDetail, type GraphLayout, layoutGraph, type PlacedNode, visibleGraph } from './layout.ts';
 import { type NodeStatus, statusLook } from './status.ts';
 
 export interface GraphViewProps {
@@ -49,9 +50,106 @@ function NodeShape({ n }: { n: PlacedNode }) {
   return <rect x={-w / 2} y={-h / 2} width={w} height={h} rx={n.shape === 'helper' ? 12 : 4} />;
 }
 
+/**
+ * A component Preact skips while its props are the same values (shallowly). Hand-written rather than preact/compat's
+ * `memo`: compat also changes how every form event of the console is named.
+ */
+function memo<P extends object>(render: (props: P) => ComponentChild): new (props: P) => Component<P> {
+  return class Memo extends Component<P> {
+    override shouldComponentUpdate(next: P): boolean {
+      const keys = Object.keys(next) as Array<keyof P>;
+      return keys.length !== Object.keys(this.props).length || keys.some((k) => next[k] !== this.props[k]);
+    }
+    override render(props: P): ComponentChild {
+      return render(props);
+    }
+  };
+}
+
+/** The edges depend on the layout only: a poll that recolours nodes does not touch them. */
+const Edges = memo(function Edges({ layout }: { layout: GraphLayout }) {
+  return (
+    <g class="edges">
+      {layout.edges.map((e) => (
+        <g
+          key={`${e.edge.from}>${e.edge.to}>${e.edge.kind}`}
+          class={`edge edge-${e.edge.kind}${e.edge.kind === 'catch' && e.edge.label !== 'on error' ? ' edge-control' : ''}`}
+        >
+          <path d={e.path} marker-end="url(#arrow)" />
+          {e.edge.label && e.edge.kind !== 'merge' && (
+            <text x={e.labelX} y={e.labelY} class="edge-label">
+              {e.edge.label.length > 40 ? `${e.edge.label.slice(0, 38)}…` : e.edge.label}
+              <title>{e.edge.label}</title>
+            </text>
+          )}
+        </g>
+      ))}
+    </g>
+  );
+});
+
+interface NodeProps {
+  n: PlacedNode;
+  status: NodeStatus | undefined;
+  selected: boolean;
+  /** Stable across renders (GraphView passes a ref-backed callback), so memo compares the rest. */
+  onSelect: ((step: string) => void) | undefined;
+}
+
+/** One node: re-rendered only when its placement, status or selection changes. */
+const GraphNode = memo(function GraphNode({ n, status, selected, onSelect }: NodeProps) {
+  const look = status ? statusLook(status) : undefined;
+  const step = n.node.kind === 'step' ? n.node.step : undefined;
+  const selectable = step !== undefined && onSelect !== undefined;
+  const name = `${n.label}${n.detail ? `, ${n.detail}` : ''}${look ? `: ${look.text}` : ''}`;
+  return (
+    <g
+      class={`node node-${n.node.kind} shape-${n.shape}${look ? ` tone-${look.tone}` : ''}${selected ? ' selected' : ''}`}
+      transform={`translate(${n.x},${n.y})`}
+      data-node={n.id}
+      data-status={status}
+      {...(selectable
+        ? {
+            role: 'button',
+            // Lower case: on SVG elements Preact sets attributes by name, and only `tabindex` makes one focusable.
+            tabindex: 0,
+            'aria-pressed': selected,
+            'aria-label': name,
+            onClick: () => onSelect(step),
+            onKeyDown: (e: KeyboardEvent) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                onSelect(step);
+              }
+            },
+          }
+        : { 'aria-label': name, role: 'img' })}
+    >
+      <title>{name}</title>
+      <NodeShape n={n} />
+      {n.shape !== 'bar' && (
+        <text class="node-label" y={n.detail ? -4 : 4}>
+          {look ? `${look.icon} ` : ''}
+          {n.label.length > 30 ? `${n.label.slice(0, 28)}…` : n.label}
+        </text>
+      )}
+      {n.detail && (
+        <text class="node-detail" y={12}>
+          {n.detail}
+        </text>
+      )}
+    </g>
+  );
+});
+
 export function GraphView(props: GraphViewProps) {
   // Laid out once per graph and detail level: selecting a step or a new poll only re-renders.
   const layout = useMemo(() => layoutGraph(visibleGraph(props.graph, props.detail)), [props.graph, props.detail]);
+  // The page makes a new callback on every render; the nodes get one that never changes and calls the latest.
+  const onSelectRef = useRef(props.onSelect);
+  onSelectRef.current = props.onSelect;
+  const hasSelect = props.onSelect !== undefined;
+  const onSelect = useCallback((step: string) => onSelectRef.current?.(step), []);
   // A graph wider than the screen (a phone) opens scrolled to its start, not to its left edge.
   const wrap = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -73,68 +171,18 @@ export function GraphView(props: GraphViewProps) {
             <path d="M0,0L10,5L0,10z" class="arrowhead" />
           </marker>
         </defs>
-        <g class="edges">
-          {layout.edges.map((e) => (
-            <g
-              key={`${e.edge.from}>${e.edge.to}>${e.edge.kind}`}
-              class={`edge edge-${e.edge.kind}${e.edge.kind === 'catch' && e.edge.label !== 'on error' ? ' edge-control' : ''}`}
-            >
-              <path d={e.path} marker-end="url(#arrow)" />
-              {e.edge.label && e.edge.kind !== 'merge' && (
-                <text x={e.labelX} y={e.labelY} class="edge-label">
-                  {e.edge.label.length > 40 ? `${e.edge.label.slice(0, 38)}…` : e.edge.label}
-                  <title>{e.edge.label}</title>
-                </text>
-              )}
-            </g>
-          ))}
-        </g>
+        <Edges layout={layout} />
         <g class="nodes">
           {layout.nodes.map((n) => {
-            const status = props.statuses?.get(n.id);
-            const look = status ? statusLook(status) : undefined;
             const step = n.node.kind === 'step' ? n.node.step : undefined;
-            const selectable = step !== undefined && props.onSelect !== undefined;
-            const selected = step !== undefined && step === props.selected;
-            const name = `${n.label}${n.detail ? `, ${n.detail}` : ''}${look ? `: ${look.text}` : ''}`;
             return (
-              <g
+              <GraphNode
                 key={n.id}
-                class={`node node-${n.node.kind} shape-${n.shape}${look ? ` tone-${look.tone}` : ''}${selected ? ' selected' : ''}`}
-                transform={`translate(${n.x},${n.y})`}
-                data-node={n.id}
-                data-status={status}
-                {...(selectable
-                  ? {
-                      role: 'button',
-                      // Lower case: on SVG elements Preact sets attributes by name, and only `tabindex` makes one focusable.
-                      tabindex: 0,
-                      'aria-pressed': selected,
-                      'aria-label': name,
-                      onClick: () => props.onSelect?.(step),
-                      onKeyDown: (e: KeyboardEvent) => {
-                        if (e.key === 'Enter' || e.key === ' ') {
-                          e.preventDefault();
-                          props.onSelect?.(step);
-                        }
-                      },
-                    }
-                  : { 'aria-label': name, role: 'img' })}
-              >
-                <title>{name}</title>
-                <NodeShape n={n} />
-                {n.shape !== 'bar' && (
-                  <text class="node-label" y={n.detail ? -4 : 4}>
-                    {look ? `${look.icon} ` : ''}
-                    {n.label.length > 30 ? `${n.label.slice(0, 28)}…` : n.label}
-                  </text>
-                )}
-                {n.detail && (
-                  <text class="node-detail" y={12}>
-                    {n.detail}
-                  </text>
-                )}
-              </g>
+                n={n}
+                status={props.statuses?.get(n.id)}
+                selected={step !== undefined && step === props.selected}
+                onSelect={hasSelect ? onSelect : undefined}
+              />
             );
           })}
         </g>

@@ -1,8 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_MIN_COMPRESSION_BYTES } from '../../../lib/core/api/compression.ts';
 import {
   type HttpApi,
   type Invoke,
@@ -12,6 +15,8 @@ import {
 } from '../../../lib/local/http-api.ts';
 
 const JSON_BODY = { 'content-type': 'application/json' };
+/** An answer past API Gateway's minimum compression size. */
+const LARGE = Array.from({ length: 400 }, (_, i) => ({ id: `node-${i}`, kind: 'step', label: `step ${i}` }));
 
 const routes = [
   { method: 'GET', path: '/services/status', operationId: 'listServiceStatus', functionName: 'svc' },
@@ -26,6 +31,9 @@ describe('local HTTP API', () => {
     const event = payload as APIGatewayProxyEvent;
     calls.push({ name, event });
     if (event.path === '/services/boom') return { ok: false, errorType: 'Error', errorMessage: 'boom' };
+    if (event.path === '/services/large') {
+      return { ok: true, payload: { statusCode: 200, headers: {}, body: JSON.stringify({ items: LARGE }) } };
+    }
     return { ok: true, payload: { statusCode: 201, headers: { 'x-op': event.resource }, body: '{"ok":true}' } };
   };
 
@@ -75,6 +83,34 @@ describe('local HTTP API', () => {
 
     await fetch(`${api.url}/events`, { method: 'POST', headers: JSON_BODY, body: '{"type":"x"}' });
     expect(calls.at(-1)!.event.body).toBe('{"type":"x"}');
+  });
+
+  it('gzips a large answer for a caller that accepts gzip, as API Gateway does, and nothing else', async () => {
+    const raw = (headers: Record<string, string>, path = '/services/large') =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        get(`${api.url}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const plainText = JSON.stringify({ items: LARGE });
+    expect(Buffer.byteLength(plainText)).toBeGreaterThanOrEqual(API_MIN_COMPRESSION_BYTES);
+
+    const zipped = await raw({ 'accept-encoding': 'gzip, deflate, br' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.body.length).toBeLessThan(plainText.length / 4);
+    expect(gunzipSync(zipped.body).toString()).toBe(plainText);
+
+    const plain = await raw({});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe(plainText);
+    const refused = await raw({ 'accept-encoding': 'gzip;q=0, identity' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    // Small answers stay as they are.
+    const small = await raw({ 'accept-encoding': 'gzip' }, '/services/small');
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body.toString()).toBe('{"ok":true}');
   });
 
   it('answers 404 JSON for an unknown route and 502 when the function fails', async () => {

@@ -23,6 +23,7 @@ import { GraphView } from '../../graph/GraphView.tsx';
 import { nodeStatuses, statusCounts, statusLook } from '../../graph/status.ts';
 import { usePoll } from '../../poll.ts';
 import { href, useQuery } from '../../router.ts';
+import { Preloads, preloadRun, runPaths } from '../../runs/preload.ts';
 import { TimelineView } from '../../runs/TimelineView.tsx';
 import { buildTimeline } from '../../runs/timeline.ts';
 import { RunActions } from './actions.tsx';
@@ -59,6 +60,9 @@ async function loadHistory(
 }
 
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
+const NO_STEPS: ExecutionStepsResponse['steps'] = [];
+/** The page's first reads, started together when it opens (preload.ts). */
+const preloads = new Preloads(api.get);
 
 function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
   const [query, setQuery] = useQuery();
@@ -68,17 +72,18 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
   const id = run.execution_id;
   const live = !FINISHED.has(run.status);
   const steps = usePoll(
-    (signal) => api.get<ExecutionStepsResponse>(`/executions/${seg(id)}/steps`, undefined, signal),
+    (signal) =>
+      preloads.take(runPaths.steps(id), undefined, () =>
+        api.get<ExecutionStepsResponse>(runPaths.steps(id), undefined, signal),
+      ),
     id,
     live ? 3000 : 0,
   );
   const graph = usePoll(
-    (signal) =>
-      api.get<WorkflowGraphResponse>(
-        `/workflows/${seg(run.workflow_id)}/graph`,
-        { version: run.workflow_version },
-        signal,
-      ),
+    (signal) => {
+      const [path, query] = runPaths.graph(run);
+      return preloads.take(path, query, () => api.get<WorkflowGraphResponse>(path, query, signal));
+    },
     `${run.workflow_id}@${run.workflow_version}`,
     0,
   );
@@ -90,12 +95,16 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
     `${id}:${wantHistory}`,
     live && wantHistory ? 5000 : 0,
   );
+  // Like the history, the audit trail is read only while its tab is open.
   const audit = usePoll(
-    (signal) => api.get<AuditPage>('/audit', { target: `execution/${id}`, limit: 100 }, signal),
+    (signal) =>
+      tab === 'audit'
+        ? api.get<AuditPage>('/audit', { target: `execution/${id}`, limit: 100 }, signal)
+        : Promise.resolve(undefined),
     `audit:${id}:${tab === 'audit'}`,
     tab === 'audit' ? 5000 : 0,
   );
-  const stepRecords = steps.data?.steps ?? [];
+  const stepRecords = steps.data?.steps ?? NO_STEPS;
   const statuses = useMemo(
     () => (graph.data ? nodeStatuses(graph.data.graph, run, stepRecords) : new Map()),
     [graph.data, run, stepRecords],
@@ -227,7 +236,13 @@ function RunBody({ run, reload }: { run: ExecutionView; reload: () => void }) {
 }
 
 export function RunPage({ id }: { id: string }) {
-  const run = usePoll((signal) => api.get<ExecutionView>(`/executions/${seg(id)}`, undefined, signal), id);
+  // During the first render, not in an effect: effects run after the first paint, and the reads would wait for it.
+  useMemo(() => preloadRun(preloads, id), [id]);
+  const run = usePoll(
+    (signal) =>
+      preloads.take(runPaths.run(id), undefined, () => api.get<ExecutionView>(runPaths.run(id), undefined, signal)),
+    id,
+  );
   const r = run.data;
   return (
     <section aria-labelledby="page-title">
