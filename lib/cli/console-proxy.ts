@@ -14,6 +14,8 @@ import { signRequest } from './client.ts';
 /** Request headers forwarded to the API: the ones its handlers read. Everything else a browser sends stays here. */
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
   'accept',
+  // The API compresses large answers (a 200-step graph) for callers that accept it; the answer is passed on as is.
+  'accept-encoding',
   'content-type',
   'idempotency-key',
   'if-match',
@@ -24,6 +26,8 @@ export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
 export const RETURNED_RESPONSE_HEADERS: readonly string[] = [
   'content-type',
   'content-length',
+  'content-encoding',
+  'vary',
   'retry-after',
   'allow',
   'etag',

@@ -455,6 +455,8 @@ describe('steward console: the command line', () => {
           location: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/executions/e1',
           'set-cookie': ['a=1'],
           'retry-after': '3',
+          'content-encoding': 'gzip',
+          vary: 'accept-encoding',
           server: 'x',
         },
         target,
@@ -462,11 +464,16 @@ describe('steward console: the command line', () => {
     ).toEqual({
       location: '/executions/e1',
       'retry-after': '3',
+      'content-encoding': 'gzip',
+      vary: 'accept-encoding',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
-    expect(forwardedHeaders({ cookie: 'c', accept: 'text/html', 'if-match': '"3"', host: 'h' })).toEqual({
+    expect(
+      forwardedHeaders({ cookie: 'c', accept: 'text/html', 'accept-encoding': 'gzip', 'if-match': '"3"', host: 'h' }),
+    ).toEqual({
       accept: 'text/html',
+      'accept-encoding': 'gzip',
       'if-match': '"3"',
     });
   });

@@ -46,7 +46,7 @@ describe('buildContext', () => {
 describe('documentOf', () => {
   it('turns the API view back into a document the validator accepts (without the step ids)', () => {
     const seed = loadExample('map.json');
-    const withIds = JSON.parse(JSON.stringify(seed.definition), (key, value) =>
+    const withIds = JSON.parse(JSON.stringify(seed.definition), (_key, value) =>
       value && typeof value === 'object' && 'step_type' in value ? { id: `id-${value.name}`, ...value } : value,
     );
 
