@@ -17,6 +17,9 @@ import type { LocalApiRoute } from './wiring.ts';
 /** The IAM principal every local request is signed as (what `requestContext.identity.userArn` carries). */
 export const LOCAL_CALLER_ARN = 'arn:aws:iam::000000000000:user/local';
 
+/** The `errorType` of an invocation made before local mode's functions are up: answered 503 with Retry-After. */
+export const STARTING = 'Steward.Starting';
+
 /** The outcome of a synchronous Lambda invocation, as the local Lambda service reports it. */
 export type InvokeOutcome =
   | { ok: true; payload: unknown }
@@ -323,14 +326,29 @@ async function handle(options: HttpApiOptions, req: IncomingMessage, res: Server
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
   });
   const outcome = await options.invoke(match.route.functionName, event);
+  const requestId = event.requestContext.requestId;
   if (!outcome.ok) {
-    // What API Gateway answers when the integration fails: a 502 with no detail for the caller.
+    if (outcome.errorType === STARTING) {
+      // Local mode only: the API listens before its functions are up, so a page opened early says so and retries.
+      return send(
+        res,
+        503,
+        { error: { code: 'starting', message: outcome.errorMessage, request_id: requestId } },
+        { 'retry-after': '1' },
+      );
+    }
+    // What API Gateway answers when the integration fails: a 502 with no detail for the caller, in the error
+    // envelope its DEFAULT_5XX gateway response gives (lib/constructs/steward-api.ts).
     console.error(`steward local: ${match.route.operationId} failed: ${outcome.errorType}: ${outcome.errorMessage}`);
-    return send(res, 502, { message: 'Internal server error', request_id: event.requestContext.requestId });
+    return send(res, 502, {
+      error: { code: 'integration_failure', message: 'Internal server error', request_id: requestId },
+    });
   }
   const result = outcome.payload as { statusCode?: number; headers?: Record<string, string>; body?: string };
   if (typeof result?.statusCode !== 'number') {
-    return send(res, 502, { message: 'Malformed Lambda proxy response', request_id: event.requestContext.requestId });
+    return send(res, 502, {
+      error: { code: 'integration_failure', message: 'Malformed Lambda proxy response', request_id: requestId },
+    });
   }
   const text = result.body ?? '';
   // As API Gateway does with the stage's minimum compression size (lib/core/api/compression.ts).

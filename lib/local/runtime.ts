@@ -14,7 +14,7 @@ import { createBackend, type LocalBackend } from './backend.ts';
 import { bundleFunctions } from './bundles.ts';
 import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
-import { type HttpApi, type InvokeOutcome, startHttpApi } from './http-api.ts';
+import { type HttpApi, type InvokeOutcome, STARTING, startHttpApi } from './http-api.ts';
 import type { Denial } from './iam/authorizer.ts';
 import { createTimeChecks, describeFindings, type Finding } from './iam/checks.ts';
 import type { KeyPair } from './iam/credentials.ts';
@@ -252,7 +252,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     };
     const invoke = async (name: string, payload: unknown): Promise<InvokeOutcome> => {
       if (!backend)
-        return { ok: false, errorType: 'ServiceUnavailable', errorMessage: 'Steward local is still starting' };
+        return { ok: false, errorType: STARTING, errorMessage: 'Steward local is still starting; retry in a moment' };
       const refused = await apiMayInvoke(name, payload);
       if (refused) return { ok: false, errorType: 'AccessDeniedException', errorMessage: refused };
       return backend.invoke(name, payload);

@@ -6,11 +6,13 @@ import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_MIN_COMPRESSION_BYTES } from '../../../lib/core/api/compression.ts';
+import { errorBody } from '../../../lib/core/api/schemas/responses/common.ts';
 import {
   type HttpApi,
   type Invoke,
   LOCAL_CALLER_ARN,
   LocalHttpError,
+  STARTING,
   startHttpApi,
 } from '../../../lib/local/http-api.ts';
 
@@ -31,6 +33,7 @@ describe('local HTTP API', () => {
     const event = payload as APIGatewayProxyEvent;
     calls.push({ name, event });
     if (event.path === '/services/boom') return { ok: false, errorType: 'Error', errorMessage: 'boom' };
+    if (event.path === '/services/early') return { ok: false, errorType: STARTING, errorMessage: 'still starting' };
     if (event.path === '/services/large') {
       return { ok: true, payload: { statusCode: 200, headers: {}, body: JSON.stringify({ items: LARGE }) } };
     }
@@ -120,6 +123,17 @@ describe('local HTTP API', () => {
 
     const failed = await fetch(`${api.url}/services/boom`);
     expect(failed.status).toBe(502);
+    // In the error envelope, as the deployed API's DEFAULT_5XX gateway response answers; no detail of the failure.
+    const body = await failed.json();
+    expect(errorBody.safeParse(body).success).toBe(true);
+    expect(JSON.stringify(body)).not.toContain('boom');
+  });
+
+  it('answers 503 with Retry-After, in the error envelope, while local mode is still starting', async () => {
+    const early = await fetch(`${api.url}/services/early`);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('1');
+    expect(await early.json()).toMatchObject({ error: { code: 'starting', message: 'still starting' } });
   });
 
   it('serves the console under /console/ (index.html for every page), redirects / there', async () => {
