@@ -64,6 +64,34 @@ export function backoffDelayMs(policy: EffectiveRestartPolicy, attempt: number):
   return Math.min(raw, cap);
 }
 
+/**
+ * What counts against the budget at `now`: the restarts and the crashes (tasks ECS replaced after a crash were
+ * restarts too) inside the sliding window, as epoch ms.
+ */
+function inWindow(
+  state: RestartState,
+  policy: EffectiveRestartPolicy,
+  now: number,
+): { recent: number[]; crashes: number[] } {
+  const windowStart = now - policy.window_seconds * 1_000;
+  return {
+    recent: state.restarts.filter((t) => t > windowStart),
+    crashes: (state.crashes ?? []).filter((c) => c.at > windowStart).map((c) => c.at),
+  };
+}
+
+/** The state after a restart issued at `now`: counted in the window, the next backoff step, a new grace period. */
+function restartedAt(state: RestartState, recent: number[], policy: EffectiveRestartPolicy, now: number): RestartState {
+  return {
+    ...state,
+    restarts: [...recent, now],
+    attempt: state.attempt + 1,
+    last_restart_at: now,
+    grace_until: now + policy.grace_seconds * 1_000,
+    healthy_since: undefined,
+  };
+}
+
 /** What to do about an unhealthy service now. */
 export type RestartDecision =
   | { kind: 'restart'; state: RestartState }
@@ -88,11 +116,8 @@ export function decideRestart(
     const until = state.last_restart_at + backoffDelayMs(policy, state.attempt);
     if (now < until) return { kind: 'wait', until, reason: 'backoff' };
   }
-  const windowStart = now - policy.window_seconds * 1_000;
-  const recent = state.restarts.filter((t) => t > windowStart);
-  // Tasks ECS replaced after a crash were restarts too: they spend the same budget.
-  const crashes = (state.crashes ?? []).filter((c) => c.at > windowStart).length;
-  if (recent.length + crashes >= policy.max_restarts) {
+  const { recent, crashes } = inWindow(state, policy, now);
+  if (recent.length + crashes.length >= policy.max_restarts) {
     return {
       kind: 'exhausted',
       state: {
@@ -105,17 +130,7 @@ export function decideRestart(
       },
     };
   }
-  return {
-    kind: 'restart',
-    state: {
-      ...state,
-      restarts: [...recent, now],
-      attempt: state.attempt + 1,
-      last_restart_at: now,
-      grace_until: now + policy.grace_seconds * 1_000,
-      healthy_since: undefined,
-    },
-  };
+  return { kind: 'restart', state: restartedAt(state, recent, policy, now) };
 }
 
 /**
@@ -184,10 +199,7 @@ export function decideManualRestart(
   policy: EffectiveRestartPolicy,
   now: number,
 ): ManualRestartDecision {
-  const windowMs = policy.window_seconds * 1_000;
-  const windowStart = now - windowMs;
-  const recent = state.restarts.filter((t) => t > windowStart);
-  const crashes = (state.crashes ?? []).filter((c) => c.at > windowStart).map((c) => c.at);
+  const { recent, crashes } = inWindow(state, policy, now);
   const used = recent.length + crashes.length;
   const budget = { used, max_restarts: policy.max_restarts, window_seconds: policy.window_seconds };
   if (state.failed) return { kind: 'spent', ...budget, failed_reason: state.failed_reason ?? 'restart_budget' };
@@ -195,17 +207,7 @@ export function decideManualRestart(
     // The budget refills by one when the oldest counted entry leaves the sliding window.
     const times = [...recent, ...crashes].sort((a, b) => a - b);
     const oldest = times[used - policy.max_restarts] ?? times[0] ?? now;
-    return { kind: 'spent', ...budget, refills_at: oldest + windowMs };
+    return { kind: 'spent', ...budget, refills_at: oldest + policy.window_seconds * 1_000 };
   }
-  return {
-    kind: 'restart',
-    state: {
-      ...state,
-      restarts: [...recent, now],
-      attempt: state.attempt + 1,
-      last_restart_at: now,
-      grace_until: now + policy.grace_seconds * 1_000,
-      healthy_since: undefined,
-    },
-  };
+  return { kind: 'restart', state: restartedAt(state, recent, policy, now) };
 }
