@@ -2,6 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { LOG_DELIVERY_ACTIONS } from '../core/aws-permissions.ts';
 
 /** Properties of a {@link StateMachineRuntimeRole}. */
 export interface StateMachineRuntimeRoleProps {
@@ -34,16 +35,7 @@ export class StateMachineRuntimeRole extends Construct {
     );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-        ],
+        actions: [...LOG_DELIVERY_ACTIONS],
         resources: ['*'],
       }),
     );

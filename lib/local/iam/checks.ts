@@ -8,6 +8,7 @@
  *   alarms by the topic's policy and its key's policy, dead-letter queues by their queue policies or the sender's role;
  * - every AWS managed policy a role attaches is one local mode knows.
  */
+import { LOG_DELIVERY_ACTIONS, VPC_ENI_ACTIONS } from '../../core/aws-permissions.ts';
 import { type IamAuthorizer, identityStatement, resourceStatement } from './authorizer.ts';
 import type { PolicyStatement } from './managed.ts';
 import type { IamModel } from './model.ts';
@@ -23,28 +24,6 @@ export interface Finding {
   /** The statement that would allow it (to add to the role or resource policy named in `problem`). */
   allowingStatement?: PolicyStatement;
 }
-
-/** The permissions Lambda needs on a VPC function's role to create its network interfaces. */
-export const VPC_ENI_ACTIONS = [
-  'ec2:CreateNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DeleteNetworkInterface',
-] as const;
-
-/**
- * What a state machine's role needs for Step Functions to deliver its logs to CloudWatch Logs; without them
- * CreateStateMachine fails ("The state machine IAM Role is not authorized to access the Log Destination").
- */
-export const LOG_DELIVERY_ACTIONS = [
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-] as const;
 
 /** The log-delivery actions a role lacks (empty when it may deliver a state machine's logs). */
 export async function missingLogDelivery(authorizer: IamAuthorizer, roleArn: string): Promise<string[]> {

@@ -4,9 +4,10 @@
  * local mode's start, naming the resource, what is missing and the statement that would allow it.
  */
 import { describe, expect, it } from 'vitest';
+import { LOG_DELIVERY_ACTIONS } from '../../../lib/core/aws-permissions.ts';
 import type { CfnResource } from '../../../lib/local/cfn.ts';
 import { IamAuthorizer } from '../../../lib/local/iam/authorizer.ts';
-import { createTimeChecks, describeFindings, LOG_DELIVERY_ACTIONS } from '../../../lib/local/iam/checks.ts';
+import { createTimeChecks, describeFindings } from '../../../lib/local/iam/checks.ts';
 import { deriveIamModel } from '../../../lib/local/iam/model.ts';
 import { loadTemplates } from '../../../lib/local/templates.ts';
 import { deriveWiring } from '../../../lib/local/wiring.ts';
