@@ -50,7 +50,11 @@ const listen = async (server: Server): Promise<string> => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
 
-function createTableInput(table: TableDefinition, name: string): ConstructorParameters<typeof CreateTableCommand>[0] {
+/** CreateTable input for a Steward table definition (the handler tests create their tables with it too). */
+export function createTableInput(
+  table: TableDefinition,
+  name: string,
+): ConstructorParameters<typeof CreateTableCommand>[0] {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);
   for (const g of table.globalSecondaryIndexes) attributes.add(g.partitionKey).add(g.sortKey);
   return {
