@@ -14,124 +14,12 @@
  *        npx tsx bench/local.ts --restart    (the restart figure only, merged into local.json)
  * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { KNOWN_GAPS } from '../test/support/iam-known-gaps.ts';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PORTS = { api: 4600, aws: 4601, dynamodb: 4602 };
-const API = `http://127.0.0.1:${PORTS.api}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function api<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(API + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as T };
-}
-
-/** Spawns `steward local`; resolves with the process and the ms until it printed that it is ready. */
-async function startSteward(extra: string[] = []): Promise<{ child: ChildProcess; readyMs: number }> {
-  const started = performance.now();
-  const profile = process.env.STEWARD_BENCH_PROFILE;
-  const child = spawn(
-    process.execPath,
-    [
-      ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []),
-      '--import',
-      'tsx',
-      'bin/steward.ts',
-      'local',
-      '--port',
-      String(PORTS.api),
-      '--aws-port',
-      String(PORTS.aws),
-      '--dynamodb-port',
-      String(PORTS.dynamodb),
-      ...extra,
-      ...KNOWN_GAPS.createTime.flatMap((id) => ['--accept-finding', id]),
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let errors = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    errors += d.toString();
-  });
-  const readyMs = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Steward local is ready')) resolve(performance.now() - started);
-    });
-    child.once('exit', (code) => reject(new Error(`steward local exited with ${code}:\n${errors.slice(-2000)}`)));
-  });
-  return { child, readyMs };
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return fetch(`http://127.0.0.1:${port}/health`).then(
-    () => false,
-    () => true,
-  );
-}
-
-async function stopSteward(child: ChildProcess, samples = true): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000)]);
-  // The next start needs the sample services' ports back.
-  if (samples) {
-    await waitFor(async () => ((await portFree(4510)) && (await portFree(4511)) ? true : undefined), 20_000, 200);
-  }
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(intervalMs);
-  }
-  throw new Error('timed out');
-}
-
-/** One seed run: start → (waiter registered → event) → completed; returns ms. */
-async function seedRun(): Promise<number> {
-  const context = { project_id: crypto.randomUUID(), task_id: crypto.randomUUID(), agent_id: crypto.randomUUID() };
-  const t0 = performance.now();
-  const { body } = await api<{ execution_id: string }>('POST', '/executions', {
-    workflow_name: 'Agent Task Execution',
-    context,
-  });
-  const id = body.execution_id;
-  await waitFor(async () => {
-    const steps = await api<{ steps: Array<{ step: string }> }>('GET', `/executions/${id}/steps`);
-    return steps.body.steps.some((s) => s.step === 'execution_monitoring') ? true : undefined;
-  }, 30_000);
-  await api('POST', '/events', {
-    type: 'agent.task_completed',
-    source: 'bench',
-    data: { task_id: context.task_id, agent_id: context.agent_id, result: { ok: true } },
-  });
-  await waitFor(async () => {
-    const e = await api<{ status: string }>('GET', `/executions/${id}`);
-    if (e.body.status === 'failed') throw new Error(`seed run ${id} failed`);
-    return e.body.status === 'completed' ? true : undefined;
-  }, 30_000);
-  return performance.now() - t0;
-}
+import { api, median, root, seedRun, startSteward, stopSteward, waitFor } from './support/local-steward.ts';
 
 /** 50 concurrent runs of a 5-step workflow created over the API. */
 async function concurrentRuns(
@@ -180,7 +68,6 @@ async function concurrentRuns(
   return { completed, distinct: new Set(ids).size, seconds, perSecond: completed / seconds };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
