@@ -405,20 +405,18 @@ export class StepFunctionsService {
     }
     const store = this.store;
     const startDate = new Date();
-    store?.start(
-      {
-        executionArn,
-        stateMachineArn: target.machine.arn,
-        stateMachineVersionArn: target.versionArn,
-        stateMachineAliasArn: target.aliasArn,
-        stateMachineName: target.machine.name,
-        name,
-        roleArn: target.roleArn,
-        startDate: startDate.getTime(),
-        input: text,
-      },
-      JSON.stringify(target.definition),
-    );
+    // What the execution was started with: journaled first (the history's lines follow), then held in memory.
+    const started = {
+      executionArn,
+      stateMachineArn: target.machine.arn,
+      stateMachineVersionArn: target.versionArn,
+      stateMachineAliasArn: target.aliasArn,
+      stateMachineName: target.machine.name,
+      name,
+      roleArn: target.roleArn,
+      input: text,
+    };
+    store?.start({ ...started, startDate: startDate.getTime() }, JSON.stringify(target.definition));
     const history = new HistoryRecorder([], store ? (event) => store.event(executionArn, event) : undefined);
     history.push('ExecutionStarted', {
       input: text,
@@ -427,16 +425,9 @@ export class StepFunctionsService {
       stateMachineAliasArn: target.aliasArn,
     });
     const record: ExecutionRecord = {
-      executionArn,
-      stateMachineArn: target.machine.arn,
-      stateMachineVersionArn: target.versionArn,
-      stateMachineAliasArn: target.aliasArn,
-      stateMachineName: target.machine.name,
-      name,
-      roleArn: target.roleArn,
+      ...started,
       status: 'RUNNING',
       startDate,
-      input: text,
       redriveCount: 0,
       transitions: 0,
       history,
