@@ -12,6 +12,7 @@
  * issued since the start), `{ type: 'close' }`.
  */
 import { EventEmitter } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -66,6 +67,28 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * With `STEWARD_DYNAMODB_LOG=<file>`, every request that passed the signature check is appended to the file as one
+ * JSON line (time, caller role, operation, table, key or key condition): what a run costs in requests, call by call.
+ */
+const requestLog = process.env.STEWARD_DYNAMODB_LOG || undefined;
+
+function logRequest(file: string, caller: string, operation: string, input: Record<string, unknown>): void {
+  const item = input.Item as Record<string, unknown> | undefined;
+  const line = {
+    at: Date.now(),
+    caller: caller.split('/').pop(),
+    operation,
+    table: input.TableName ?? Object.keys((input.RequestItems ?? input.TransactItems ?? {}) as object).join(','),
+    index: input.IndexName,
+    key: input.Key ?? (item ? { pk: item.pk, sk: item.sk } : undefined),
+    keyCondition: input.KeyConditionExpression,
+    condition: input.ConditionExpression,
+    values: input.KeyConditionExpression ? input.ExpressionAttributeValues : undefined,
+  };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
+}
+
 /** The guarded front of dynalite: signature, then IAM, then dynalite's own handler with the request as it came. */
 function guarded(guard: LocalIam, dynaliteHandler: RequestListener, priorityRoles: ReadonlySet<string>) {
   const admission = new Admission();
@@ -88,6 +111,7 @@ function guarded(guard: LocalIam, dynaliteHandler: RequestListener, priorityRole
     } catch {
       // dynalite answers malformed bodies itself (SerializationException).
     }
+    if (requestLog) logRequest(requestLog, caller.kind === 'operator' ? 'operator' : caller.roleArn, operation, input);
     const denied = await guard.authorize(caller, 'dynamodb', operation, input);
     if (denied) return refuse(res, denied);
     const priority = caller.kind === 'operator' || priorityRoles.has(caller.roleArn);
