@@ -34,6 +34,7 @@ export async function startSteward(extra: string[] = []): Promise<{ child: Child
     process.execPath,
     [
       ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []),
+      ...(process.env.STEWARD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       'bin/steward.ts',

@@ -54,6 +54,14 @@ export interface BackendOptions {
   containerCredentials?: (serviceName: string) => { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
+/**
+ * Niceness of the worker threads of every function that does not answer an API request (step runner, event router,
+ * status handler, prober…). On two cores a burst of starts competed for the CPU with the runs it had just started:
+ * at niceness 10 a background thread gets about a tenth of a core while an API function's thread wants it, and all
+ * of it when none does, so a burst's start requests answer first and the runs proceed right after.
+ */
+export const BACKGROUND_NICE = 10;
+
 /** Invocations each environment of an API function serves at once (see `concurrencyOf` below). */
 const API_INVOCATIONS_PER_ENVIRONMENT = 16;
 
@@ -107,6 +115,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       },
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
+      nice: apiFunctions.has(f.name) ? 0 : BACKGROUND_NICE,
     })),
     // Two environments a function, each serving up to four invocations at once: a burst of 200 starts needed eight
     // single-invocation environments per function before (2.4 GB, each new one a second of CPU to load). More

@@ -12,13 +12,14 @@
  * issued since the start), `{ type: 'close' }`.
  */
 import { EventEmitter } from 'node:events';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
+import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 
 /** What the main thread hands the worker (see dynamo.ts). */
@@ -130,8 +131,15 @@ function guarded(guard: LocalIam, dynaliteHandler: RequestListener, priorityRole
 }
 
 async function main(): Promise<void> {
+  try {
+    // Linux: `top -H` and /proc/<pid>/task/*/comm show this thread as DynamoDB's.
+    writeFileSync('/proc/thread-self/comm', 'dynamodb');
+  } catch {
+    // Not Linux.
+  }
   const port = parentPort;
   if (!port) throw new Error('dynamo-worker.ts runs as a worker thread (see dynamo.ts)');
+  rememberDynaliteParses();
   const data = workerData as DynamoWorkerData;
   const store = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: data.dataDir });
   let front: ReturnType<typeof createServer> | undefined;

@@ -10,6 +10,11 @@ export interface LocalFunction {
   env: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
+  /**
+   * Niceness of the function's worker threads (Linux `nice`, 0–19): a higher value yields the CPU to threads that
+   * answer a waiting caller. @default 0
+   */
+  nice?: number;
 }
 
 /** Result of one invocation, in Lambda's terms: a payload, or an unhandled function error. */

@@ -43,7 +43,16 @@ export class WorkerSlot {
       env,
       stdout: true,
       stderr: true,
-      workerData: { entryUrl, entry: fn.entry, functionName: fn.name, arn: fn.arn, memoryMb: fn.memoryMb, slot },
+      workerData: {
+        entryUrl,
+        entry: fn.entry,
+        functionName: fn.name,
+        arn: fn.arn,
+        memoryMb: fn.memoryMb,
+        slot,
+        nice: fn.nice ?? 0,
+        threadName: threadName(fn.name),
+      },
       // A small young generation: a handler's garbage is short-lived, and V8's default let each worker's resident
       // memory grow by tens of MB under load (measured 983 → 875 MB peak for 100 concurrent runs, no more CPU).
       resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb), maxYoungGenerationSizeMb: 8 },
@@ -149,6 +158,11 @@ export class WorkerSlot {
     this.pending.clear();
     if (wasAlive) this.onDead(this);
   }
+}
+
+/** A thread name (15 bytes at most on Linux) from a function name: `steward-dev-step-runner` → `step-runner`. */
+export function threadName(functionName: string): string {
+  return functionName.replace(/^steward-[a-z0-9]+-/, '').slice(0, 15);
 }
 
 function pipeLines(stream: Readable | null, onLine: (line: string) => void): void {

@@ -18,6 +18,17 @@ const serializeError = (error) => {
 };
 // A TypeScript entry needs tsx's loader; a bundle (.mjs/.js) does not, and registering tsx costs each worker
 // about as much as loading the bundle itself. Bundles keep readable stack traces through their source maps.
+// Linux: the thread carries the function's name (\`top -H\`, /proc/<pid>/task/*/comm show where local mode's CPU goes)
+// and, for a background function, a niceness of its own, so it yields the CPU to threads that answer a waiting caller.
+try {
+  const fs = require('node:fs');
+  fs.writeFileSync('/proc/thread-self/comm', workerData.threadName);
+  if (workerData.nice > 0) {
+    require('node:os').setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice);
+  }
+} catch {
+  // Not Linux: the thread keeps its name and the process's priority.
+}
 const loader = /.[cm]?tsx?$/.test(workerData.entryUrl)
   ? import(${JSON.stringify(tsxApiUrl)}).then(({ register }) => register())
   : Promise.resolve(process.setSourceMapsEnabled(true));
