@@ -59,7 +59,7 @@ export async function probeShard(
         metrics.addMetric(result.ok ? 'ProbeSuccess' : 'ProbeFailure', MetricUnit.Count, 1);
         if (!result.ok) {
           const m = metrics.singleMetric();
-          m.addDimensions({ service, check });
+          m.addDimensions({ service_name: service, check });
           m.addMetric('ProbeFailure', MetricUnit.Count, 1);
           m.addMetric('ProbeLatency', MetricUnit.Milliseconds, result.latency_ms);
         }

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, metrics } from './powertools.ts';
+import { flushMetrics, logger } from './powertools.ts';
 
 /**
  * Wraps a handler in middy with the Powertools middlewares every Steward function uses: each log line carries the
@@ -14,7 +13,7 @@ export function lambdaHandler<TEvent, TResult>(
 ): (event: TEvent, context?: Context) => Promise<TResult> {
   const wrapped = middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(flushMetrics())
     .handler(fn);
   // Lambda always passes a context; callers in the same process (tests) may leave it out, and their log lines
   // then carry no request id.

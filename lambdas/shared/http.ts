@@ -1,12 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { allowedMethods, matchRoute } from '../../lib/core/api/match.ts';
 import { checkPathParams } from '../../lib/core/api/params.ts';
 import type { Route } from '../../lib/core/api/route.ts';
 import { HttpError, ValidationError } from './errors.ts';
-import { logger, metrics } from './powertools.ts';
+import { flushMetrics, logger } from './powertools.ts';
 import { checkTimeRange, MAX_BODY_BYTES, parseOrThrow, storableJsonProblems } from './validation.ts';
 
 /** A parsed, validated API request handed to an operation. */
@@ -137,7 +136,7 @@ export function apiHandler(
 ): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(flushMetrics())
     .handler(async (event, context) => {
       const requestId = event.requestContext?.requestId ?? context.awsRequestId;
       try {

@@ -2,7 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../lib/core/env.ts';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
@@ -205,5 +205,49 @@ describe('prober handler', () => {
     expect(
       (await prober.handler({ shard: 0, shards: 1, rounds: 1, round_seconds: 0.1 }, ctx('c'))).skipped,
     ).toBeUndefined();
+  });
+
+  it('records a failing probe under service_name and check, next to the default service dimension, without warnings', async () => {
+    svc.mode = 'fail';
+    await services.registerManagedService(
+      {
+        name: 'metric-probed',
+        base_url: svc.url,
+        failure_threshold: 1,
+        health_checks: [{ name: 'http', type: 'http', path: '/health' }],
+        restart_policy: { grace_seconds: 0 },
+      },
+      'api',
+    );
+    const written: string[] = [];
+    const capture = (chunk: unknown): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      const ctx = { awsRequestId: 'm', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+      await prober.handler({ shard: 0, shards: 1, rounds: 1, round_seconds: 0.1 }, ctx);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const records = written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & {
+            _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
+          },
+      );
+    const failure = records.find((r) => r.service_name === 'metric-probed');
+    expect(failure).toMatchObject({ check: 'http', ProbeFailure: 1 });
+    expect(failure?._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+      expect.arrayContaining(['service', 'service_name', 'check']),
+    );
+    expect(failure?.service).not.toBe('metric-probed');
+    expect(written.join('')).not.toMatch(/has already been added|defined as both a default dimension/);
   });
 });
