@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BACKGROUND_NICE } from '../local/backend.ts';
 import { DEFAULT_PORTS, LocalStartError, type LocalSteward, readSecretsFile, startLocal } from '../local/runtime.ts';
 
 /** Usage of `steward local` (`npm start`). */
@@ -124,6 +125,7 @@ export async function run(argv: string[]): Promise<number> {
       iam: values.iam !== 'off',
       acceptFindings: values['accept-finding'],
       onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
+      backgroundNice: BACKGROUND_NICE,
     });
     process.stdout.write(guide(steward));
     process.stdout.write(`  Function logs: ${logFile}\n\n`);

@@ -46,6 +46,8 @@ export interface BackendOptions {
   secrets?: readonly SecretsFile[];
   /** More environments of these functions, started in the background once every function has one. */
   background?: { functionIds: readonly string[]; environments: number };
+  /** Niceness of the threads of functions that answer no API request ({@link BACKGROUND_NICE}). @default 0 */
+  backgroundNice?: number;
   /** Signature and IAM checks of the endpoint (lib/local/iam). @default none */
   guard?: EndpointGuard;
   /** The credentials each function signs with (its role's key pair), by function name. */
@@ -55,8 +57,8 @@ export interface BackendOptions {
 }
 
 /**
- * Niceness of the worker threads of every function that does not answer an API request (step runner, event router,
- * status handler, prober…). On two cores a burst of starts competed for the CPU with the runs it had just started:
+ * Niceness `steward local` gives the worker threads of every function that does not answer an API request (step
+ * runner, event router, status handler, prober…). On two cores a burst of starts competed for the CPU with the runs it had just started:
  * at niceness 10 a background thread gets about a tenth of a core while an API function's thread wants it, and all
  * of it when none does, so a burst's start requests answer first and the runs proceed right after.
  */
@@ -115,7 +117,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
       },
       timeoutSeconds: f.timeoutSeconds,
       memoryMb: f.memoryMb,
-      nice: apiFunctions.has(f.name) ? 0 : BACKGROUND_NICE,
+      nice: apiFunctions.has(f.name) ? 0 : (options.backgroundNice ?? 0),
     })),
     // Two environments a function, each serving up to four invocations at once: a burst of 200 starts needed eight
     // single-invocation environments per function before (2.4 GB, each new one a second of CPU to load). More

@@ -77,6 +77,12 @@ export interface LocalOptions {
    * awaiting a fix. @default none
    */
   acceptFindings?: readonly string[];
+  /**
+   * Niceness of the threads of the functions that answer no API request (see `BACKGROUND_NICE` in backend.ts):
+   * `steward local` sets it, so a burst of starts answers before the runs it started take the CPU. A process that
+   * embeds local mode among other work (a test runner) keeps every thread at its own priority. @default 0
+   */
+  backgroundNice?: number;
 }
 
 /** Local mode's IAM, as the status page and callers see it. */
@@ -306,6 +312,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         onFunctionLog: options.onFunctionLog,
         stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),
         background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },
+        backgroundNice: options.backgroundNice,
         guard,
         functionCredentials: (name) => {
           const fn = iamModel.functions.find((f) => f.name === name);
