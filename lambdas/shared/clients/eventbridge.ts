@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { clientConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const eventBridge = new EventBridgeClient({});
+export const eventBridge = new EventBridgeClient(clientConfig);

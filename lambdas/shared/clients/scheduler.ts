@@ -1,4 +1,5 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { clientConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const scheduler = new SchedulerClient({});
+export const scheduler = new SchedulerClient(clientConfig);

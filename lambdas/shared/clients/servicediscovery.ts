@@ -1,4 +1,5 @@
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { clientConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const serviceDiscovery = new ServiceDiscoveryClient({});
+export const serviceDiscovery = new ServiceDiscoveryClient(clientConfig);
