@@ -16,8 +16,8 @@ import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
   expireWaiter,
+  findRoutes,
   findWaiting,
-  listKeySets,
   releaseWaiter,
   type WaiterRecord,
 } from '../shared/repositories/waiters.ts';
@@ -27,6 +27,19 @@ import {
  * it hashes the event's values and runs ONE Query on `WAIT#<type>#<hash>`, so the cost does not grow with the number
  * of waiting executions. A waiter is claimed with a conditional `waiting → matched` update before its token is
  * answered: a match happens once, however often the event is delivered and however many routers race.
+ *
+ * An event no waiter waits for costs three requests: the event record (handler), the early event under the empty
+ * key-set, and one Query that returns the type's key-sets together with its waiters without a filter (both live in
+ * `WAIT#<type>#<hash({})>`). Two further ideas were weighed and left out because each would lose an event:
+ * - Caching the key-sets per warm container. The waiter's look at the empty key-set's early events covers a key-set
+ *   the router did not know only if that look happens AFTER the router wrote the event; a router routing on a cached
+ *   list writes it at any time up to the cache's lifetime after the waiter looked. Closing that needs either a read
+ *   by the router after its write (the request the cache was to save) or a waiter that sleeps out the cache lifetime
+ *   before looking, and that again relies on clocks agreeing to within that lifetime.
+ * - Making the event record and the empty key-set's early event one item (or one BatchWriteItem). The record is
+ *   keyed by id and written conditionally (redelivery, `matched`, `published_at` must survive), while waiters need
+ *   the type's events by receive time with a strongly consistent read; an index gives only eventually consistent
+ *   reads, and a batch write takes no condition.
  */
 
 /** How long events are kept for waiters that register later (STEWARD_EARLY_EVENT_SECONDS, default 15 min). */
@@ -89,28 +102,38 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
   }
 }
 
-/** Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters. */
+/**
+ * Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters.
+ *
+ * Order matters. The early event under the empty key-set is written BEFORE the key-sets are read: a waiter whose
+ * key-set this router does not see registered its key-set after that read, so after the write, and its look at the
+ * empty key-set's early events (see the waiter) finds the event. Under each known key-set the early event is written
+ * before its waiters are read, as the waiter writes itself before it reads early events: whichever comes second sees
+ * the other.
+ */
 export async function routeEvent(event: StoredEvent, now = new Date()): Promise<{ matched: number }> {
   const nowMs = now.getTime();
-  // The empty key-set is always included: its partition holds every event of the type, which lets a waiter whose
-  // key-set is newer than the event still find it (see the waiter's early-event lookup).
-  const keySets = await listKeySets(event.type);
-  if (!keySets.some((k) => k.length === 0)) keySets.push([]);
-  const results = await Promise.all(
-    keySets.map(async (keys) => {
+  const resume = async (waiters: readonly WaiterRecord[]): Promise<number> => {
+    let n = 0;
+    for (const w of waiters) {
+      if (matchesFilter(event, w.filter) && (await deliver(w, event, now)) === 'resumed') n++;
+    }
+    return n;
+  };
+  // Every event of the type is kept under the empty key-set: waiters without a filter take it from there, and so
+  // does a waiter whose key-set is newer than the event (see the waiter's early-event lookup).
+  await putEarlyEvent(event.type, filterHash({}), event, EARLY_KEEP_SECONDS, nowMs);
+  const { keySets, unfiltered } = await findRoutes(event.type, nowMs);
+  const results = await Promise.all([
+    resume(unfiltered),
+    ...keySets.map(async (keys) => {
       const projected = projectEvent(event, keys);
       if (!projected) return 0;
       const hash = filterHash(projected);
-      // Write first, then look: a waiter registering concurrently either sees this early event or is seen below.
       await putEarlyEvent(event.type, hash, event, EARLY_KEEP_SECONDS, nowMs);
-      const waiters = await findWaiting(event.type, hash, nowMs);
-      let n = 0;
-      for (const w of waiters) {
-        if (matchesFilter(event, w.filter) && (await deliver(w, event, now)) === 'resumed') n++;
-      }
-      return n;
+      return resume(await findWaiting(event.type, hash, nowMs));
     }),
-  );
+  ]);
   const matched = results.reduce((a, b) => a + b, 0);
   metrics.addMetric('EventsRouted', MetricUnit.Count, 1);
   metrics.addMetric('EventsMatched', MetricUnit.Count, matched);

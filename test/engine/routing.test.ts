@@ -4,6 +4,7 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../lambdas/shared/repositories/events.ts';
+import { filterHash } from '../../lib/core/routing/filters.ts';
 import type { EventWaitInput } from '../../lib/core/runtime-contract.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
@@ -16,11 +17,36 @@ let waiter: typeof import('../../lambdas/waiter/handler.ts');
 let route: typeof import('../../lambdas/event-router/route.ts');
 let router: typeof import('../../lambdas/event-router/handler.ts');
 let events: typeof import('../../lambdas/shared/repositories/events.ts');
+/** Run once after the next Query whose input passes the predicate, before that Query's answer reaches its caller. */
+let afterQuery: { when: (input: string) => boolean; run: () => Promise<void> } | undefined;
+/** The DynamoDB requests sent while recording (operation and partition key). */
+let recorded: string[] | undefined;
+
+/** The partition key a request writes or queries (plain or marshalled input). */
+function partitionOf(input: unknown): string {
+  const i = input as { Item?: { pk?: unknown }; ExpressionAttributeValues?: Record<string, unknown> };
+  const pk = i.Item?.pk ?? i.ExpressionAttributeValues?.[':pk'];
+  return typeof pk === 'string' ? pk : String((pk as { S?: string } | undefined)?.S ?? '');
+}
 
 beforeAll(async () => {
   names = await useFreshTables(admin);
   const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
   enforceDataRules(clients.dynamodb);
+  clients.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = JSON.stringify(args.input);
+      recorded?.push(`${context.commandName?.replace(/Command$/, '')} ${partitionOf(args.input)}`);
+      const out = await next(args);
+      const hook = afterQuery;
+      if (hook && context.commandName === 'QueryCommand' && hook.when(input)) {
+        afterQuery = undefined;
+        await hook.run();
+      }
+      return out;
+    },
+    { step: 'initialize', name: 'routingTestHooks', override: true },
+  );
   waiter = await import('../../lambdas/waiter/handler.ts');
   route = await import('../../lambdas/event-router/route.ts');
   router = await import('../../lambdas/event-router/handler.ts');
@@ -30,7 +56,11 @@ beforeEach(() => {
   sfn.reset();
   sfn.on(SendTaskSuccessCommand).resolves({});
 });
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  afterQuery = undefined;
+  recorded = undefined;
+});
 
 /** An event type of its own per test, so tests never see each other's waiters. */
 const freshType = (): string => `agent.task_completed_${randomUUID().slice(0, 8)}`;
@@ -147,6 +177,60 @@ describe('waiter and event router', () => {
     expect(outcome).toMatchObject({ status: 'matched' });
     expect(late.outcome).toMatchObject({ status: 'matched' });
     expect(resumedTokens()).toEqual([input.task_token, late.input.task_token]);
+  });
+
+  it('hands an event to a waiter with a new key-set that registers between the router writing it and reading', async () => {
+    const type = freshType();
+    const run = await startRun();
+    let late: Awaited<ReturnType<typeof waitFor>> | undefined;
+    // The router's first read of the type's routing state answers only after a waiter with a key-set no router has
+    // seen has registered and made its own early-event lookup.
+    afterQuery = {
+      when: (input) => input.includes(type),
+      run: async () => {
+        late = await waitFor(type, { task_id: 'between' }, {}, run);
+      },
+    };
+
+    const matched = await emit(type, { task_id: 'between' });
+
+    expect(late?.outcome).toMatchObject({ status: 'matched' });
+    expect(matched).toBe(0);
+    expect(resumedTokens()).toEqual([late?.input.task_token]);
+  });
+
+  it('routes an event no waiter waits for with three requests, and one with a filtered waiter with five', async () => {
+    const type = freshType();
+    const busEvent = (data: Record<string, unknown>) => ({
+      id: randomUUID(),
+      version: '0',
+      account: '123456789012',
+      region: 'us-east-1',
+      resources: [],
+      'detail-type': type,
+      source: 'producer',
+      time: new Date().toISOString(),
+      detail: data,
+    });
+    const empty = `${type}#${filterHash({})}`;
+    const lonely = busEvent({ task_id: 'nobody' });
+    recorded = [];
+    expect(await router.handler(lonely, lambdaContext)).toEqual({ matched: 0 });
+    expect(recorded).toEqual([`PutItem EVT#${lonely.id}`, `PutItem EARLY#${empty}`, `Query WAIT#${empty}`]);
+
+    const { input } = await waitFor(type, { task_id: 'someone' });
+    const awaited = busEvent({ task_id: 'someone' });
+    const own = `${type}#${filterHash({ task_id: 'someone' })}`;
+    recorded = [];
+    expect(await router.handler(awaited, lambdaContext)).toEqual({ matched: 1 });
+    expect(recorded.slice(0, 5)).toEqual([
+      `PutItem EVT#${awaited.id}`,
+      `PutItem EARLY#${empty}`,
+      `Query WAIT#${empty}`,
+      `PutItem EARLY#${own}`,
+      `Query WAIT#${own}`,
+    ]);
+    expect(resumedTokens()).toEqual([input.task_token]);
   });
 
   it('ignores early events past their keep time', async () => {

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { isAlive } from '../../../lib/core/routing/expiry.ts';
-import { decodeKeySet, type EventFilter, encodeKeySet } from '../../../lib/core/routing/filters.ts';
+import { decodeKeySet, type EventFilter, encodeKeySet, filterHash } from '../../../lib/core/routing/filters.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
 import { queryAll } from './drain.ts';
@@ -10,8 +10,10 @@ import { queryAll } from './drain.ts';
 /**
  * Event waiters (history table).
  * - waiter:   pk `WAIT#<event_type>#<filter hash>` sk `<execution_id>#<step>`; status waiting → matched | expired
- * - key-sets: pk `WAITKEYS#<event_type>` sk `<sorted filter keys joined by ,>`, with `created_at` (kept without TTL:
- *   a workflow's filters are few and long-lived, and the router must not forget one while a waiter still uses it)
+ * - key-sets: pk `WAIT#<event_type>#<hash of the empty filter>` sk `#KEYSET#<sorted filter keys joined by ,>`, with
+ *   `key_set` (the same keys) and `created_at` (kept without TTL: a workflow's filters are few and long-lived, and
+ *   the router must not forget one while a waiter still uses it). They live beside the waiters without a filter, so
+ *   the router reads both with one Query; `#` cannot start a waiter's sort key (execution ids are UUIDs).
  */
 
 const TABLE = requireEnv(ENV.historyTable);
@@ -40,6 +42,12 @@ export interface WaiterRecord {
 
 /** The partition key of waiters of one event type and filter hash. */
 export const waiterPk = (eventType: string, hash: string): string => `WAIT#${eventType}#${hash}`;
+
+/** Sort-key prefix of the key-set items in the partition of the type's waiters without a filter. */
+const KEYSET_PREFIX = '#KEYSET#';
+
+/** The partition of an event type's waiters without a filter, which also holds the type's key-sets. */
+const routesPk = (eventType: string): string => waiterPk(eventType, filterHash({}));
 
 /**
  * Stores a waiter (status waiting). A waiter of the same execution and step is replaced (a step re-entered after a
@@ -70,30 +78,50 @@ export async function putWaiter(w: Omit<WaiterRecord, 'pk' | 'sk' | 'status'>): 
 
 /** Adds a key-set to the event type's list; returns when it was first seen (ms). */
 export async function addKeySet(eventType: string, keys: readonly string[], nowMs: number): Promise<number> {
-  // The empty key-set (a wait without a filter) is never stored: DynamoDB refuses an empty sort key, and the router
-  // always routes under it anyway.
+  // The empty key-set (a wait without a filter) is never stored: its waiters live in the very partition the router
+  // always reads.
   if (keys.length === 0) return nowMs;
   const out = await ddb.send(
     new UpdateCommand({
       TableName: TABLE,
-      Key: { pk: `WAITKEYS#${eventType}`, sk: encodeKeySet(keys) },
-      UpdateExpression: 'SET created_at = if_not_exists(created_at, :now), last_used_at = :now',
-      ExpressionAttributeValues: { ':now': nowMs },
+      Key: { pk: routesPk(eventType), sk: `${KEYSET_PREFIX}${encodeKeySet(keys)}` },
+      // `key_set` repeats the sort key: a Query's filter may not name a key attribute (see findRoutes).
+      UpdateExpression: 'SET created_at = if_not_exists(created_at, :now), last_used_at = :now, key_set = :keys',
+      ExpressionAttributeValues: { ':now': nowMs, ':keys': encodeKeySet(keys) },
       ReturnValues: 'ALL_NEW',
     }),
   );
   return Number(out.Attributes?.created_at ?? nowMs);
 }
 
-/** The key-sets in use for an event type (one Query). */
-export async function listKeySets(eventType: string): Promise<string[][]> {
+/** What the router reads first for an event type: its filter key-sets and its live waiters without a filter. */
+export interface Routes {
+  /** The non-empty key-sets in use (the empty one is implied: its waiters are `unfiltered`). */
+  keySets: string[][];
+  /** Live waiters with an empty filter. */
+  unfiltered: WaiterRecord[];
+}
+
+/**
+ * The key-sets of an event type and its live waiters without a filter: one Query (paginated), since both live in
+ * the partition `WAIT#<type>#<hash({})>`.
+ */
+export async function findRoutes(eventType: string, nowMs: number): Promise<Routes> {
   const items = await queryAll({
     TableName: TABLE,
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': `WAITKEYS#${eventType}` },
+    FilterExpression: '#status = :waiting OR attribute_exists(key_set)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': routesPk(eventType), ':waiting': 'waiting' },
     ConsistentRead: true,
   });
-  return items.map((item) => decodeKeySet(String(item.sk)));
+  const routes: Routes = { keySets: [], unfiltered: [] };
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(KEYSET_PREFIX)) routes.keySets.push(decodeKeySet(String(item.key_set)));
+    else if (isAlive(item.expires_at as number, nowMs)) routes.unfiltered.push(item as unknown as WaiterRecord);
+  }
+  return routes;
 }
 
 /** The live waiters under one key (one Query, paginated; expiry checked here since TTL deletes late). */
