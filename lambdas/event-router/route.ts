@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { keepSeconds } from '../../lib/core/routing/expiry.ts';
 import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
+import { type Instant, RoutesCache, routesCacheMs } from '../../lib/core/routing/routes.ts';
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
 import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
@@ -28,19 +29,27 @@ import {
  * of waiting executions. A waiter is claimed with a conditional `waiting → matched` update before its token is
  * answered: a match happens once, however often the event is delivered and however many routers race.
  *
- * An event no waiter waits for costs three requests: the event record (handler), the early event under the empty
- * key-set, and one Query that returns the type's key-sets together with its waiters without a filter (both live in
- * `WAIT#<type>#<hash({})>`). Two further ideas were weighed and left out because each would lose an event:
- * - Caching the key-sets per warm container. The waiter's look at the empty key-set's early events covers a key-set
- *   the router did not know only if that look happens AFTER the router wrote the event; a router routing on a cached
- *   list writes it at any time up to the cache's lifetime after the waiter looked. Closing that needs either a read
- *   by the router after its write (the request the cache was to save) or a waiter that sleeps out the cache lifetime
- *   before looking, and that again relies on clocks agreeing to within that lifetime.
- * - Making the event record and the empty key-set's early event one item (or one BatchWriteItem). The record is
- *   keyed by id and written conditionally (redelivery, `matched`, `published_at` must survive), while waiters need
- *   the type's events by receive time with a strongly consistent read; an index gives only eventually consistent
- *   reads, and a batch write takes no condition.
+ * Requests per event: the event record (handler), the early event under the empty key-set, then the type's routes.
+ * Those are one Query (routes and waiters without a filter share `WAIT#<type>#<hash({})>`), skipped while this
+ * container read them less than {@link ROUTES_CACHE_MS} ago and the type has no waits without a filter (whose waiters
+ * change with every run). So an event of a type nobody waits for costs two requests on a warm router, three on a cold
+ * one; each key-set the event has values for adds an early-event put and a Query. Why the cache loses no event: see
+ * lib/core/routing/routes.ts and the waiter's fence.
+ *
+ * Folding the event record and the empty key-set's early event into one item or one BatchWriteItem was weighed and
+ * left out: the record is keyed by id and written conditionally (a redelivery keeps `received_at`, `matched`,
+ * `published_at`), waiters need the type's events by receive time with a strongly consistent read, which no index
+ * gives, and a batch write takes no condition.
  */
+
+/** How long a router trusts the routes it read (STEWARD_ROUTES_CACHE_MS, default 1 s); the waiter's fence matches. */
+export const ROUTES_CACHE_MS = routesCacheMs(process.env.STEWARD_ROUTES_CACHE_MS);
+
+/** The routes this warm container read, per event type. */
+const routesCache = new RoutesCache(ROUTES_CACHE_MS);
+
+/** The clocks the cache is judged by (an object, so a test can hold the cache fresh while it stages a race). */
+export const routesClock = { now: (): Instant => ({ wall: Date.now(), mono: performance.now() }) };
 
 /** How long events are kept for waiters that register later (STEWARD_EARLY_EVENT_SECONDS, default 15 min). */
 export const EARLY_KEEP_SECONDS = keepSeconds(process.env.STEWARD_EARLY_EVENT_SECONDS);
@@ -105,11 +114,11 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
 /**
  * Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters.
  *
- * Order matters. The early event under the empty key-set is written BEFORE the key-sets are read: a waiter whose
- * key-set this router does not see registered its key-set after that read, so after the write, and its look at the
- * empty key-set's early events (see the waiter) finds the event. Under each known key-set the early event is written
- * before its waiters are read, as the waiter writes itself before it reads early events: whichever comes second sees
- * the other.
+ * Order matters. The early event under the empty key-set is written BEFORE the routes are read or the cached ones
+ * judged fresh: a waiter whose route this router does not know registered it after the routes were read, and its
+ * look at the empty key-set's early events comes after the cache lifetime has run out since (the waiter's fence), so
+ * after this write. Under each known key-set the early event is written before its waiters are read, as the waiter
+ * writes itself before it reads early events: whichever comes second sees the other.
  */
 export async function routeEvent(event: StoredEvent, now = new Date()): Promise<{ matched: number }> {
   const nowMs = now.getTime();
@@ -123,10 +132,17 @@ export async function routeEvent(event: StoredEvent, now = new Date()): Promise<
   // Every event of the type is kept under the empty key-set: waiters without a filter take it from there, and so
   // does a waiter whose key-set is newer than the event (see the waiter's early-event lookup).
   await putEarlyEvent(event.type, filterHash({}), event, EARLY_KEEP_SECONDS, nowMs);
-  const { keySets, unfiltered } = await findRoutes(event.type, nowMs);
+  let routes = routesCache.fresh(event.type, routesClock.now());
+  let unfiltered: WaiterRecord[] = [];
+  if (!routes || routes.unfiltered) {
+    const readStartedAt = routesClock.now();
+    const read = await findRoutes(event.type, nowMs);
+    routesCache.put(event.type, read.routes, readStartedAt);
+    ({ routes, unfiltered } = read);
+  }
   const results = await Promise.all([
     resume(unfiltered),
-    ...keySets.map(async (keys) => {
+    ...routes.keySets.map(async (keys) => {
       const projected = projectEvent(event, keys);
       if (!projected) return 0;
       const hash = filterHash(projected);
