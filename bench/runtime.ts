@@ -55,7 +55,7 @@ async function routing(
 ): Promise<number> {
   const type = `bench.done_${waiting}`;
   const now = Date.now();
-  await waiters.addKeySet(type, ['task_id'], now);
+  await waiters.addRoute(type, ['task_id'], now);
   const wait = (n: number, token: string) => {
     const filter = { task_id: `t${n}` };
     return waiters.putWaiter({

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { keepSeconds } from '../../lib/core/routing/expiry.ts';
 import { filterHash, matchesFilter, projectEvent } from '../../lib/core/routing/filters.ts';
+import { type Instant, RoutesCache, routesCacheMs } from '../../lib/core/routing/routes.ts';
 import type { StepResult } from '../../lib/core/runtime-contract.ts';
 import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger, metrics } from '../shared/powertools.ts';
@@ -16,8 +17,8 @@ import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
   expireWaiter,
+  findRoutes,
   findWaiting,
-  listKeySets,
   releaseWaiter,
   type WaiterRecord,
 } from '../shared/repositories/waiters.ts';
@@ -27,7 +28,28 @@ import {
  * it hashes the event's values and runs ONE Query on `WAIT#<type>#<hash>`, so the cost does not grow with the number
  * of waiting executions. A waiter is claimed with a conditional `waiting → matched` update before its token is
  * answered: a match happens once, however often the event is delivered and however many routers race.
+ *
+ * Requests per event: the event record (handler), the early event under the empty key-set, then the type's routes.
+ * Those are one Query (routes and waiters without a filter share `WAIT#<type>#<hash({})>`), skipped while this
+ * container read them less than {@link ROUTES_CACHE_MS} ago and the type has no waits without a filter (whose waiters
+ * change with every run). So an event of a type nobody waits for costs two requests on a warm router, three on a cold
+ * one; each key-set the event has values for adds an early-event put and a Query. Why the cache loses no event: see
+ * lib/core/routing/routes.ts and the waiter's fence.
+ *
+ * Folding the event record and the empty key-set's early event into one item or one BatchWriteItem was weighed and
+ * left out: the record is keyed by id and written conditionally (a redelivery keeps `received_at`, `matched`,
+ * `published_at`), waiters need the type's events by receive time with a strongly consistent read, which no index
+ * gives, and a batch write takes no condition.
  */
+
+/** How long a router trusts the routes it read (STEWARD_ROUTES_CACHE_MS, default 1 s); the waiter's fence matches. */
+export const ROUTES_CACHE_MS = routesCacheMs(process.env.STEWARD_ROUTES_CACHE_MS);
+
+/** The routes this warm container read, per event type. */
+const routesCache = new RoutesCache(ROUTES_CACHE_MS);
+
+/** The clocks the cache is judged by (an object, so a test can hold the cache fresh while it stages a race). */
+export const routesClock = { now: (): Instant => ({ wall: Date.now(), mono: performance.now() }) };
 
 /** How long events are kept for waiters that register later (STEWARD_EARLY_EVENT_SECONDS, default 15 min). */
 export const EARLY_KEEP_SECONDS = keepSeconds(process.env.STEWARD_EARLY_EVENT_SECONDS);
@@ -89,28 +111,45 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
   }
 }
 
-/** Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters. */
+/**
+ * Routes one stored event: keeps it as an early event under every key-set, then resumes the matching waiters.
+ *
+ * Order matters. The early event under the empty key-set is written BEFORE the routes are read or the cached ones
+ * judged fresh: a waiter whose route this router does not know registered it after the routes were read, and its
+ * look at the empty key-set's early events comes after the cache lifetime has run out since (the waiter's fence), so
+ * after this write. Under each known key-set the early event is written before its waiters are read, as the waiter
+ * writes itself before it reads early events: whichever comes second sees the other.
+ */
 export async function routeEvent(event: StoredEvent, now = new Date()): Promise<{ matched: number }> {
   const nowMs = now.getTime();
-  // The empty key-set is always included: its partition holds every event of the type, which lets a waiter whose
-  // key-set is newer than the event still find it (see the waiter's early-event lookup).
-  const keySets = await listKeySets(event.type);
-  if (!keySets.some((k) => k.length === 0)) keySets.push([]);
-  const results = await Promise.all(
-    keySets.map(async (keys) => {
+  const resume = async (waiters: readonly WaiterRecord[]): Promise<number> => {
+    let n = 0;
+    for (const w of waiters) {
+      if (matchesFilter(event, w.filter) && (await deliver(w, event, now)) === 'resumed') n++;
+    }
+    return n;
+  };
+  // Every event of the type is kept under the empty key-set: waiters without a filter take it from there, and so
+  // does a waiter whose key-set is newer than the event (see the waiter's early-event lookup).
+  await putEarlyEvent(event.type, filterHash({}), event, EARLY_KEEP_SECONDS, nowMs);
+  let routes = routesCache.fresh(event.type, routesClock.now());
+  let unfiltered: WaiterRecord[] = [];
+  if (!routes || routes.unfiltered) {
+    const readStartedAt = routesClock.now();
+    const read = await findRoutes(event.type, nowMs);
+    routesCache.put(event.type, read.routes, readStartedAt);
+    ({ routes, unfiltered } = read);
+  }
+  const results = await Promise.all([
+    resume(unfiltered),
+    ...routes.keySets.map(async (keys) => {
       const projected = projectEvent(event, keys);
       if (!projected) return 0;
       const hash = filterHash(projected);
-      // Write first, then look: a waiter registering concurrently either sees this early event or is seen below.
       await putEarlyEvent(event.type, hash, event, EARLY_KEEP_SECONDS, nowMs);
-      const waiters = await findWaiting(event.type, hash, nowMs);
-      let n = 0;
-      for (const w of waiters) {
-        if (matchesFilter(event, w.filter) && (await deliver(w, event, now)) === 'resumed') n++;
-      }
-      return n;
+      return resume(await findWaiting(event.type, hash, nowMs));
     }),
-  );
+  ]);
   const matched = results.reduce((a, b) => a + b, 0);
   metrics.addMetric('EventsRouted', MetricUnit.Count, 1);
   metrics.addMetric('EventsMatched', MetricUnit.Count, matched);

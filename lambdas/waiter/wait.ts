@@ -1,18 +1,30 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { DEFAULT_WAITER_KEEP_SECONDS, expiresAt } from '../../lib/core/routing/expiry.ts';
 import { filterHash, keySetOf, matchesFilter } from '../../lib/core/routing/filters.ts';
+import { routeFenceMs } from '../../lib/core/routing/routes.ts';
 import type { EventWaitInput, ParkInput } from '../../lib/core/runtime-contract.ts';
-import { deliver, EARLY_KEEP_SECONDS } from '../event-router/route.ts';
+import { deliver, EARLY_KEEP_SECONDS, ROUTES_CACHE_MS } from '../event-router/route.ts';
 import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';
 import { beginAttempt, stepKey } from '../shared/repositories/steps.ts';
-import { addKeySet, putWaiter, type WaiterRecord, waiterPk } from '../shared/repositories/waiters.ts';
+import { addRoute, putWaiter, settleRoute, type WaiterRecord, waiterPk } from '../shared/repositories/waiters.ts';
 import { guardStepStart } from '../step-runner/guard.ts';
 
-/** Clock skew allowed between a router reading key-sets and a waiter creating one (see {@link earlyEventFor}). */
+/** Clock skew allowed between a router reading key-sets and a waiter creating one (see {@link earlyEventsFor}). */
 const SKEW_MS = 30_000;
+
+/** How long a waiter of a route not yet settled waits before its early-event lookup (see lib/core routing/routes). */
+const FENCE_MS = routeFenceMs(ROUTES_CACHE_MS);
+
+/** Resolves once `ms` have passed on the monotonic clock since `fromMono` (a timer may fire a little early). */
+async function waitUntil(fromMono: number, ms: number): Promise<void> {
+  for (let left = fromMono + ms - performance.now(); left > 0; left = fromMono + ms - performance.now()) {
+    await sleep(Math.ceil(left));
+  }
+}
 
 /** What the waiter did. */
 export interface WaitOutcome {
@@ -41,7 +53,8 @@ export function earliestAccepted(
  * The oldest live early event for a waiter received at or after `sinceIso`, not yet used by this run. First the
  * waiter's own key (one Query). An event that arrived before the router knew this key-set was kept only under the
  * empty key-set (every event of the type is); so when the key-set is younger than the keep time, events received up
- * to its creation (plus clock skew) are read there too.
+ * to its creation (plus clock skew and the routers' cache lifetime: a router on a cached list routes that much
+ * longer without it) are read there too.
  */
 async function earlyEventsFor(
   w: Pick<WaiterRecord, 'event_type' | 'filter' | 'filter_hash'>,
@@ -53,7 +66,7 @@ async function earlyEventsFor(
   const own = (await findEarlyEvents(w.event_type, w.filter_hash, nowMs, sinceIso)).filter(matches);
   if (keySetOf(w.filter).length === 0) return own;
   if (keySetCreatedMs < nowMs - EARLY_KEEP_SECONDS * 1000 - SKEW_MS) return own;
-  const until = new Date(keySetCreatedMs + SKEW_MS).toISOString();
+  const until = new Date(keySetCreatedMs + SKEW_MS + ROUTES_CACHE_MS).toISOString();
   if (until < sinceIso) return own;
   const older = (await findEarlyEvents(w.event_type, filterHash({}), nowMs, sinceIso, until)).filter(matches);
   const ids = new Set(own.map((e) => e.id));
@@ -79,7 +92,9 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
   });
   const keys = keySetOf(filter);
   const hash = filterHash(filter);
-  const created = await addKeySet(input.event_type, keys, nowMs);
+  const route = await addRoute(input.event_type, keys, nowMs);
+  // Taken after the route's registration returned, so after the route existed: the fence below counts from here.
+  const routeSeenAt = performance.now();
   const record: Omit<WaiterRecord, 'pk' | 'sk' | 'status'> = {
     event_type: input.event_type,
     filter_hash: hash,
@@ -101,8 +116,14 @@ export async function registerWait(input: EventWaitInput, now = new Date()): Pro
     status: 'waiting',
   };
   const since = earliestAccepted(run.started_at, input.accept_events_since_seconds, nowMs);
+  // A route not yet settled may be missing from a router's cached routes: such a router keeps routing events of the
+  // type (writing them only under the empty key-set) until its cache runs out. Waiting that long before looking
+  // makes the look below see every one of them; then the route is settled, and later waiters look at once.
+  if (!route.settled) await waitUntil(routeSeenAt, FENCE_MS);
+  const found = await earlyEventsFor(waiter, route.createdAt, nowMs, since);
+  if (!route.settled) await settleRoute(input.event_type, keys, nowMs);
   // Oldest first; an event this run already used (an earlier wait) is passed over for the next one.
-  for (const early of await earlyEventsFor(waiter, created, nowMs, since)) {
+  for (const early of found) {
     const delivery = await deliver(waiter, early, now);
     logger.info('Waiter met an early event', { event_id: early.id, delivery });
     if (delivery === 'resumed') return { status: 'matched', event_id: early.id };

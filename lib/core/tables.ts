@@ -33,7 +33,8 @@
  *                                                                   gsi3 `EVTTYPE#<type>` / `<timestamp>#<id>`
  * - waiter:              pk `WAIT#<event_type>#<filter hash>`  sk `<execution_id>#<step>`
  * - early event:         pk `EARLY#<event_type>#<filter hash>` sk `<timestamp>#<event id>`
- * - filter key-sets:     pk `WAITKEYS#<event_type>` sk `<sorted keys joined by ,>`
+ * - route (key-set):     pk `WAIT#<event_type>#<hash of {}>` sk `#ROUTE#<sorted keys joined by ,>` (beside the
+ *                        waiters without a filter: the router reads both with one Query)
  * - concurrency slots:   pk `CONC#<workflow_id>` sk `META` (running count), queue items pk `QUEUE#<workflow_id>` sk `<ts>#<exec>`
  * - audit record:        pk `AUDIT#<target>`     sk `<ts>#<id>`     gsi1 `AUDIT` / `<ts>#<id>`
  */

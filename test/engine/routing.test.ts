@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../lambdas/shared/repositories/events.ts';
+import { filterHash } from '../../lib/core/routing/filters.ts';
 import type { EventWaitInput } from '../../lib/core/runtime-contract.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { executionItem, lambdaContext, putRaw } from './support.ts';
+
+// Routers trust the routes they read this long, and waiters of a new route wait it out: short, to keep tests quick.
+process.env.STEWARD_ROUTES_CACHE_MS = '300';
 
 const admin = new DynamoDBClient({});
 const sfn = mockClient(SFNClient);
@@ -16,11 +21,52 @@ let waiter: typeof import('../../lambdas/waiter/handler.ts');
 let route: typeof import('../../lambdas/event-router/route.ts');
 let router: typeof import('../../lambdas/event-router/handler.ts');
 let events: typeof import('../../lambdas/shared/repositories/events.ts');
+/**
+ * Runs once around the next DynamoDB request it matches (operation without `Command`, input as JSON): `before` before
+ * the request is sent, `after` before its answer reaches the caller.
+ */
+let hook:
+  | { when: (operation: string, input: string) => boolean; before?: () => Promise<void>; after?: () => Promise<void> }
+  | undefined;
+/** The DynamoDB requests sent while recording (operation and partition key). */
+let recorded: string[] | undefined;
+/** The same with when each was sent and answered (monotonic ms). */
+let timeline: Array<{ request: string; input: string; sent: number; answered?: number }> | undefined;
+
+/** The partition key a request writes or queries (plain or marshalled input). */
+function partitionOf(input: unknown): string {
+  const i = input as {
+    Item?: { pk?: unknown };
+    Key?: { pk?: unknown };
+    ExpressionAttributeValues?: Record<string, unknown>;
+  };
+  const pk = i.Item?.pk ?? i.Key?.pk ?? i.ExpressionAttributeValues?.[':pk'];
+  return typeof pk === 'string' ? pk : String((pk as { S?: string } | undefined)?.S ?? '');
+}
 
 beforeAll(async () => {
   names = await useFreshTables(admin);
   const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
   enforceDataRules(clients.dynamodb);
+  clients.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
+      recorded?.push(`${operation} ${partitionOf(args.input)}`);
+      const entry = { request: `${operation} ${partitionOf(args.input)}`, input: JSON.stringify(args.input) };
+      const timed: { request: string; input: string; sent: number; answered?: number } | undefined = timeline
+        ? { ...entry, sent: performance.now() }
+        : undefined;
+      if (timed) timeline?.push(timed);
+      const matched = hook?.when(operation, JSON.stringify(args.input)) ? hook : undefined;
+      if (matched) hook = undefined;
+      await matched?.before?.();
+      const out = await next(args);
+      if (timed) timed.answered = performance.now();
+      await matched?.after?.();
+      return out;
+    },
+    { step: 'initialize', name: 'routingTestHooks', override: true },
+  );
   waiter = await import('../../lambdas/waiter/handler.ts');
   route = await import('../../lambdas/event-router/route.ts');
   router = await import('../../lambdas/event-router/handler.ts');
@@ -30,7 +76,13 @@ beforeEach(() => {
   sfn.reset();
   sfn.on(SendTaskSuccessCommand).resolves({});
 });
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  hook = undefined;
+  recorded = undefined;
+  timeline = undefined;
+});
 
 /** An event type of its own per test, so tests never see each other's waiters. */
 const freshType = (): string => `agent.task_completed_${randomUUID().slice(0, 8)}`;
@@ -65,10 +117,31 @@ async function waitFor(
   return { input, outcome };
 }
 
+function busEvent(type: string, detail: Record<string, unknown>) {
+  return {
+    id: randomUUID(),
+    version: '0',
+    account: '123456789012',
+    region: 'us-east-1',
+    resources: [],
+    'detail-type': type,
+    source: 'producer',
+    time: new Date().toISOString(),
+    detail,
+  };
+}
+
 async function emit(type: string, data: Record<string, unknown>, id = randomUUID()): Promise<number> {
   const event = { id, type, source: 'agent-orchestrator', timestamp: new Date().toISOString(), data };
   const { event: stored } = await events.putEvent(event, new Date());
   return (await route.routeEvent(stored as StoredEvent)).matched;
+}
+
+async function rawItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  const out = await DynamoDBDocumentClient.from(admin).send(
+    new GetCommand({ TableName: names.history, Key: { pk, sk } }),
+  );
+  return out.Item;
 }
 
 const resumedTokens = (): string[] =>
@@ -147,6 +220,110 @@ describe('waiter and event router', () => {
     expect(outcome).toMatchObject({ status: 'matched' });
     expect(late.outcome).toMatchObject({ status: 'matched' });
     expect(resumedTokens()).toEqual([input.task_token, late.input.task_token]);
+  });
+
+  it('hands an event to a waiter with a new key-set that registers between the router writing it and reading', async () => {
+    const type = freshType();
+    const run = await startRun();
+    let late: Awaited<ReturnType<typeof waitFor>> | undefined;
+    // The router's first read of the type's routing state answers only after a waiter with a key-set no router has
+    // seen has registered and made its own early-event lookup.
+    hook = {
+      when: (operation, input) => operation === 'Query' && input.includes(type),
+      after: async () => {
+        late = await waitFor(type, { task_id: 'between' }, {}, run);
+      },
+    };
+
+    const matched = await emit(type, { task_id: 'between' });
+
+    expect(late?.outcome).toMatchObject({ status: 'matched' });
+    expect(matched).toBe(0);
+    expect(resumedTokens()).toEqual([late?.input.task_token]);
+  });
+
+  it('routes an event no waiter waits for with three requests, two while the routes read are fresh', async () => {
+    const type = freshType();
+    const empty = `${type}#${filterHash({})}`;
+    // The router's clocks stand still: whatever it read stays fresh (the cache lifetime is the next tests' subject).
+    vi.spyOn(route.routesClock, 'now').mockReturnValue(route.routesClock.now());
+    const [cold, warm] = [busEvent(type, { task_id: 'nobody' }), busEvent(type, { task_id: 'nobody' })];
+
+    recorded = [];
+    expect(await router.handler(cold, lambdaContext)).toEqual({ matched: 0 });
+    expect(recorded).toEqual([`PutItem EVT#${cold.id}`, `PutItem EARLY#${empty}`, `Query WAIT#${empty}`]);
+    recorded = [];
+    expect(await router.handler(warm, lambdaContext)).toEqual({ matched: 0 });
+    expect(recorded).toEqual([`PutItem EVT#${warm.id}`, `PutItem EARLY#${empty}`]);
+    expect(await events.getEvent(warm.id)).toMatchObject({ type, data: { task_id: 'nobody' } });
+  });
+
+  it('reads the routes again once the cache lifetime has passed, and finds the filtered waiter', async () => {
+    const type = freshType();
+    const empty = `${type}#${filterHash({})}`;
+    const own = `${type}#${filterHash({ task_id: 'someone' })}`;
+    const start = route.routesClock.now();
+    const clock = vi.spyOn(route.routesClock, 'now').mockReturnValue(start);
+    expect(await router.handler(busEvent(type, { task_id: 'nobody' }), lambdaContext)).toEqual({ matched: 0 });
+    const { input } = await waitFor(type, { task_id: 'someone' });
+    // Past the lifetime by one clock only (a frozen container's monotonic clock): stale all the same.
+    clock.mockReturnValue({ wall: start.wall + route.ROUTES_CACHE_MS + 1, mono: start.mono });
+    const awaited = busEvent(type, { task_id: 'someone' });
+
+    recorded = [];
+    expect(await router.handler(awaited, lambdaContext)).toEqual({ matched: 1 });
+    expect(recorded.slice(0, 5)).toEqual([
+      `PutItem EVT#${awaited.id}`,
+      `PutItem EARLY#${empty}`,
+      `Query WAIT#${empty}`,
+      `PutItem EARLY#${own}`,
+      `Query WAIT#${own}`,
+    ]);
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it("hands an event routed on cached routes older than a new key-set to that key-set's waiter", async () => {
+    const type = freshType();
+    const run = await startRun();
+    vi.spyOn(route.routesClock, 'now').mockReturnValue(route.routesClock.now());
+    // This router reads the routes now (none) and keeps trusting that read.
+    await emit(type, { task_id: 'unrelated' });
+    const awaited = randomUUID();
+    // Once the waiter has registered its new key-set and itself, the router routes the awaited event on its cached
+    // routes: it writes the early event under the empty key-set only and reads no waiter.
+    hook = {
+      when: (operation, input) => operation === 'PutItem' && input.includes(`WAIT#${type}#`),
+      after: async () => {
+        recorded = [];
+        expect(await emit(type, { task_id: 'fenced' }, awaited)).toBe(0);
+        expect(recorded).toEqual([`PutItem EVT#${awaited}`, `PutItem EARLY#${type}#${filterHash({})}`]);
+      },
+    };
+
+    const { input, outcome } = await waitFor(type, { task_id: 'fenced' }, {}, run);
+
+    expect(hook).toBeUndefined();
+    expect(outcome).toEqual({ status: 'matched', event_id: awaited });
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it("makes the waiter of a new route look for early events only after the routers' cache lifetime, then settles it", async () => {
+    const type = freshType();
+    const routes = `WAIT#${type}#${filterHash({})}`;
+    timeline = [];
+
+    expect((await waitFor(type, { task_id: 'a' })).outcome).toEqual({ status: 'waiting' });
+
+    const registered = timeline.find((t) => t.request === `UpdateItem ${routes}` && t.input.includes('#ROUTE#'));
+    const look = timeline.find((t) => t.request.startsWith(`Query EARLY#${type}#`));
+    expect(look!.sent - registered!.answered!).toBeGreaterThanOrEqual(route.ROUTES_CACHE_MS);
+    const item = await rawItem(routes, '#ROUTE#task_id');
+    expect(item).toMatchObject({ route_keys: ':task_id', settled_at: expect.any(Number) });
+
+    // A settled route: the next waiter of the key-set writes the route once (its registration) and settles nothing.
+    recorded = [];
+    await waitFor(type, { task_id: 'b' });
+    expect(recorded.filter((r) => r === `UpdateItem ${routes}`)).toHaveLength(1);
   });
 
   it('ignores early events past their keep time', async () => {

@@ -2,16 +2,21 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { isAlive } from '../../../lib/core/routing/expiry.ts';
-import { decodeKeySet, type EventFilter, encodeKeySet } from '../../../lib/core/routing/filters.ts';
+import { type EventFilter, filterHash } from '../../../lib/core/routing/filters.ts';
+import { decodeRoute, encodeRoute, type TypeRoutes } from '../../../lib/core/routing/routes.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
 import { queryAll } from './drain.ts';
 
 /**
  * Event waiters (history table).
- * - waiter:   pk `WAIT#<event_type>#<filter hash>` sk `<execution_id>#<step>`; status waiting → matched | expired
- * - key-sets: pk `WAITKEYS#<event_type>` sk `<sorted filter keys joined by ,>`, with `created_at` (kept without TTL:
- *   a workflow's filters are few and long-lived, and the router must not forget one while a waiter still uses it)
+ * - waiter: pk `WAIT#<event_type>#<filter hash>` sk `<execution_id>#<step>`; status waiting → matched | expired
+ * - route:  pk `WAIT#<event_type>#<hash of the empty filter>` sk `#ROUTE#<sorted filter keys joined by ,>`, one per
+ *   key-set in use, the empty one included (waits without a filter), with `route_keys` (the same keys, see
+ *   encodeRoute), `created_at` and, once its waiters no longer need to wait out the routers' cache, `settled_at`.
+ *   Kept without TTL: a workflow's filters are few and long-lived, and the router must not forget one while a waiter
+ *   still uses it. Routes live beside the waiters without a filter, so the router reads both with one Query; `#`
+ *   cannot start a waiter's sort key (execution ids are UUIDs).
  */
 
 const TABLE = requireEnv(ENV.historyTable);
@@ -41,6 +46,17 @@ export interface WaiterRecord {
 /** The partition key of waiters of one event type and filter hash. */
 export const waiterPk = (eventType: string, hash: string): string => `WAIT#${eventType}#${hash}`;
 
+/** Sort-key prefix of the route items in the partition of the type's waiters without a filter. */
+const ROUTE_PREFIX = '#ROUTE#';
+
+/** The partition of an event type's waiters without a filter, which also holds the type's routes. */
+const routesPk = (eventType: string): string => waiterPk(eventType, filterHash({}));
+
+const routeKey = (eventType: string, keys: readonly string[]) => ({
+  pk: routesPk(eventType),
+  sk: `${ROUTE_PREFIX}${encodeRoute(keys).slice(1)}`,
+});
+
 /**
  * Stores a waiter (status waiting). A waiter of the same execution and step is replaced (a step re-entered after a
  * timeout waits again with a new token); the same token again is a repeated invocation and changes nothing.
@@ -68,32 +84,77 @@ export async function putWaiter(w: Omit<WaiterRecord, 'pk' | 'sk' | 'status'>): 
   }
 }
 
-/** Adds a key-set to the event type's list; returns when it was first seen (ms). */
-export async function addKeySet(eventType: string, keys: readonly string[], nowMs: number): Promise<number> {
-  // The empty key-set (a wait without a filter) is never stored: DynamoDB refuses an empty sort key, and the router
-  // always routes under it anyway.
-  if (keys.length === 0) return nowMs;
+/** A route as a waiter registering on it finds it. */
+export interface RouteState {
+  /** When the route was first registered (ms, the first registrant's clock). */
+  createdAt: number;
+  /** Whether some waiter already waited out the routers' cache lifetime after the route existed. */
+  settled: boolean;
+}
+
+/** Registers the route of a key-set (the empty one too) for the event type: idempotent. */
+export async function addRoute(eventType: string, keys: readonly string[], nowMs: number): Promise<RouteState> {
   const out = await ddb.send(
     new UpdateCommand({
       TableName: TABLE,
-      Key: { pk: `WAITKEYS#${eventType}`, sk: encodeKeySet(keys) },
-      UpdateExpression: 'SET created_at = if_not_exists(created_at, :now), last_used_at = :now',
-      ExpressionAttributeValues: { ':now': nowMs },
+      Key: routeKey(eventType, keys),
+      // `route_keys` repeats the sort key: a Query's filter may not name a key attribute (see findRoutes).
+      UpdateExpression: 'SET created_at = if_not_exists(created_at, :now), last_used_at = :now, route_keys = :keys',
+      ExpressionAttributeValues: { ':now': nowMs, ':keys': encodeRoute(keys) },
       ReturnValues: 'ALL_NEW',
     }),
   );
-  return Number(out.Attributes?.created_at ?? nowMs);
+  return { createdAt: Number(out.Attributes?.created_at ?? nowMs), settled: out.Attributes?.settled_at !== undefined };
 }
 
-/** The key-sets in use for an event type (one Query). */
-export async function listKeySets(eventType: string): Promise<string[][]> {
+/** Marks a route settled: a waiter waited out the routers' cache lifetime after seeing it (see lib/core routes). */
+export async function settleRoute(eventType: string, keys: readonly string[], nowMs: number): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: routeKey(eventType, keys),
+        UpdateExpression: 'SET settled_at = if_not_exists(settled_at, :now)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': nowMs },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** What the router reads first for an event type: its routes and its live waiters without a filter. */
+export interface RoutesAndUnfiltered {
+  routes: TypeRoutes;
+  /** Live waiters with an empty filter. */
+  unfiltered: WaiterRecord[];
+}
+
+/**
+ * The routes of an event type and its live waiters without a filter: one Query (paginated), since both live in the
+ * partition `WAIT#<type>#<hash({})>`.
+ */
+export async function findRoutes(eventType: string, nowMs: number): Promise<RoutesAndUnfiltered> {
   const items = await queryAll({
     TableName: TABLE,
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': `WAITKEYS#${eventType}` },
+    FilterExpression: '#status = :waiting OR attribute_exists(route_keys)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': routesPk(eventType), ':waiting': 'waiting' },
     ConsistentRead: true,
   });
-  return items.map((item) => decodeKeySet(String(item.sk)));
+  const out: RoutesAndUnfiltered = { routes: { keySets: [], unfiltered: false }, unfiltered: [] };
+  for (const item of items) {
+    if (typeof item.route_keys === 'string') {
+      const keys = decodeRoute(item.route_keys);
+      if (keys.length === 0) out.routes.unfiltered = true;
+      else out.routes.keySets.push(keys);
+    } else if (isAlive(item.expires_at as number, nowMs)) {
+      out.unfiltered.push(item as unknown as WaiterRecord);
+    }
+  }
+  return out;
 }
 
 /** The live waiters under one key (one Query, paginated; expiry checked here since TTL deletes late). */

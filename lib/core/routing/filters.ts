@@ -51,16 +51,6 @@ export function keySetOf(filter: EventFilter): string[] {
     .sort();
 }
 
-/** A key-set as stored (sort key of `WAITKEYS#<type>`): names joined by `,` (field names cannot hold a comma). */
-export function encodeKeySet(keys: readonly string[]): string {
-  return [...keys].sort().join(',');
-}
-
-/** The inverse of {@link encodeKeySet}; the empty string is the empty key-set (a waiter with no filter). */
-export function decodeKeySet(encoded: string): string[] {
-  return encoded === '' ? [] : encoded.split(',');
-}
-
 /**
  * A stable hash of a filter: independent of key order, values normalised ({@link normaliseValue}). 128 bits of
  * SHA-256, base64url; the router still checks the filter itself on every candidate, so a collision cannot mis-route.
