@@ -151,7 +151,8 @@ export async function startExecution(request: StartRequest): Promise<StartOutcom
     holds_slot: gotSlot ? true : undefined,
     queued_at: decision === 'queue' ? now : undefined,
   };
-  if (!(await createExecution(record))) {
+  const stored = await createExecution(record);
+  if (!stored) {
     if (gotSlot) await releaseSlot(workflow.id);
     const existing = await getExecution(id);
     if (!existing) throw new Error(`Execution ${id} exists but cannot be read`);
@@ -164,7 +165,9 @@ export async function startExecution(request: StartRequest): Promise<StartOutcom
     const current = await getExecution(id);
     return { record: current ?? (record as ExecutionRecord), created: true, queued: current?.status === 'created' };
   }
-  const started = await launchExecution((await getExecution(id)) ?? (record as ExecutionRecord));
+  // Launched from the record as written, not read back: the start path is latency-critical and the read would say
+  // nothing new (the fields StartExecution needs never change; created → running is conditional anyway).
+  const started = await launchExecution(stored);
   return { record: started, created: true, queued: false };
 }
 
