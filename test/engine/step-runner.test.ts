@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServiceCallInput, StepRunnerInput } from '../../lib/core/runtime-contract.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
+import { logRequests } from '../support/request-log.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { executionItem, lambdaContext, putRaw, serviceItem, startServer, type TestServer } from './support.ts';
 
@@ -16,6 +17,9 @@ let server: TestServer;
 let runner: typeof import('../../lambdas/step-runner/handler.ts');
 let steps: typeof import('../../lambdas/shared/repositories/steps.ts');
 let services: typeof import('../../lambdas/step-runner/services.ts');
+let breaker: typeof import('../../lambdas/step-runner/breaker.ts');
+let breakers: typeof import('../../lambdas/shared/repositories/breakers.ts');
+let requests: ReturnType<typeof logRequests>;
 
 beforeAll(async () => {
   names = await useFreshTables(admin);
@@ -23,6 +27,9 @@ beforeAll(async () => {
   server = await startServer();
   const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
   enforceDataRules(clients.dynamodb);
+  requests = logRequests(clients.dynamodb);
+  breaker = await import('../../lambdas/step-runner/breaker.ts');
+  breakers = await import('../../lambdas/shared/repositories/breakers.ts');
   runner = await import('../../lambdas/step-runner/handler.ts');
   steps = await import('../../lambdas/shared/repositories/steps.ts');
   services = await import('../../lambdas/step-runner/services.ts');
@@ -289,6 +296,80 @@ describe('step runner: circuit breaker', () => {
     for (let i = 0; i < 12; i++)
       await expect(run({ ...input, step: `c${i}` })).rejects.toMatchObject({ name: 'Steward.Http4xx' });
     expect(server.received).toHaveLength(12);
+  });
+});
+
+describe('step runner: a settled breaker is not read on every call', () => {
+  /** The service id behind a payload's service name (its registry item). */
+  const serviceIdOf = async (input: ServiceCallInput): Promise<string> =>
+    (await services.resolveService(input.request.service)).id;
+  const breakerRequests = (): string[] =>
+    requests
+      .take()
+      .filter((r) => r.key?.endsWith('/BREAKER'))
+      .map((r) => r.command);
+  /** Twenty successes: the window is full of them, the state the cache keeps. */
+  async function settle(input: ServiceCallInput): Promise<void> {
+    for (let i = 0; i < 20; i++) await run({ ...input, step: `warm${i}` });
+    requests.take();
+  }
+
+  it('reads a settled breaker once per SETTLED_CACHE_MS; a call that writes nothing sends nothing for it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2032-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    vi.setSystemTime(new Date('2032-01-01T00:00:02Z'));
+
+    await run({ ...input, step: 'a' });
+    expect(breakerRequests()).toEqual(['GetItem']);
+    await run({ ...input, step: 'b' });
+    await run({ ...input, step: 'c' });
+    expect(breakerRequests()).toEqual([]);
+    vi.setSystemTime(new Date(Date.now() + breaker.SETTLED_CACHE_MS));
+    await run({ ...input, step: 'd' });
+    expect(breakerRequests()).toEqual(['GetItem']);
+    expect(server.received).toHaveLength(24);
+  });
+
+  it('honours a breaker another container opened once SETTLED_CACHE_MS has passed, sending nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2033-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    const id = await serviceIdOf(input);
+    const seen = await breakers.readBreaker(id);
+    expect(
+      await breakers.writeBreaker(id, { ...seen.state, state: 'open', window: '', openedAt: Date.now() }, seen.version),
+    ).toBe(true);
+
+    vi.setSystemTime(new Date(Date.now() + breaker.SETTLED_CACHE_MS));
+    server.received.length = 0;
+    await expect(run({ ...input, step: 'refused' })).rejects.toMatchObject({ name: 'Steward.CircuitOpen' });
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('records a failure made against a stale settled state: the lost write re-reads and re-applies', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2034-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    const id = await serviceIdOf(input);
+    // Another container records a failure; this one still holds the settled state.
+    const seen = await breakers.readBreaker(id);
+    expect(await breakers.writeBreaker(id, { ...seen.state, window: `${'0'.repeat(19)}1` }, seen.version)).toBe(true);
+
+    server.respond(() => ({ status: 503 }));
+    requests.take();
+    await expect(run({ ...input, step: 'fails' })).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    expect(breakerRequests()).toEqual(['PutItem', 'GetItem', 'PutItem']);
+    expect((await breakers.readBreaker(id)).state.window).toBe(`${'0'.repeat(18)}11`);
+    // The window holds failures now: not settled, so the next call reads it.
+    server.respond(() => ({ status: 200, body: { ok: true } }));
+    requests.take();
+    await run({ ...input, step: 'next' });
+    expect(breakerRequests()).toEqual(['GetItem', 'PutItem']);
+    expect((await breakers.readBreaker(id)).state.window).toBe(`${'0'.repeat(17)}110`);
   });
 });
 
