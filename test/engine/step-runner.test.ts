@@ -299,6 +299,113 @@ describe('step runner: circuit breaker', () => {
   });
 });
 
+describe('step runner: where attempts are written', () => {
+  const attemptWrites = (): string[] =>
+    requests
+      .take()
+      .filter((r) => r.key?.includes('#ATTEMPT#') || (r.command === 'UpdateItem' && r.key?.includes('/STEP#')))
+      .map((r) => `${r.command} ${r.key?.split('/')[1]}`);
+
+  it('a first attempt that closes its step rides on the step update; every reader lists it as before', async () => {
+    const input = await arrange();
+    server.respond(() => ({ status: 200, body: { prepared: true } }));
+    requests.take();
+    await run(input);
+    // The attempt counter, then the update that closes the step with its first attempt: no attempt item.
+    expect(attemptWrites()).toEqual(['UpdateItem STEP#task_preparation', 'UpdateItem STEP#task_preparation']);
+
+    const [attempt] = await steps.listAttempts(input.execution_id, 'task_preparation');
+    expect(attempt).toMatchObject({ attempt: 1, status: 'completed', response: { status: 200 } });
+    const queries = await import('../../lambdas/shared/repositories/step-queries.ts');
+    const expected = { step: 'task_preparation', attempt: 1, status: 'completed', request: { method: 'POST' } };
+    expect(await queries.listStepAttempts(input.execution_id, 'task_preparation')).toMatchObject([expected]);
+    expect(await queries.listExecutionAttempts(input.execution_id)).toMatchObject([expected]);
+    // The step's own view is unchanged: the attempt is not one of its fields.
+    const [listed] = await queries.listExecutionSteps(input.execution_id);
+    expect(listed).not.toHaveProperty('first_attempt');
+    expect(await queries.getExecutionStep(input.execution_id, 'task_preparation')).not.toHaveProperty('first_attempt');
+  });
+
+  it('a first attempt over INLINE_ATTEMPT_BYTES, and every later attempt, is an item of its own; all listed in order', async () => {
+    const big = 'x'.repeat(steps.INLINE_ATTEMPT_BYTES);
+    const input = await arrange({ context: { task_id: 't', agent_id: big } });
+    server.respond(() => ({ status: 200, body: {} }));
+    requests.take();
+    await run(input);
+    expect(attemptWrites()).toEqual([
+      'UpdateItem STEP#task_preparation',
+      'PutItem STEP#task_preparation#ATTEMPT#0001',
+      'UpdateItem STEP#task_preparation',
+    ]);
+
+    const flapping = await arrange();
+    // A neighbour whose key starts with the same name must not leak into this step's attempts.
+    await run({ ...flapping, step: 'task_preparation_2' });
+    server.respond((_, n) => (n === 1 ? { status: 502 } : { status: 200, body: { n } }));
+    server.received.length = 0;
+    requests.take();
+    await expect(run(flapping)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    await run(flapping);
+    expect(attemptWrites()).toEqual([
+      'UpdateItem STEP#task_preparation',
+      'UpdateItem STEP#task_preparation',
+      'UpdateItem STEP#task_preparation',
+      'PutItem STEP#task_preparation#ATTEMPT#0002',
+      'UpdateItem STEP#task_preparation',
+    ]);
+    const queries = await import('../../lambdas/shared/repositories/step-queries.ts');
+    for (const list of [
+      await steps.listAttempts(flapping.execution_id, 'task_preparation'),
+      await queries.listStepAttempts(flapping.execution_id, 'task_preparation'),
+    ]) {
+      expect(list.map((a) => [a.attempt, a.status])).toEqual([
+        [1, 'failed'],
+        [2, 'completed'],
+      ]);
+    }
+    const all = await queries.listExecutionAttempts(flapping.execution_id);
+    expect(all.map((a) => [a.step, a.attempt])).toEqual([
+      ['task_preparation_2', 1],
+      ['task_preparation', 1],
+      ['task_preparation', 2],
+    ]);
+  });
+
+  it('a first attempt that ends after a newer one began is kept as its own item; the step stays with the newer', async () => {
+    const input = await arrange();
+    const base = {
+      executionId: input.execution_id,
+      workflowId: 'wf-1',
+      step: 'late',
+      stepKey: 'late',
+      input: {},
+      now: new Date(),
+    };
+    expect((await steps.beginAttempt(base)).attempt).toBe(1);
+    expect((await steps.beginAttempt(base)).attempt).toBe(2);
+    const record = {
+      attempt: 1,
+      status: 'completed' as const,
+      started_at: base.now.toISOString(),
+      completed_at: new Date().toISOString(),
+      duration_ms: 5,
+      request: { method: 'GET', url: 'http://svc/late' },
+    };
+    const closed = await steps.finishAttempt({
+      executionId: input.execution_id,
+      stepKey: 'late',
+      record,
+      status: 'completed',
+      output: { late: true },
+      now: new Date(),
+    });
+    expect(closed).toBe(false);
+    expect(await steps.getStep(input.execution_id, 'late')).toMatchObject({ status: 'running', attempts: 2 });
+    expect(await steps.getStep(input.execution_id, 'late')).not.toHaveProperty('first_attempt');
+    expect(await steps.listAttempts(input.execution_id, 'late')).toMatchObject([record]);
+  });
+});
+
 describe('step runner: a settled breaker is not read on every call', () => {
   /** The service id behind a payload's service name (its registry item). */
   const serviceIdOf = async (input: ServiceCallInput): Promise<string> =>
