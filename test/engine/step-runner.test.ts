@@ -176,6 +176,22 @@ describe('step runner: service_call', () => {
     expect(await steps.getStep(input.execution_id, 'task_preparation')).toBeUndefined();
   });
 
+  it('a run not yet recorded as running is let through by the pause check itself: one write, no read', async () => {
+    const input = await arrange({}, 'created');
+    requests.take();
+
+    await expect(run(input)).resolves.toMatchObject({ status: 'completed' });
+
+    const meta = requests.take().filter((r) => r.key === `EXEC#${input.execution_id}/META`);
+    expect(meta.map((r) => r.command)).toEqual(['UpdateItem']);
+    const history = await import('../../lambdas/shared/repositories/executions.ts');
+    expect(await history.getExecution(input.execution_id)).toMatchObject({
+      status: 'created',
+      current_step: 'task_preparation',
+    });
+    expect(server.received).toHaveLength(1);
+  });
+
   it('notifies the target on the last attempt only, then throws', async () => {
     const notifyServer = await startServer();
     const input = await arrange({ max_attempts: 2 });

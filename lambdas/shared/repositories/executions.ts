@@ -286,17 +286,19 @@ export async function patchExecution(id: string, expectedSeq: number, patch: Pat
 }
 
 /**
- * The step runner's pause/cancel check, one conditional write: records that `step` starts IF the run is Running.
- * When it is not, returns the current record so the caller throws Steward.Paused or Steward.Cancelled.
+ * The step runner's pause/cancel check, one conditional write: records that `step` starts IF the run is Running, or
+ * still Created (the status handler records `running` asynchronously, and Step Functions may call the first step
+ * before it has: such a run cannot be paused or cancelled yet, so the step goes ahead and is recorded as current).
+ * When it is neither, returns the current record so the caller throws Steward.Paused or Steward.Cancelled.
  */
 export async function markStepStarted(id: string, step: string): Promise<WriteResult> {
   const now = new Date().toISOString();
   return conditionalUpdate(
     id,
     { set: { current_step: step, gsi3sk: `${now}#${id}` } },
-    '#st = :running',
+    '#st IN (:running, :created)',
     { '#st': 'status' },
-    { ':running': 'running' },
+    { ':running': 'running', ':created': 'created' },
   );
 }
 
