@@ -213,12 +213,14 @@ export async function launchExecution(record: ExecutionRecord): Promise<Executio
     if (failed.ok) await freeSlot(failed.record);
     throw new StartFailedError(record.execution_id, details, { cause: error });
   }
-  const out = await transitionExecution(record.execution_id, ['created'], 'running', {
+  // Also from running: the status handler may have recorded the run's start first (Step Functions' event can beat
+  // this write). Writing over that changes no status and answers with the record as it is, where a refused write
+  // would cost a read on the start's critical path. Any other status (cancelled, paused, ended meanwhile) refuses.
+  const out = await transitionExecution(record.execution_id, ['created', 'running'], 'running', {
     set: { sfn_execution_arn: executionArn },
     remove: ['queued_at'],
   });
   if (out.ok) return out.record;
-  // The status handler saw the run first (or it was cancelled meanwhile): the record already says so.
   return out.current ?? record;
 }
 

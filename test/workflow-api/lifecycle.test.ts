@@ -193,9 +193,16 @@ describe('requests of the run path', () => {
     const running = await repo.getExecution(id);
     expect(running).toMatchObject({ status: 'running', sfn_execution_arn: expect.stringContaining(id) });
     expect(running?.seq).toBe((created?.seq ?? 0) + 1);
-    // The start path's own created → running write now loses, and answers with the record as it is.
+    // The start path's own write finds the run running already: it still succeeds (no status changes), so the
+    // start answers with the record as it is without reading it.
+    requests.take();
     const launched = await startPath.launchExecution(created!);
-    expect(launched.status).toBe('running');
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`]);
+    expect(launched).toMatchObject({ status: 'running', started_event_at: running?.started_event_at });
+    expect(launched).toEqual(await repo.getExecution(id));
+    // A run that moved on meanwhile (here: cancelled) refuses it, and the answer is the record as it is.
+    await repo.transitionExecution(id, ['running'], 'cancelled', { set: { cancel_reason: 'test' } });
+    expect(await startPath.launchExecution(created!)).toMatchObject({ status: 'cancelled', cancel_reason: 'test' });
     expect(bus.events.map((e) => e.type)).toEqual(['workflow.started']);
   });
 
