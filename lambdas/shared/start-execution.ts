@@ -151,7 +151,8 @@ export async function startExecution(request: StartRequest): Promise<StartOutcom
     holds_slot: gotSlot ? true : undefined,
     queued_at: decision === 'queue' ? now : undefined,
   };
-  if (!(await createExecution(record))) {
+  const stored = await createExecution(record);
+  if (!stored) {
     if (gotSlot) await releaseSlot(workflow.id);
     const existing = await getExecution(id);
     if (!existing) throw new Error(`Execution ${id} exists but cannot be read`);
@@ -164,7 +165,9 @@ export async function startExecution(request: StartRequest): Promise<StartOutcom
     const current = await getExecution(id);
     return { record: current ?? (record as ExecutionRecord), created: true, queued: current?.status === 'created' };
   }
-  const started = await launchExecution((await getExecution(id)) ?? (record as ExecutionRecord));
+  // Launched from the record as written, not read back: the start path is latency-critical and the read would say
+  // nothing new (the fields StartExecution needs never change; created → running is conditional anyway).
+  const started = await launchExecution(stored);
   return { record: started, created: true, queued: false };
 }
 
@@ -210,12 +213,14 @@ export async function launchExecution(record: ExecutionRecord): Promise<Executio
     if (failed.ok) await freeSlot(failed.record);
     throw new StartFailedError(record.execution_id, details, { cause: error });
   }
-  const out = await transitionExecution(record.execution_id, ['created'], 'running', {
+  // Also from running: the status handler may have recorded the run's start first (Step Functions' event can beat
+  // this write). Writing over that changes no status and answers with the record as it is, where a refused write
+  // would cost a read on the start's critical path. Any other status (cancelled, paused, ended meanwhile) refuses.
+  const out = await transitionExecution(record.execution_id, ['created', 'running'], 'running', {
     set: { sfn_execution_arn: executionArn },
     remove: ['queued_at'],
   });
   if (out.ok) return out.record;
-  // The status handler saw the run first (or it was cancelled meanwhile): the record already says so.
   return out.current ?? record;
 }
 

@@ -9,9 +9,11 @@ import {
   claimOnce,
   type ExecutionRecord,
   getExecution,
+  observeRunning,
   type ParentRef,
   type Patch,
   transitionExecution,
+  type WriteResult,
 } from '../shared/repositories/executions.ts';
 import { finishStep } from '../shared/repositories/steps.ts';
 import { freeSlot } from '../shared/start-execution.ts';
@@ -100,10 +102,54 @@ async function patchFor(record: ExecutionRecord, fact: Fact, to: string): Promis
   }
 }
 
-/** Applies a fact to the record of `executionId` (time-ordered, terminal never changes); returns the new record. */
+/**
+ * The write made before any read, for the facts nearly every run delivers: RUNNING (the run is created or running:
+ * {@link observeRunning}) and SUCCEEDED (a transition from every status a success may end; the condition checks what
+ * {@link factEffect} would, the status and the fact's time). A refused write returns the current record for the
+ * general path. Other facts (failures, aborts, redrives) are rarer and usually find the record changed already (a
+ * cancel stopped the run), so they read first.
+ */
+async function writeFirst(executionId: string, fact: Fact): Promise<WriteResult | undefined> {
+  if (fact.status === 'RUNNING') {
+    // The start path records the ARN Step Functions answered; a run it has not recorded yet takes the fact's.
+    return observeRunning(executionId, fact.at, {
+      setIfAbsent: { sfn_execution_arn: fact.executionArn },
+      remove: ['error_details'],
+    });
+  }
+  if (fact.status === 'SUCCEEDED') {
+    const effect = factEffect('running', fact);
+    if (!effect.apply) return undefined;
+    const patch: Patch = {
+      set: { result: parseOutput(fact.output), completed_at: new Date(fact.at).toISOString() },
+      remove: ['pause_token'],
+    };
+    return transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
+  }
+  return undefined;
+}
+
+/** What a successful transition implies: `workflow.started` for a run now running, the end's work otherwise. */
+async function afterTransition(out: WriteResult & { ok: true }): Promise<void> {
+  if (out.record.status !== 'running') return afterEnd(out.record);
+  // The transition claimed `started_event_at` where it was unset: the old record says whether this write did.
+  if (out.previous.started_event_at === undefined) await publishStarted(out.record);
+}
+
+/**
+ * Applies a fact to the record of `executionId` (time-ordered, terminal never changes); returns the new record.
+ * Usually one conditional write ({@link writeFirst}); when it is refused, or for other facts, the record is read
+ * and {@link factEffect} decides, and a write refused because the record changed meanwhile decides again on the
+ * record that refusal returned.
+ */
 export async function applyFact(executionId: string, fact: Fact): Promise<ExecutionRecord | undefined> {
+  const first = await writeFirst(executionId, fact);
+  if (first?.ok) {
+    await afterTransition(first);
+    return first.record;
+  }
+  let record = first ? first.current : await getExecution(executionId);
   for (let tries = 0; tries < 5; tries++) {
-    const record = await getExecution(executionId);
     if (!record) {
       logger.warn('Status change for an execution Steward has no record of', { executionId });
       return undefined;
@@ -114,20 +160,27 @@ export async function applyFact(executionId: string, fact: Fact): Promise<Execut
       return record;
     }
     const patch = await patchFor(record, fact, effect.to);
+    if (effect.to === 'running') patch.setIfAbsent = { started_event_at: new Date().toISOString() };
     const out = await transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
-    if (!out.ok) continue; // changed under us: read again and decide again
-    if (effect.to === 'running') await announceStart(out.record);
-    else await afterEnd(out.record);
+    if (!out.ok) {
+      record = out.current; // changed under us: decide again on the record as it is now
+      continue;
+    }
+    await afterTransition(out);
     return out.record;
   }
   throw new Error(`Execution ${executionId} kept changing while a status fact was applied`);
 }
 
+const publishStarted = (record: ExecutionRecord): Promise<void> =>
+  publish([workflowEvent('workflow.started', record, { initiated_by: record.parent?.execution_id ?? 'api' })]);
+
 /** Publishes `workflow.started` once per run, whichever path saw it running first. */
 async function announceStart(record: ExecutionRecord): Promise<void> {
   if (record.status !== 'running' && record.status !== 'paused') return;
+  if (record.started_event_at !== undefined) return; // claimed already: the claim would be refused
   if (!(await claimOnce(record.execution_id, 'started_event_at'))) return;
-  await publish([workflowEvent('workflow.started', record, { initiated_by: record.parent?.execution_id ?? 'api' })]);
+  await publishStarted(record);
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type StepRunnerOutput,
 } from '../../lib/core/runtime-contract.ts';
 import { logger, metrics } from '../shared/powertools.ts';
-import { beginAttempt, finishStep, recordAttempt, stepKey } from '../shared/repositories/steps.ts';
+import { beginAttempt, finishAttempt, stepKey } from '../shared/repositories/steps.ts';
 import { type CallOutcome, performCall } from './call.ts';
 import { StepError } from './errors.ts';
 import { guardStepStart } from './guard.ts';
@@ -57,15 +57,15 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   const called = await performCall(input.request, input, { breaker: true, purpose: 'call', stepKey: key });
   const tooLarge = called.error ? undefined : outputTooLarge(input.step, called.response?.body ?? null);
   const outcome = tooLarge ? { ...called, error: new StepError(STEWARD_ERRORS.outputTooLarge, tooLarge) } : called;
-  await recordAttempt(input.execution_id, key, attemptRecord(attempt, startedAt, outcome));
+  const record = attemptRecord(attempt, startedAt, outcome);
   metrics.addMetric('workflow_step_execution_duration_seconds', MetricUnit.Seconds, outcome.durationMs / 1000);
 
   if (!outcome.error) {
     const output = outcome.response?.body ?? null;
-    await finishStep({
+    await finishAttempt({
       executionId: input.execution_id,
       stepKey: key,
-      attempt,
+      record,
       status: 'completed',
       output,
       now: new Date(),
@@ -85,10 +85,10 @@ export async function runServiceCall(input: ServiceCallInput): Promise<StepRunne
   const details = { error: error.name, cause: error.message, attempt, last_attempt: last };
   // One status everywhere: the step record, the event and $.steps all say failed_continued when the run goes on.
   const continues = last && (input.notify?.continue === true || input.continue_on_failure === true);
-  await finishStep({
+  await finishAttempt({
     executionId: input.execution_id,
     stepKey: key,
-    attempt,
+    record,
     status: continues ? 'failed_continued' : 'failed',
     error: details,
     now: new Date(),

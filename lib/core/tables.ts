@@ -26,7 +26,8 @@
  *                                                                   gsi4 `EXECSTART#<status>` / `<started_at>#<id>`
  * - step execution:      pk `EXEC#<id>`          sk `STEP#<step>`   gsi1 `WFSTEP#<workflow_id>` / `<started_at>#<exec>#<step>`,
  *                                                                   gsi3 `STEPS` / `<started_at>#<exec>#<step>`
- * - step attempt:        pk `EXEC#<id>`          sk `STEP#<step>#ATTEMPT#<zero-padded n>`
+ * - step attempt:        pk `EXEC#<id>`          sk `STEP#<step>#ATTEMPT#<zero-padded n>` (a small first attempt
+ *                        that closes its step is the step item's `first_attempt` instead)
  * - state snapshot:      pk `EXEC#<id>`          sk `STATE#<ts>`
  * - event:               pk `EVT#<id>`           sk `META`          gsi1 `EVENTS` / `<timestamp>#<id>`,
  *                                                                   gsi2 `CORR#<correlation_id>` / `EVT#<timestamp>#<id>`,

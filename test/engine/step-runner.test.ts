@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServiceCallInput, StepRunnerInput } from '../../lib/core/runtime-contract.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
+import { logRequests } from '../support/request-log.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { executionItem, lambdaContext, putRaw, serviceItem, startServer, type TestServer } from './support.ts';
 
@@ -16,6 +17,9 @@ let server: TestServer;
 let runner: typeof import('../../lambdas/step-runner/handler.ts');
 let steps: typeof import('../../lambdas/shared/repositories/steps.ts');
 let services: typeof import('../../lambdas/step-runner/services.ts');
+let breaker: typeof import('../../lambdas/step-runner/breaker.ts');
+let breakers: typeof import('../../lambdas/shared/repositories/breakers.ts');
+let requests: ReturnType<typeof logRequests>;
 
 beforeAll(async () => {
   names = await useFreshTables(admin);
@@ -23,6 +27,9 @@ beforeAll(async () => {
   server = await startServer();
   const clients = await import('../../lambdas/shared/clients/dynamodb.ts');
   enforceDataRules(clients.dynamodb);
+  requests = logRequests(clients.dynamodb);
+  breaker = await import('../../lambdas/step-runner/breaker.ts');
+  breakers = await import('../../lambdas/shared/repositories/breakers.ts');
   runner = await import('../../lambdas/step-runner/handler.ts');
   steps = await import('../../lambdas/shared/repositories/steps.ts');
   services = await import('../../lambdas/step-runner/services.ts');
@@ -169,6 +176,22 @@ describe('step runner: service_call', () => {
     expect(await steps.getStep(input.execution_id, 'task_preparation')).toBeUndefined();
   });
 
+  it('a run not yet recorded as running is let through by the pause check itself: one write, no read', async () => {
+    const input = await arrange({}, 'created');
+    requests.take();
+
+    await expect(run(input)).resolves.toMatchObject({ status: 'completed' });
+
+    const meta = requests.take().filter((r) => r.key === `EXEC#${input.execution_id}/META`);
+    expect(meta.map((r) => r.command)).toEqual(['UpdateItem']);
+    const history = await import('../../lambdas/shared/repositories/executions.ts');
+    expect(await history.getExecution(input.execution_id)).toMatchObject({
+      status: 'created',
+      current_step: 'task_preparation',
+    });
+    expect(server.received).toHaveLength(1);
+  });
+
   it('notifies the target on the last attempt only, then throws', async () => {
     const notifyServer = await startServer();
     const input = await arrange({ max_attempts: 2 });
@@ -289,6 +312,187 @@ describe('step runner: circuit breaker', () => {
     for (let i = 0; i < 12; i++)
       await expect(run({ ...input, step: `c${i}` })).rejects.toMatchObject({ name: 'Steward.Http4xx' });
     expect(server.received).toHaveLength(12);
+  });
+});
+
+describe('step runner: where attempts are written', () => {
+  const attemptWrites = (): string[] =>
+    requests
+      .take()
+      .filter((r) => r.key?.includes('#ATTEMPT#') || (r.command === 'UpdateItem' && r.key?.includes('/STEP#')))
+      .map((r) => `${r.command} ${r.key?.split('/')[1]}`);
+
+  it('a first attempt that closes its step rides on the step update; every reader lists it as before', async () => {
+    const input = await arrange();
+    server.respond(() => ({ status: 200, body: { prepared: true } }));
+    requests.take();
+    await run(input);
+    // The attempt counter, then the update that closes the step with its first attempt: no attempt item.
+    expect(attemptWrites()).toEqual(['UpdateItem STEP#task_preparation', 'UpdateItem STEP#task_preparation']);
+
+    const [attempt] = await steps.listAttempts(input.execution_id, 'task_preparation');
+    expect(attempt).toMatchObject({ attempt: 1, status: 'completed', response: { status: 200 } });
+    const queries = await import('../../lambdas/shared/repositories/step-queries.ts');
+    const expected = { step: 'task_preparation', attempt: 1, status: 'completed', request: { method: 'POST' } };
+    expect(await queries.listStepAttempts(input.execution_id, 'task_preparation')).toMatchObject([expected]);
+    expect(await queries.listExecutionAttempts(input.execution_id)).toMatchObject([expected]);
+    // The step's own view is unchanged: the attempt is not one of its fields.
+    const [listed] = await queries.listExecutionSteps(input.execution_id);
+    expect(listed).not.toHaveProperty('first_attempt');
+    expect(await queries.getExecutionStep(input.execution_id, 'task_preparation')).not.toHaveProperty('first_attempt');
+  });
+
+  it('a first attempt over INLINE_ATTEMPT_BYTES, and every later attempt, is an item of its own; all listed in order', async () => {
+    const big = 'x'.repeat(steps.INLINE_ATTEMPT_BYTES);
+    const input = await arrange({ context: { task_id: 't', agent_id: big } });
+    server.respond(() => ({ status: 200, body: {} }));
+    requests.take();
+    await run(input);
+    expect(attemptWrites()).toEqual([
+      'UpdateItem STEP#task_preparation',
+      'PutItem STEP#task_preparation#ATTEMPT#0001',
+      'UpdateItem STEP#task_preparation',
+    ]);
+
+    const flapping = await arrange();
+    // A neighbour whose key starts with the same name must not leak into this step's attempts.
+    await run({ ...flapping, step: 'task_preparation_2' });
+    server.respond((_, n) => (n === 1 ? { status: 502 } : { status: 200, body: { n } }));
+    server.received.length = 0;
+    requests.take();
+    await expect(run(flapping)).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    await run(flapping);
+    expect(attemptWrites()).toEqual([
+      'UpdateItem STEP#task_preparation',
+      'UpdateItem STEP#task_preparation',
+      'UpdateItem STEP#task_preparation',
+      'PutItem STEP#task_preparation#ATTEMPT#0002',
+      'UpdateItem STEP#task_preparation',
+    ]);
+    const queries = await import('../../lambdas/shared/repositories/step-queries.ts');
+    for (const list of [
+      await steps.listAttempts(flapping.execution_id, 'task_preparation'),
+      await queries.listStepAttempts(flapping.execution_id, 'task_preparation'),
+    ]) {
+      expect(list.map((a) => [a.attempt, a.status])).toEqual([
+        [1, 'failed'],
+        [2, 'completed'],
+      ]);
+    }
+    const all = await queries.listExecutionAttempts(flapping.execution_id);
+    expect(all.map((a) => [a.step, a.attempt])).toEqual([
+      ['task_preparation_2', 1],
+      ['task_preparation', 1],
+      ['task_preparation', 2],
+    ]);
+  });
+
+  it('a first attempt that ends after a newer one began is kept as its own item; the step stays with the newer', async () => {
+    const input = await arrange();
+    const base = {
+      executionId: input.execution_id,
+      workflowId: 'wf-1',
+      step: 'late',
+      stepKey: 'late',
+      input: {},
+      now: new Date(),
+    };
+    expect((await steps.beginAttempt(base)).attempt).toBe(1);
+    expect((await steps.beginAttempt(base)).attempt).toBe(2);
+    const record = {
+      attempt: 1,
+      status: 'completed' as const,
+      started_at: base.now.toISOString(),
+      completed_at: new Date().toISOString(),
+      duration_ms: 5,
+      request: { method: 'GET', url: 'http://svc/late' },
+    };
+    const closed = await steps.finishAttempt({
+      executionId: input.execution_id,
+      stepKey: 'late',
+      record,
+      status: 'completed',
+      output: { late: true },
+      now: new Date(),
+    });
+    expect(closed).toBe(false);
+    expect(await steps.getStep(input.execution_id, 'late')).toMatchObject({ status: 'running', attempts: 2 });
+    expect(await steps.getStep(input.execution_id, 'late')).not.toHaveProperty('first_attempt');
+    expect(await steps.listAttempts(input.execution_id, 'late')).toMatchObject([record]);
+  });
+});
+
+describe('step runner: a settled breaker is not read on every call', () => {
+  /** The service id behind a payload's service name (its registry item). */
+  const serviceIdOf = async (input: ServiceCallInput): Promise<string> =>
+    (await services.resolveService(input.request.service)).id;
+  const breakerRequests = (): string[] =>
+    requests
+      .take()
+      .filter((r) => r.key?.endsWith('/BREAKER'))
+      .map((r) => r.command);
+  /** Twenty successes: the window is full of them, the state the cache keeps. */
+  async function settle(input: ServiceCallInput): Promise<void> {
+    for (let i = 0; i < 20; i++) await run({ ...input, step: `warm${i}` });
+    requests.take();
+  }
+
+  it('reads a settled breaker once per SETTLED_CACHE_MS; a call that writes nothing sends nothing for it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2032-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    vi.setSystemTime(new Date('2032-01-01T00:00:02Z'));
+
+    await run({ ...input, step: 'a' });
+    expect(breakerRequests()).toEqual(['GetItem']);
+    await run({ ...input, step: 'b' });
+    await run({ ...input, step: 'c' });
+    expect(breakerRequests()).toEqual([]);
+    vi.setSystemTime(new Date(Date.now() + breaker.SETTLED_CACHE_MS));
+    await run({ ...input, step: 'd' });
+    expect(breakerRequests()).toEqual(['GetItem']);
+    expect(server.received).toHaveLength(24);
+  });
+
+  it('honours a breaker another container opened once SETTLED_CACHE_MS has passed, sending nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2033-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    const id = await serviceIdOf(input);
+    const seen = await breakers.readBreaker(id);
+    expect(
+      await breakers.writeBreaker(id, { ...seen.state, state: 'open', window: '', openedAt: Date.now() }, seen.version),
+    ).toBe(true);
+
+    vi.setSystemTime(new Date(Date.now() + breaker.SETTLED_CACHE_MS));
+    server.received.length = 0;
+    await expect(run({ ...input, step: 'refused' })).rejects.toMatchObject({ name: 'Steward.CircuitOpen' });
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('records a failure made against a stale settled state: the lost write re-reads and re-applies', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2034-01-01T00:00:00Z'));
+    const input = await arrange();
+    await settle(input);
+    const id = await serviceIdOf(input);
+    // Another container records a failure; this one still holds the settled state.
+    const seen = await breakers.readBreaker(id);
+    expect(await breakers.writeBreaker(id, { ...seen.state, window: `${'0'.repeat(19)}1` }, seen.version)).toBe(true);
+
+    server.respond(() => ({ status: 503 }));
+    requests.take();
+    await expect(run({ ...input, step: 'fails' })).rejects.toMatchObject({ name: 'Steward.Http5xx' });
+    expect(breakerRequests()).toEqual(['PutItem', 'GetItem', 'PutItem']);
+    expect((await breakers.readBreaker(id)).state.window).toBe(`${'0'.repeat(18)}11`);
+    // The window holds failures now: not settled, so the next call reads it.
+    server.respond(() => ({ status: 200, body: { ok: true } }));
+    requests.take();
+    await run({ ...input, step: 'next' });
+    expect(breakerRequests()).toEqual(['GetItem', 'PutItem']);
+    expect((await breakers.readBreaker(id)).state.window).toBe(`${'0'.repeat(17)}110`);
   });
 });
 

@@ -8,6 +8,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
+import { logRequests } from '../support/request-log.ts';
 import { useFreshTables } from '../support/tables.ts';
 import {
   type ApiLambda,
@@ -42,11 +43,13 @@ async function createWorkflow(
 }
 
 let names: { registry: string; history: string };
+let requests: ReturnType<typeof logRequests>;
 
 beforeAll(async () => {
   names = await useFreshTables(dynamodb);
   setHandlerEnv();
   enforceDataRules(dynamodb);
+  requests = logRequests(dynamodb);
   workflows = (await import('../../lambdas/api-workflows/handler.ts')).handler as unknown as ApiLambda;
   executions = (await import('../../lambdas/api-executions/handler.ts')).handler as unknown as ApiLambda;
   statusHandler = (await import('../../lambdas/status-handler/handler.ts')).handler;
@@ -126,6 +129,110 @@ describe('status handler', () => {
       taskToken: 'tok-bad',
       error: 'Steward.Http4xx',
     });
+  });
+});
+
+describe('requests of the run path', () => {
+  const ops = (): string[] => requests.take().map((r) => `${r.command} ${r.key ?? r.table}`);
+
+  it('a start writes the record and launches from it: no read of what it just wrote', async () => {
+    const wf = await createWorkflow('Start Requests');
+    requests.take();
+    const res = await call(executions, 'POST', '/executions', { body: { workflow_id: wf } });
+    expect(res.status).toBe(201);
+    const id = res.body.execution_id;
+    const made = ops();
+    expect(res.body).toMatchObject({ execution_id: id, status: 'running' });
+    expect((await repo.getExecution(id))?.sfn_execution_arn).toBeTruthy();
+    expect(made.filter((o) => o.startsWith('GetItem EXEC#'))).toEqual([]);
+    expect(made.filter((o) => o.includes(`EXEC#${id}/META`))).toEqual([
+      `PutItem EXEC#${id}/META`,
+      `UpdateItem EXEC#${id}/META`,
+    ]);
+    // What the answer said is what a read says now.
+    const read = await call(executions, 'GET', `/executions/${id}`);
+    expect(read.body).toEqual(res.body);
+  });
+
+  it('RUNNING on a running run: one conditional write claims workflow.started; a repeat reads and does nothing', async () => {
+    const wf = await createWorkflow('Running Requests');
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    const before = await repo.getExecution(id);
+    const t = Date.now();
+    requests.take();
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`]);
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`, `GetItem EXEC#${id}/META`]);
+    const after = await repo.getExecution(id);
+    expect(after).toMatchObject({ status: 'running', sfn_execution_arn: before?.sfn_execution_arn });
+    expect(after?.started_event_at).toBeTruthy();
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.started']);
+    expect(bus.events[0]!.detail.data).toMatchObject({ execution_id: id, status: 'running', initiated_by: 'api' });
+  });
+
+  it('RUNNING seen before the start path records it: one write moves created → running and claims the event', async () => {
+    const wf = await createWorkflow('Created Requests');
+    const outcome = await startPath.startExecution({ workflow_id: wf, caller: 'api' });
+    const id = outcome.record.execution_id;
+    // Put the record back as the start path left it before its own created → running write.
+    await ddb.send(
+      new UpdateCommand({
+        TableName: names.history,
+        Key: { pk: `EXEC#${id}`, sk: 'META' },
+        UpdateExpression: 'SET #st = :c REMOVE sfn_execution_arn',
+        ConditionExpression: '#st = :r',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':c': 'created', ':r': 'running' },
+      }),
+    );
+    const created = await repo.getExecution(id);
+    requests.take();
+    await statusHandler(statusChange(id, 'RUNNING', Date.now()));
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`]);
+    const running = await repo.getExecution(id);
+    expect(running).toMatchObject({ status: 'running', sfn_execution_arn: expect.stringContaining(id) });
+    expect(running?.seq).toBe((created?.seq ?? 0) + 1);
+    // The start path's own write finds the run running already: it still succeeds (no status changes), so the
+    // start answers with the record as it is without reading it.
+    requests.take();
+    const launched = await startPath.launchExecution(created!);
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`]);
+    expect(launched).toMatchObject({ status: 'running', started_event_at: running?.started_event_at });
+    expect(launched).toEqual(await repo.getExecution(id));
+    // A run that moved on meanwhile (here: cancelled) refuses it, and the answer is the record as it is.
+    await repo.transitionExecution(id, ['running'], 'cancelled', { set: { cancel_reason: 'test' } });
+    expect(await startPath.launchExecution(created!)).toMatchObject({ status: 'cancelled', cancel_reason: 'test' });
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.started']);
+  });
+
+  it('SUCCEEDED on a running run is one conditional write; an older or repeated one reads and changes nothing', async () => {
+    const wf = await createWorkflow('Success Requests');
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    const t = Date.now();
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    requests.take();
+    await statusHandler(statusChange(id, 'SUCCEEDED', t + 2000, { output: '{"n":2}' }));
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`]);
+    await statusHandler(statusChange(id, 'SUCCEEDED', t + 1000, { output: '{"n":1}' }));
+    expect(ops()).toEqual([`UpdateItem EXEC#${id}/META`, `GetItem EXEC#${id}/META`]);
+    expect(await repo.getExecution(id)).toMatchObject({ status: 'completed', result: { n: 2 }, fact_at: t + 2000 });
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.started', 'workflow.completed']);
+  });
+
+  it('a RUNNING fact older than the one applied neither moves a created run nor claims its event', async () => {
+    const wf = await createWorkflow('Old Running');
+    const outcome = await startPath.startExecution({ workflow_id: wf, caller: 'api' });
+    const id = outcome.record.execution_id;
+    const t = Date.now();
+    await statusHandler(statusChange(id, 'FAILED', t, { error: 'E', cause: 'c' }));
+    await statusHandler(statusChange(id, 'RUNNING', t - 500, { startDate: t - 500 }));
+    expect(await repo.getExecution(id)).toMatchObject({ status: 'failed', fact_at: t });
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.failed']);
+    // A redrive's RUNNING (newer) moves it back to running; the run's start was never announced, so it is now.
+    await statusHandler(statusChange(id, 'RUNNING', t + 500, { startDate: t - 1000, redriveDate: t + 500 }));
+    expect(await repo.getExecution(id)).toMatchObject({ status: 'running', fact_at: t + 500 });
+    expect(bus.events.map((e) => e.type)).toEqual(['workflow.failed', 'workflow.started']);
   });
 });
 

@@ -53,7 +53,8 @@ beforeAll(async () => {
       started_at: r.started_at,
       request_hash: 'h',
     });
-    expect(created).toBe(true);
+    // The record createExecution returns is the record as stored.
+    expect(created).toEqual(await repo.getExecution(r.id));
   }
 });
 

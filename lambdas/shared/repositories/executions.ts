@@ -72,6 +72,8 @@ export interface ExecutionRecord {
   holds_slot?: boolean;
   /** Enqueue time of a run waiting for a concurrency slot. */
   queued_at?: number;
+  /** When `workflow.started` was claimed for publishing (once per run). */
+  started_event_at?: string;
   expires_at: number;
 }
 
@@ -99,8 +101,11 @@ export async function getExecution(id: string): Promise<ExecutionRecord | undefi
 /** Fields a new record is created with; the repository adds keys, seq and expiry. */
 export type NewExecution = Omit<ExecutionRecord, 'seq' | 'expires_at' | 'updated_at'>;
 
-/** Creates a record unless one with this id exists; returns false (nothing written) when it does. */
-export async function createExecution(record: NewExecution): Promise<boolean> {
+/**
+ * Creates a record unless one with this id exists. Returns the record as stored (what a read would return: the start
+ * path launches from it without reading it back), or undefined (nothing written) when one exists.
+ */
+export async function createExecution(record: NewExecution): Promise<ExecutionRecord | undefined> {
   const item = {
     ...record,
     ...key(record.execution_id),
@@ -116,16 +121,19 @@ export async function createExecution(record: NewExecution): Promise<boolean> {
   };
   try {
     await ddb.send(new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-    return true;
+    // The document client drops undefined attributes when it marshalls: so does the returned copy.
+    return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as unknown as ExecutionRecord;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
 
-/** Attribute changes of an update: values to set, attributes to remove. */
+/** Attribute changes of an update: values to set, values to set only where the attribute is absent, removals. */
 export interface Patch {
   set?: Record<string, unknown>;
+  /** `if_not_exists`: the write claims these only when unset (the old record tells whether it did). */
+  setIfAbsent?: Record<string, unknown>;
   remove?: string[];
 }
 
@@ -138,6 +146,8 @@ export type WriteResult =
 function applyPatch(previous: ExecutionRecord, patch: Patch, now: string): ExecutionRecord {
   const next: Record<string, unknown> = { ...previous, updated_at: now, seq: (previous.seq ?? 0) + 1 };
   for (const [attr, value] of Object.entries(patch.set ?? {})) if (value !== undefined) next[attr] = value;
+  for (const [attr, value] of Object.entries(patch.setIfAbsent ?? {}))
+    if (value !== undefined && next[attr] === undefined) next[attr] = value;
   for (const attr of patch.remove ?? []) delete next[attr];
   return next as unknown as ExecutionRecord;
 }
@@ -161,6 +171,13 @@ function buildUpdate(patch: Patch, now: string): Update {
     sets.push(`#a${i} = :v${i}`);
     i++;
   }
+  for (const [attr, value] of Object.entries(patch.setIfAbsent ?? {})) {
+    if (value === undefined) continue;
+    names[`#a${i}`] = attr;
+    values[`:v${i}`] = value;
+    sets.push(`#a${i} = if_not_exists(#a${i}, :v${i})`);
+    i++;
+  }
   const removes = (patch.remove ?? []).map((attr, j) => {
     names[`#r${j}`] = attr;
     return `#r${j}`;
@@ -169,12 +186,17 @@ function buildUpdate(patch: Patch, now: string): Update {
   return { now, expression, names, values };
 }
 
+/**
+ * One conditional UpdateItem. A refused write reads the current record for the caller, unless `readOnFailure` is false
+ * (callers that only need to know whether they won: a read nobody looks at is a request for nothing).
+ */
 async function conditionalUpdate(
   id: string,
   patch: Patch,
   condition: string,
   conditionNames: Record<string, string>,
   conditionValues: Record<string, unknown>,
+  readOnFailure = true,
 ): Promise<WriteResult> {
   const update = buildUpdate(patch, new Date().toISOString());
   try {
@@ -193,7 +215,7 @@ async function conditionalUpdate(
     return { ok: true, record: applyPatch(previous, patch, update.now), previous };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return { ok: false, current: await getExecution(id) };
+    return { ok: false, current: readOnFailure ? await getExecution(id) : undefined };
   }
 }
 
@@ -221,7 +243,39 @@ export async function transitionExecution(
     values[':fact'] = options.factAt;
     condition += ' AND (attribute_not_exists(fact_at) OR fact_at < :fact)';
   }
-  return conditionalUpdate(id, { set, remove: patch.remove }, condition, { '#st': 'status' }, values);
+  return conditionalUpdate(
+    id,
+    { set, setIfAbsent: patch.setIfAbsent, remove: patch.remove },
+    condition,
+    { '#st': 'status' },
+    values,
+  );
+}
+
+/**
+ * Step Functions' RUNNING fact in one conditional write, for the two cases that make up nearly every delivery: a
+ * `created` run moves to `running` (the status handler saw the start before the start path recorded it), or a
+ * `running` run has its `workflow.started` claimed (`started_event_at`, set only where unset). Either way the fact
+ * must be newer than the last one applied, and its time is recorded. The caller publishes `workflow.started` when
+ * the old record had no `started_event_at`. Any other case (paused, failed, already claimed, older fact) is refused
+ * and the current record returned, for the general path to decide.
+ */
+export async function observeRunning(id: string, factAt: number, patch: Patch): Promise<WriteResult> {
+  const now = new Date().toISOString();
+  const set: Record<string, unknown> = {
+    ...patch.set,
+    status: 'running',
+    ...statusKeys('running', now, id),
+    fact_at: factAt,
+  };
+  return conditionalUpdate(
+    id,
+    { set, setIfAbsent: { ...patch.setIfAbsent, started_event_at: now }, remove: patch.remove },
+    '(#st = :created OR (#st = :running AND attribute_not_exists(#claim))) AND ' +
+      '(attribute_not_exists(fact_at) OR fact_at < :fact)',
+    { '#st': 'status', '#claim': 'started_event_at' },
+    { ':created': 'created', ':running': 'running', ':fact': factAt },
+  );
 }
 
 /** Updates non-status attributes when the record's `seq` is still `expectedSeq` (optimistic locking). */
@@ -232,17 +286,19 @@ export async function patchExecution(id: string, expectedSeq: number, patch: Pat
 }
 
 /**
- * The step runner's pause/cancel check, one conditional write: records that `step` starts IF the run is Running.
- * When it is not, returns the current record so the caller throws Steward.Paused or Steward.Cancelled.
+ * The step runner's pause/cancel check, one conditional write: records that `step` starts IF the run is Running, or
+ * still Created (the status handler records `running` asynchronously, and Step Functions may call the first step
+ * before it has: such a run cannot be paused or cancelled yet, so the step goes ahead and is recorded as current).
+ * When it is neither, returns the current record so the caller throws Steward.Paused or Steward.Cancelled.
  */
 export async function markStepStarted(id: string, step: string): Promise<WriteResult> {
   const now = new Date().toISOString();
   return conditionalUpdate(
     id,
     { set: { current_step: step, gsi3sk: `${now}#${id}` } },
-    '#st = :running',
+    '#st IN (:running, :created)',
     { '#st': 'status' },
-    { ':running': 'running' },
+    { ':running': 'running', ':created': 'created' },
   );
 }
 
@@ -461,7 +517,7 @@ export async function hasActiveExecution(workflowId: string): Promise<boolean> {
  * running count right however many paths (status handler, cancel, failed start) see the run end.
  */
 export async function clearHeldSlot(id: string): Promise<boolean> {
-  const out = await conditionalUpdate(id, { remove: ['holds_slot'] }, 'holds_slot = :t', {}, { ':t': true });
+  const out = await conditionalUpdate(id, { remove: ['holds_slot'] }, 'holds_slot = :t', {}, { ':t': true }, false);
   return out.ok;
 }
 
@@ -473,6 +529,7 @@ export async function claimOnce(id: string, flag: string): Promise<boolean> {
     'attribute_not_exists(#flag)',
     { '#flag': flag },
     {},
+    false,
   );
   return out.ok;
 }

@@ -4,12 +4,14 @@ import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
 import { queryAll } from './drain.ts';
 import type { Page } from './executions.ts';
+import { isStepItemOf, stepItemsRange } from './steps.ts';
 
 /**
  * Read-only queries over the step items the step runner writes (history table):
  * - step: pk `EXEC#<id>`, sk `STEP#<step>`; gsi1 `WFSTEP#<workflow_id>`; gsi2 `STEPID#<step_id>` / `META`;
  *   gsi3 `STEPS` / `<started_at>#<exec>#<step>`
- * - attempt: pk `EXEC#<id>`, sk `STEP#<step>#ATTEMPT#<0001>`
+ * - attempt: pk `EXEC#<id>`, sk `STEP#<step>#ATTEMPT#<0001>`, or a small first attempt as the step item's
+ *   `first_attempt` (steps.ts)
  */
 const TABLE = requireEnv(ENV.historyTable);
 
@@ -71,6 +73,14 @@ function toAttempt(item: Record<string, unknown>): AttemptItem {
   return { ...(rest as object), step, attempt: Number(item.attempt ?? sk.split(ATTEMPT_MARK)[1]) } as AttemptItem;
 }
 
+/** The step item's inline first attempt, as an attempt of that step. */
+function firstAttemptOf(item: Record<string, unknown>): AttemptItem | undefined {
+  const first = item.first_attempt as Record<string, unknown> | undefined;
+  if (!first) return undefined;
+  const step = String(item.sk).slice('STEP#'.length);
+  return { ...(first as object), step, attempt: Number(first.attempt ?? 1) } as AttemptItem;
+}
+
 /** All step items and attempt items of an execution (one partition, paged internally). */
 async function executionPartition(executionId: string): Promise<Record<string, unknown>[]> {
   return queryAll({
@@ -93,19 +103,29 @@ export async function listExecutionSteps(executionId: string): Promise<StepRecor
 export async function listExecutionAttempts(executionId: string): Promise<AttemptItem[]> {
   const items = await executionPartition(executionId);
   return items
-    .filter((i) => String(i.sk).includes(ATTEMPT_MARK))
-    .map(toAttempt)
+    .flatMap((i) => {
+      if (String(i.sk).includes(ATTEMPT_MARK)) return [toAttempt(i)];
+      const first = firstAttemptOf(i);
+      return first ? [first] : [];
+    })
     .sort((a, b) => a.started_at.localeCompare(b.started_at));
 }
 
 /** The attempts of one step of an execution, in order (its retry history). */
 export async function listStepAttempts(executionId: string, step: string): Promise<AttemptItem[]> {
+  const range = stepItemsRange(step);
   const items = await queryAll({
     TableName: TABLE,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': `STEP#${step}${ATTEMPT_MARK}` },
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':lo': range.lo, ':hi': range.hi },
   });
-  return items.map(toAttempt);
+  const attempts: AttemptItem[] = [];
+  for (const item of items) {
+    const kind = isStepItemOf(step, String(item.sk));
+    const attempt = kind === 'attempt' ? toAttempt(item) : kind === 'step' ? firstAttemptOf(item) : undefined;
+    if (attempt) attempts.push(attempt);
+  }
+  return attempts.sort((a, b) => a.attempt - b.attempt);
 }
 
 /** One step item of an execution. */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import { canonicalJson } from '../../../lib/core/routing/filters.ts';
@@ -13,7 +13,9 @@ import { queryAll } from './drain.ts';
  * Step executions and their attempts (history table).
  * - step:    pk `EXEC#<id>` sk `STEP#<key>`; gsi1 `WFSTEP#<workflow_id>` / `<started_at>#<exec>#<key>`,
  *            gsi2 `STEPID#<step_id>` / `META`, gsi3 `STEPS` / `<started_at>#<exec>#<key>`
- * - attempt: pk `EXEC#<id>` sk `STEP#<key>#ATTEMPT#<0001>`
+ * - attempt: pk `EXEC#<id>` sk `STEP#<key>#ATTEMPT#<0001>`, except the first attempt when it closes the step and
+ *            its record is at most {@link INLINE_ATTEMPT_BYTES}: then it is the step item's `first_attempt`, written
+ *            by the same update that closes the step (one request per call instead of two). Readers take both.
  * `<key>` is the step name, or `<name>@<hash of the item>` inside a map iteration so iterations do not overwrite each
  * other. Attempts are counted by `ADD attempts :1` (atomic), never by `$$.State.RetryCount`.
  */
@@ -62,6 +64,13 @@ export function stepKey(step: string, item?: unknown): string {
 
 const key = (executionId: string, sk: string): { pk: string; sk: string } => ({ pk: `EXEC#${executionId}`, sk });
 const pad = (n: number): string => String(n).padStart(4, '0');
+
+/**
+ * Largest first-attempt record kept on the step item. The item also holds the step's input (at most Step Functions'
+ * 256 KB payload) and output (at most 64 KiB), so with this it stays well inside DynamoDB's 400 KB; a larger record
+ * (a big request body) gets its own item as every later attempt does.
+ */
+export const INLINE_ATTEMPT_BYTES = 16 * 1024;
 
 let lastSeq = 0;
 /** Completion order: epoch microseconds, strictly increasing within a process. */
@@ -154,6 +163,8 @@ export async function finishStep(args: {
   output?: unknown;
   error?: unknown;
   now: Date;
+  /** The record of the first attempt, kept on the step item by this same write (see the module comment). */
+  firstAttempt?: AttemptRecord;
 }): Promise<boolean> {
   const values: Record<string, unknown> = {
     ':status': args.status,
@@ -162,6 +173,10 @@ export async function finishStep(args: {
     ':running': 'running',
   };
   let update = 'SET #status = :status, completed_at = :at';
+  if (args.firstAttempt) {
+    update += ', first_attempt = :first';
+    values[':first'] = args.firstAttempt;
+  }
   if (args.status === 'completed') {
     update += ', #output = :output, completed_seq = :seq REMOVE error_details';
     values[':output'] = args.output ?? null;
@@ -189,6 +204,30 @@ export async function finishStep(args: {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** Whether an attempt's record may be kept on the step item (the first one, when small enough). */
+export function inlinesAttempt(attempt: AttemptRecord): boolean {
+  return attempt.attempt === 1 && Buffer.byteLength(JSON.stringify(attempt)) <= INLINE_ATTEMPT_BYTES;
+}
+
+/**
+ * Closes an attempt: its record and, if it is still the step's latest, the step. The first attempt's record rides on
+ * the step's own update when it may ({@link inlinesAttempt}); otherwise, or when a newer attempt owns the step, it is
+ * written as its own item (before the step is closed, so a reader never sees a closed step without its attempt).
+ * Returns whether the step was closed.
+ */
+export async function finishAttempt(
+  args: Omit<Parameters<typeof finishStep>[0], 'firstAttempt' | 'attempt'> & { record: AttemptRecord },
+): Promise<boolean> {
+  const { record, ...step } = args;
+  if (!inlinesAttempt(record)) {
+    await recordAttempt(step.executionId, step.stepKey, record);
+    return finishStep({ ...step, attempt: record.attempt });
+  }
+  if (await finishStep({ ...step, attempt: record.attempt, firstAttempt: record })) return true;
+  await recordAttempt(step.executionId, step.stepKey, record);
+  return false;
 }
 
 /** Reads one step record. */
@@ -236,15 +275,34 @@ export async function markCompensated(executionId: string, key_: string, now: Da
   }
 }
 
-/** The attempts of a step, oldest first. */
+/**
+ * The key range of one step's item and its attempt items: `STEP#<key>` sorts just before `STEP#<key>#ATTEMPT#…`, and
+ * nothing else sorts between them (a map iteration's `<key>@<hash>` sorts after, `@` being above `#`).
+ */
+export function stepItemsRange(key_: string): { lo: string; hi: string } {
+  return { lo: `STEP#${key_}`, hi: `STEP#${key_}#ATTEMPT#\uffff` };
+}
+
+/** Whether a sort key is that step's item, or one of its attempt items. */
+export function isStepItemOf(key_: string, sk: string): 'step' | 'attempt' | undefined {
+  if (sk === `STEP#${key_}`) return 'step';
+  return sk.startsWith(`STEP#${key_}#ATTEMPT#`) ? 'attempt' : undefined;
+}
+
+/** The attempts of a step, oldest first: the step item's `first_attempt`, if any, and the attempt items. */
 export async function listAttempts(executionId: string, key_: string): Promise<AttemptRecord[]> {
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':prefix': `STEP#${key_}#ATTEMPT#` },
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []) as AttemptRecord[];
+  const range = stepItemsRange(key_);
+  const items = await queryAll<Record<string, unknown>>({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+    ExpressionAttributeValues: { ':pk': `EXEC#${executionId}`, ':lo': range.lo, ':hi': range.hi },
+    ConsistentRead: true,
+  });
+  const attempts: AttemptRecord[] = [];
+  for (const item of items) {
+    const kind = isStepItemOf(key_, String(item.sk));
+    if (kind === 'step' && item.first_attempt) attempts.push(item.first_attempt as AttemptRecord);
+    if (kind === 'attempt') attempts.push(item as unknown as AttemptRecord);
+  }
+  return attempts.sort((a, b) => a.attempt - b.attempt);
 }
