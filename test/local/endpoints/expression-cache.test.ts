@@ -57,6 +57,10 @@ const TEXTS: Record<Field, string[]> = {
     '#a = = :x',
     '#a = :x AND',
     'status = :x',
+    'attribute_type(#a, :x)',
+    '#a IN (:x, :y, :x) AND size(#b) <= :y',
+    'contains(#a, :x) OR begins_with(#b, :y)',
+    '#a < :x AND #b >= :y AND #c <> :now',
   ],
   UpdateExpression: [
     'SET #updated_at = :now, #a = :x ADD #seq :one',
@@ -64,17 +68,24 @@ const TEXTS: Record<Field, string[]> = {
     'SET #a = #a + :x',
     'ADD #a :x DELETE #b :y',
     'SET #a = :x, #a = :y',
+    'SET #a = list_append(:x, #b), #c = :y - :one',
+    'SET #a.#b[1] = :x REMOVE #c[0]',
     'SET = :x',
   ],
   ProjectionExpression: ['#a, #b.c[0], pk', '#a, #a', 'pk,, sk'],
 };
 
+// Few contents per type, so that many requests share types but not contents (the remembered parse's slots).
 const attributeValue = fc.oneof(
-  fc.string({ maxLength: 6 }).map((S) => ({ S })),
+  fc.constantFrom('a', 'b', 'S', 'N', 'SS', 'nope', '').map((S) => ({ S })),
   fc.integer({ min: -5, max: 5 }).map((n) => ({ N: String(n) })),
-  fc.constant({ L: [{ S: 'x' }] }),
-  fc.constant({ SS: ['a', 'b'] }),
-  fc.constant({ BOOL: true }),
+  fc.constantFrom('AAE=', 'AQI=').map((B) => ({ B })),
+  fc.constantFrom([{ S: 'x' }], [{ N: '1' }, { S: 'y' }]).map((L) => ({ L })),
+  fc.constantFrom(['a', 'b'], ['c']).map((SS) => ({ SS })),
+  fc.constant({ NS: ['1', '2'] }),
+  fc.boolean().map((BOOL) => ({ BOOL })),
+  fc.constant({ NULL: true }),
+  fc.constant({ M: { a: { S: 'x' } } }),
 );
 const names = fc.record(
   {
@@ -114,7 +125,7 @@ describe('remembered dynalite expression parses', () => {
             if (!isDeepStrictEqual(actual, expected)) expect(actual).toStrictEqual(expected);
           }
         }),
-        { numRuns: 300 },
+        { numRuns: 600 },
       );
     });
   }
@@ -135,13 +146,41 @@ describe('remembered dynalite expression parses', () => {
     };
     for (let i = 0; i < 3; i++) expect(validate('UpdateExpression', wrapper.parse, data).message).toBeUndefined();
     expect(parses).toBe(1);
-    // Other values are another parse; an invalid text is parsed (and refused) every time.
-    validate('UpdateExpression', wrapper.parse, { ...data, ExpressionAttributeValues: { ':x': { S: 'two' } } });
+    // Another value of the same type is the same parse, with the request's own value in it.
+    const two = validate('UpdateExpression', wrapper.parse, {
+      ...data,
+      ExpressionAttributeValues: { ':x': { S: 'two' } },
+    });
+    expect(parses).toBe(1);
+    expect(JSON.stringify(two.parsed)).toContain('"two"');
+    expect(JSON.stringify(two.parsed)).not.toContain('"one"');
+    // A value of another type is another parse; an invalid text is parsed (and refused) every time.
+    validate('UpdateExpression', wrapper.parse, { ...data, ExpressionAttributeValues: { ':x': { N: '2' } } });
     expect(parses).toBe(2);
     const bad = { ...data, UpdateExpression: 'SET #a = :x,' };
     expect(validate('UpdateExpression', wrapper.parse, bad).message).toMatch(/Invalid UpdateExpression/);
     expect(validate('UpdateExpression', wrapper.parse, bad).message).toMatch(/Invalid UpdateExpression/);
     expect(parses).toBe(4);
+  });
+
+  it('remembers BETWEEN and attribute_type per value: their parse reads the contents, not only the type', () => {
+    const parse = remembered('ConditionExpression');
+    const between = (lo: string, hi: string) =>
+      validate('ConditionExpression', parse, {
+        ConditionExpression: '#a BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#a': 'a' },
+        ExpressionAttributeValues: { ':lo': { N: lo }, ':hi': { N: hi } },
+      }).message;
+    expect(between('1', '2')).toBeUndefined();
+    expect(between('3', '2')).toMatch(/requires upper bound to be greater than or equal to lower bound/);
+    const typed = (name: string) =>
+      validate('ConditionExpression', parse, {
+        ConditionExpression: 'attribute_type(#a, :t)',
+        ExpressionAttributeNames: { '#a': 'a' },
+        ExpressionAttributeValues: { ':t': { S: name } },
+      }).message;
+    expect(typed('SS')).toBeUndefined();
+    expect(typed('nope')).toMatch(/Invalid attribute type name found; type: nope/);
   });
 
   it('gives each caller its own copy: changing one result does not change the next', () => {
