@@ -242,7 +242,7 @@ describe('waiter and event router', () => {
     expect(resumedTokens()).toEqual([late?.input.task_token]);
   });
 
-  it('routes an event no waiter waits for with three requests, two while the routes read are fresh', async () => {
+  it('routes an event no waiter waits for with three requests (the first of a type in an environment: four), two while the routes read are fresh', async () => {
     const type = freshType();
     const empty = `${type}#${filterHash({})}`;
     // The router's clocks stand still: whatever it read stays fresh (the cache lifetime is the next tests' subject).
@@ -251,7 +251,13 @@ describe('waiter and event router', () => {
 
     recorded = [];
     expect(await router.handler(cold, lambdaContext)).toEqual({ matched: 0 });
-    expect(recorded).toEqual([`PutItem EVT#${cold.id}`, `PutItem EARLY#${empty}`, `Query WAIT#${empty}`]);
+    expect(recorded).toEqual([
+      `PutItem EVT#${cold.id}`,
+      `PutItem EARLY#${empty}`,
+      // Key-sets of waits registered before routes existed: read once per type and environment.
+      `Query WAITKEYS#${type}`,
+      `Query WAIT#${empty}`,
+    ]);
     recorded = [];
     expect(await router.handler(warm, lambdaContext)).toEqual({ matched: 0 });
     expect(recorded).toEqual([`PutItem EVT#${warm.id}`, `PutItem EARLY#${empty}`]);
@@ -324,6 +330,34 @@ describe('waiter and event router', () => {
     recorded = [];
     await waitFor(type, { task_id: 'b' });
     expect(recorded.filter((r) => r === `UpdateItem ${routes}`)).toHaveLength(1);
+  });
+
+  it('still resumes waits registered before routes existed: legacy key-sets, and waiters without a filter or route record', async () => {
+    const type = freshType();
+    const legacyWaiter = (executionId: string, filter: Record<string, unknown>, token: string) => ({
+      pk: `WAIT#${type}#${filterHash(filter)}`,
+      sk: `${executionId}#execution_monitoring`,
+      event_type: type,
+      filter_hash: filterHash(filter),
+      filter,
+      execution_id: executionId,
+      workflow_id: 'wf-1',
+      correlation_id: 'corr-1',
+      step: 'execution_monitoring',
+      task_token: token,
+      status: 'waiting',
+      registered_at: new Date().toISOString(),
+      expires_at: Math.ceil(Date.now() / 1000) + 3600,
+    });
+    // As a release before routes stored them: the key-set under WAITKEYS#<type>, no route record at all.
+    await putRaw(admin, names.history, { pk: `WAITKEYS#${type}`, sk: 'task_id', created_at: Date.now() });
+    await putRaw(admin, names.history, legacyWaiter(await startRun(), { task_id: 'old' }, 'token-legacy-filtered'));
+    await putRaw(admin, names.history, legacyWaiter(await startRun(), {}, 'token-legacy-unfiltered'));
+    const { findRoutes } = await import('../../lambdas/shared/repositories/waiters.ts');
+    // The waiters without a filter are read on every event, as those registered with a route record are.
+    expect((await findRoutes(type, Date.now())).routes).toEqual({ keySets: [['task_id']], unfiltered: true });
+    expect(await emit(type, { task_id: 'old' })).toBe(2);
+    expect(resumedTokens().sort()).toEqual(['token-legacy-filtered', 'token-legacy-unfiltered']);
   });
 
   it('ignores early events past their keep time', async () => {

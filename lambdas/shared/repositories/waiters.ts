@@ -17,6 +17,8 @@ import { queryAll } from './drain.ts';
  *   Kept without TTL: a workflow's filters are few and long-lived, and the router must not forget one while a waiter
  *   still uses it. Routes live beside the waiters without a filter, so the router reads both with one Query; `#`
  *   cannot start a waiter's sort key (execution ids are UUIDs).
+ * - legacy key-sets: pk `WAITKEYS#<event_type>` sk `<sorted filter keys joined by ,>`, written by releases before
+ *   routes, never since. Waits registered before an upgrade are still found through them (see {@link findRoutes}).
  */
 
 const TABLE = requireEnv(ENV.historyTable);
@@ -132,10 +134,41 @@ export interface RoutesAndUnfiltered {
 }
 
 /**
+ * Key-sets of waits registered before routes existed (`WAITKEYS#<type>`), read once per type and execution
+ * environment: nothing writes them any more, so what one read returns stays true.
+ */
+const legacyKeySets = new Map<string, Promise<string[][]>>();
+
+function legacyKeySetsOf(eventType: string): Promise<string[][]> {
+  let known = legacyKeySets.get(eventType);
+  if (!known) {
+    if (legacyKeySets.size >= 1_000) legacyKeySets.clear();
+    known = queryAll({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `WAITKEYS#${eventType}` },
+      ConsistentRead: true,
+    }).then((items) =>
+      items
+        .map((item) => String(item.sk))
+        .filter((sk) => sk !== '')
+        .map((sk) => sk.split(',')),
+    );
+    // A failed read is tried again by the next event.
+    known.catch(() => legacyKeySets.delete(eventType));
+    legacyKeySets.set(eventType, known);
+  }
+  return known;
+}
+
+/**
  * The routes of an event type and its live waiters without a filter: one Query (paginated), since both live in the
- * partition `WAIT#<type>#<hash({})>`.
+ * partition `WAIT#<type>#<hash({})>`. Waits registered before an upgrade to routes count too: their key-sets from the
+ * legacy items (one more Query per type and environment), and live waiters without a filter, which have no route
+ * record, mark the type as having some, so that they are read on every event as those of today are.
  */
 export async function findRoutes(eventType: string, nowMs: number): Promise<RoutesAndUnfiltered> {
+  const legacy = legacyKeySetsOf(eventType);
   const items = await queryAll({
     TableName: TABLE,
     KeyConditionExpression: 'pk = :pk',
@@ -153,6 +186,11 @@ export async function findRoutes(eventType: string, nowMs: number): Promise<Rout
     } else if (isAlive(item.expires_at as number, nowMs)) {
       out.unfiltered.push(item as unknown as WaiterRecord);
     }
+  }
+  if (out.unfiltered.length > 0) out.routes.unfiltered = true;
+  const known = new Set(out.routes.keySets.map((keys) => encodeRoute(keys)));
+  for (const keys of await legacy) {
+    if (!known.has(encodeRoute(keys))) out.routes.keySets.push(keys);
   }
   return out;
 }
