@@ -16,19 +16,15 @@ const serializeError = (error) => {
   }
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 };
+// Linux: the thread carries the function's name (\`top -H\`, /proc/<pid>/task/*/comm show where local mode's CPU goes).
+const fs = require('node:fs');
+try {
+  fs.writeFileSync('/proc/thread-self/comm', workerData.threadName);
+} catch {
+  // Not Linux.
+}
 // A TypeScript entry needs tsx's loader; a bundle (.mjs/.js) does not, and registering tsx costs each worker
 // about as much as loading the bundle itself. Bundles keep readable stack traces through their source maps.
-// Linux: the thread carries the function's name (\`top -H\`, /proc/<pid>/task/*/comm show where local mode's CPU goes)
-// and, for a background function, a niceness of its own, so it yields the CPU to threads that answer a waiting caller.
-try {
-  const fs = require('node:fs');
-  fs.writeFileSync('/proc/thread-self/comm', workerData.threadName);
-  if (workerData.nice > 0) {
-    require('node:os').setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice);
-  }
-} catch {
-  // Not Linux: the thread keeps its name and the process's priority.
-}
 const loader = /.[cm]?tsx?$/.test(workerData.entryUrl)
   ? import(${JSON.stringify(tsxApiUrl)}).then(({ register }) => register())
   : Promise.resolve(process.setSourceMapsEnabled(true));
@@ -44,6 +40,15 @@ loader.then(async () => {
   if (typeof handler !== 'function') {
     parentPort.postMessage({ type: 'init-error', errorType: 'Runtime.HandlerNotFound', errorMessage: workerData.entry + ' does not export handler', trace: [] });
     return;
+  }
+  // A background function's thread yields the CPU to the threads that answer a waiting caller, once loaded: loading
+  // every handler is part of local mode's start, which must not wait behind it.
+  if (workerData.nice > 0) {
+    try {
+      require('node:os').setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice);
+    } catch {
+      // Not Linux: the thread keeps the process's priority.
+    }
   }
   parentPort.on('message', async (msg) => {
     const context = {
