@@ -467,23 +467,13 @@ describe('waiter and event router', () => {
   it('routes events from the bus (whole Steward event or plain detail) and stores them', async () => {
     const type = freshType();
     const { input } = await waitFor(type, { correlation_id: 'corr-9' });
-    const busEvent = {
-      id: randomUUID(),
-      version: '0',
-      account: '123456789012',
-      region: 'us-east-1',
-      resources: [],
-      'detail-type': type,
-      source: 'producer',
-      time: new Date().toISOString(),
-      detail: { correlation_id: 'corr-9', anything: 1 },
-    };
+    const fromBus = busEvent(type, { correlation_id: 'corr-9', anything: 1 });
 
-    const out = await router.handler(busEvent, lambdaContext);
+    const out = await router.handler(fromBus, lambdaContext);
 
     expect(out).toEqual({ matched: 1 });
     expect(resumedTokens()).toEqual([input.task_token]);
-    expect(await events.getEvent(busEvent.id)).toMatchObject({ type, correlation_id: 'corr-9' });
+    expect(await events.getEvent(fromBus.id)).toMatchObject({ type, correlation_id: 'corr-9' });
   });
 });
 

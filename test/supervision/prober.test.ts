@@ -175,11 +175,12 @@ describe('prober engine (real HTTP, local DynamoDB, simulated round clock)', () 
 });
 
 describe('prober handler', () => {
-  it('probes under a lease, publishes changes, and a concurrent invocation of the same shard is skipped', async () => {
+  /** A service whose one HTTP check fails from now on, unhealthy at its first failure. */
+  async function registerFailing(name: string): Promise<void> {
     svc.mode = 'fail';
     await services.registerManagedService(
       {
-        name: 'handler-probed',
+        name,
         base_url: svc.url,
         failure_threshold: 1,
         health_checks: [{ name: 'http', type: 'http', path: '/health' }],
@@ -187,6 +188,10 @@ describe('prober handler', () => {
       },
       'api',
     );
+  }
+
+  it('probes under a lease, publishes changes, and a concurrent invocation of the same shard is skipped', async () => {
+    await registerFailing('handler-probed');
     const ctx = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
     const [a, b] = await Promise.all([
       prober.handler({ shard: 0, shards: 1, rounds: 2, round_seconds: 0.2 }, ctx('a')),
@@ -208,17 +213,7 @@ describe('prober handler', () => {
   });
 
   it('records a failing probe under service_name and check, next to the default service dimension, without warnings', async () => {
-    svc.mode = 'fail';
-    await services.registerManagedService(
-      {
-        name: 'metric-probed',
-        base_url: svc.url,
-        failure_threshold: 1,
-        health_checks: [{ name: 'http', type: 'http', path: '/health' }],
-        restart_policy: { grace_seconds: 0 },
-      },
-      'api',
-    );
+    await registerFailing('metric-probed');
     const written: string[] = [];
     const capture = (chunk: unknown): boolean => {
       written.push(String(chunk));
