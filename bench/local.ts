@@ -12,7 +12,9 @@
  * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
  *        npx tsx bench/local.ts --load [N]   (the load figures only; with N = 200, merged into local.json)
  *        npx tsx bench/local.ts --restart    (the restart figure only, merged into local.json)
- * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR`.
+ * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR` (its figures are then not
+ * written), STEWARD_BENCH_NODE_ARGS="--flag …" to give local mode's Node (and V8) more flags, STEWARD_DYNAMODB_LOG=FILE
+ * to log its DynamoDB requests.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
