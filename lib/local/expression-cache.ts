@@ -43,22 +43,14 @@ const MAX_RESULTS = 64;
 const PARSERS = ['conditionParser', 'updateParser', 'projectionParser'] as const;
 const installed = Symbol.for('steward.expressionCache');
 
-/** A deep copy that keeps null-prototype objects as dynalite creates them (`Object.create(null)` path maps). */
-function copy<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(copy) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const out = Object.create(Object.getPrototypeOf(value) === null ? null : Object.prototype) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(value)) out[k] = copy(v);
-  return out as T;
-}
-
 /** Where a request's attribute value goes in a remembered result (see {@link toTemplate}). */
 const SLOT = Symbol('value slot');
 type Slot = { [SLOT]: string };
 
 /**
  * The result with each attribute value the parser put in it (by identity: the parser places `attrVals[name]` itself)
- * replaced by a slot naming it, so that a later request's own values can be put back in ({@link fromTemplate}).
+ * replaced by a slot naming it, so that a later request's own values can be put back in ({@link fromTemplate}). A
+ * deep copy otherwise, keeping null-prototype objects as dynalite creates them (`Object.create(null)` path maps).
  */
 function toTemplate(value: unknown, slots: ReadonlyMap<object, string>): unknown {
   if (value !== null && typeof value === 'object') {
@@ -137,7 +129,7 @@ export function rememberParses(parser: Parser): void {
     if (hit) {
       for (const n of hit.usedNames) delete context.unusedAttrNames?.[n];
       for (const v of hit.usedValues) delete context.unusedAttrVals?.[v];
-      return byType ? fromTemplate(hit.result, context.attrVals) : copy(hit.result);
+      return fromTemplate(hit.result, context.attrVals);
     }
     const nameReads = new Set<string>();
     const valueReads = new Set<string>();
@@ -169,7 +161,7 @@ export function rememberParses(parser: Parser): void {
       if (value !== null && typeof value === 'object') slots.set(value, v);
     }
     target.results.set(readKey(context, names, values, byType), {
-      result: byType ? toTemplate(result, slots) : copy(result),
+      result: toTemplate(result, slots),
       usedNames: Object.keys(unusedNames).filter((n) => !Object.hasOwn(context.unusedAttrNames ?? {}, n)),
       usedValues: Object.keys(unusedValues).filter((v) => !Object.hasOwn(context.unusedAttrVals ?? {}, v)),
     });
