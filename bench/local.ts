@@ -17,11 +17,19 @@
  * to log its DynamoDB requests.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { api, median, root, seedRun, startSteward, stopSteward, waitFor } from './support/local-steward.ts';
+import {
+  api,
+  benchService,
+  median,
+  root,
+  seedRun,
+  startSteward,
+  stopSteward,
+  twoStepWorkflow,
+  waitFor,
+} from './support/local-steward.ts';
 
 /** 50 concurrent runs of a 5-step workflow created over the API. */
 async function concurrentRuns(
@@ -83,12 +91,19 @@ function rssKb(pid: number): number {
   }
 }
 
+/** The fields of a /proc `stat` file after the command name (which may hold spaces), the state first. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU seconds of a process's or thread's stat fields (clock ticks, 100 Hz). */
+const cpuOf = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+
 /** CPU seconds (user + system, every thread) a process has used so far. */
 function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+    return cpuOf(statFields(`/proc/${pid}/stat`));
   } catch {
     return 0;
   }
@@ -110,8 +125,7 @@ function cpuByThread(pid: number): Map<string, number> {
   for (const tid of tids) {
     try {
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       const name =
         Number(tid) === pid
           ? 'main'
@@ -120,7 +134,7 @@ function cpuByThread(pid: number): Map<string, number> {
             : comm === 'node' || comm.startsWith('Delayed')
               ? 'v8'
               : comm;
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      out.set(name, (out.get(name) ?? 0) + cpuOf(fields));
     } catch {
       // the thread ended meanwhile
     }
@@ -134,8 +148,7 @@ function descendants(pid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(`/proc/${entry}/stat`)[1]);
       parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
     } catch {
       // the process ended meanwhile
@@ -170,24 +183,6 @@ function memoryPeaks(pid: number): { stop: () => { processMb: number; withChildr
       return { processMb: Math.round(processKb / 1024), withChildrenMb: Math.round(totalKb / 1024) };
     },
   };
-}
-
-/** A service that answers every call at once, registered over the API like any other. */
-async function benchService(): Promise<{ name: string; close: () => void }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const name = `bench-echo-${port}`;
-  const registered = await api('POST', '/services', { name, base_url: `http://127.0.0.1:${port}` });
-  if (registered.status !== 201)
-    throw new Error(`could not register the bench service: ${JSON.stringify(registered.body)}`);
-  return { name, close: () => server.close() };
 }
 
 /** Runs of a workflow in a status, through GET /executions (paginated). */
@@ -246,20 +241,7 @@ interface LoadFigures {
 async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
   const service = await benchService();
   try {
-    const steps = [1, 2].map((i) => ({
-      name: `step_${i}`,
-      step_type: 'service_call',
-      service: service.name,
-      endpoint: `/load/{run}/step${i}`,
-      sequence: i,
-    }));
-    const created = await api<{ id: string }>('POST', '/workflows', {
-      name: `Bench Two Steps ${Date.now()}`,
-      description: 'bench/local.ts: two sequential service calls',
-      version: '1.0.0',
-      definition: { steps },
-    });
-    if (created.status !== 201) throw new Error(`could not create the load workflow: ${JSON.stringify(created.body)}`);
+    const workflowId = await twoStepWorkflow(service.name, 'bench/local.ts');
     const memory = memoryPeaks(pid);
     const cpu0 = cpuSeconds(pid);
     const threads0 = cpuByThread(pid);
@@ -268,7 +250,7 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
       Array.from({ length: n }, async (_, i) => {
         const s0 = performance.now();
         const answer = await api<{ execution_id: string }>('POST', '/executions', {
-          workflow_id: created.body.id,
+          workflow_id: workflowId,
           context: { run: `l${i}` },
         });
         return { ms: performance.now() - s0, status: answer.status, id: answer.body.execution_id };
@@ -277,10 +259,10 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
     const ok = starts.filter((s) => s.status === 201);
     // Watched through the running runs' listing (one or two requests a poll), not run by run: 200 polls every
     // interval would load local mode more than the runs themselves. Every start has answered, so no run is `created`.
-    await waitFor(async () => ((await stillRunning(created.body.id)) === 0 ? true : undefined), 300_000, 250);
+    await waitFor(async () => ((await stillRunning(workflowId)) === 0 ? true : undefined), 300_000, 250);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
-    const completed = await countRuns(created.body.id, 'completed');
+    const completed = await countRuns(workflowId, 'completed');
     // Threads that ended during the load (a retired environment) are missing here: their CPU is in `cpu` only.
     const byThread = [...cpuByThread(pid)]
       .map(([name, seconds]) => [name, Math.round(((seconds - (threads0.get(name) ?? 0)) * 1000) / n)] as const)
@@ -294,7 +276,7 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
     if (completed < ok.length) {
       const failed = await api<{ executions: Array<{ error_details?: unknown }> }>(
         'GET',
-        `/executions?workflow_id=${created.body.id}&status=failed&limit=3`,
+        `/executions?workflow_id=${workflowId}&status=failed&limit=3`,
       );
       console.log(`failed runs, e.g.: ${JSON.stringify(failed.body.executions.map((e) => e.error_details))}`);
     }

@@ -7,11 +7,18 @@
  * Usage: npx tsx bench/requests.ts   (writes bench/results/requests.json; add --log to print every request)
  */
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { api, root, sleep, startSteward, stopSteward, waitFor } from './support/local-steward.ts';
+import {
+  api,
+  benchService,
+  root,
+  sleep,
+  startSteward,
+  stopSteward,
+  twoStepWorkflow,
+  waitFor,
+} from './support/local-steward.ts';
 
 interface LoggedRequest {
   at: number;
@@ -23,49 +30,22 @@ interface LoggedRequest {
   values?: unknown;
 }
 
-const MARK = 'bench/requests.ts';
 const dir = mkdtempSync(join(tmpdir(), 'steward-requests-'));
 const log = join(dir, 'dynamodb.jsonl');
 process.env.STEWARD_DYNAMODB_LOG = log;
 const { child } = await startSteward(['--no-samples']);
-const service = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-});
+let service: Awaited<ReturnType<typeof benchService>> | undefined;
 let lines: LoggedRequest[] = [];
 try {
-  await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
-  const name = `bench-echo-${(service.address() as AddressInfo).port}`;
-  const registered = await api('POST', '/services', {
-    name,
-    base_url: `http://127.0.0.1:${(service.address() as AddressInfo).port}`,
-  });
-  if (registered.status !== 201) throw new Error(`could not register the service: ${JSON.stringify(registered.body)}`);
-  const created = await api<{ id: string }>('POST', '/workflows', {
-    name: `Bench Requests ${Date.now()}`,
-    description: `${MARK}: two sequential service calls`,
-    version: '1.0.0',
-    definition: {
-      steps: [1, 2].map((i) => ({
-        name: `step_${i}`,
-        step_type: 'service_call',
-        service: name,
-        endpoint: `/requests/step${i}`,
-        sequence: i,
-      })),
-    },
-  });
-  if (created.status !== 201) throw new Error(`could not create the workflow: ${JSON.stringify(created.body)}`);
+  service = await benchService();
+  const workflowId = await twoStepWorkflow(service.name, 'bench/requests.ts');
   // A first run warms every function on the path, so the counted run has no first-call lookups in it.
   for (const phase of ['warm-up', 'counted']) {
     await sleep(1_000);
     appendFileSync(log, `${JSON.stringify({ mark: `${phase} start` })}\n`);
     const started = await api<{ execution_id: string }>('POST', '/executions', {
-      workflow_id: created.body.id,
-      context: { phase },
+      workflow_id: workflowId,
+      context: { run: phase },
     });
     if (started.status !== 201) throw new Error(`start failed: ${JSON.stringify(started.body)}`);
     // No polling while the run works (a poll is a request too): the run is over, its events routed and its status
@@ -93,7 +73,7 @@ try {
   const to = all.findIndex((l) => l.mark === 'counted end');
   lines = all.slice(from + 1, to);
 } finally {
-  service.close();
+  service?.close();
   await stopSteward(child, false);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -3,6 +3,8 @@
  * REST API, polling, and the seed workflow run end to end.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KNOWN_GAPS } from '../../test/support/iam-known-gaps.ts';
@@ -119,3 +121,41 @@ export async function seedRun(): Promise<number> {
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A service that answers every call at once, registered over the API like any other. */
+export async function benchService(): Promise<{ name: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const name = `bench-echo-${port}`;
+  const registered = await api('POST', '/services', { name, base_url: `http://127.0.0.1:${port}` });
+  if (registered.status !== 201)
+    throw new Error(`could not register the bench service: ${JSON.stringify(registered.body)}`);
+  return { name, close: () => server.close() };
+}
+
+/** Creates, over the API, a workflow of two sequential calls to `service`; returns its id. */
+export async function twoStepWorkflow(service: string, createdBy: string): Promise<string> {
+  const created = await api<{ id: string }>('POST', '/workflows', {
+    name: `Bench Two Steps ${Date.now()}`,
+    description: `${createdBy}: two sequential service calls`,
+    version: '1.0.0',
+    definition: {
+      steps: [1, 2].map((i) => ({
+        name: `step_${i}`,
+        step_type: 'service_call',
+        service,
+        endpoint: `/bench/{run}/step${i}`,
+        sequence: i,
+      })),
+    },
+  });
+  if (created.status !== 201) throw new Error(`could not create the 2-step workflow: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
