@@ -54,3 +54,10 @@ export function percent(ratio: number): string {
   if (p === 100 || p === 0) return `${p} %`;
   return `${p >= 99 ? p.toFixed(2) : p.toFixed(1)} %`;
 }
+
+/** A `datetime-local` value (the browser's local time) as the ISO 8601 instant the API expects. */
+export function isoFromLocal(value: string | null): string | undefined {
+  if (!value) return undefined;
+  const t = new Date(value).getTime();
+  return Number.isNaN(t) ? value : new Date(t).toISOString();
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absolute, duration, percent, relative } from '../../console/src/format.ts';
+import { absolute, duration, isoFromLocal, percent, relative } from '../../console/src/format.ts';
 
 describe('console formatting', () => {
   const now = Date.parse('2026-11-25T12:00:00Z');
@@ -40,5 +40,14 @@ describe('console formatting', () => {
     expect(percent(0)).toBe('0 %');
     expect(percent(0.99934)).toBe('99.93 %');
     expect(percent(0.5)).toBe('50.0 %');
+  });
+
+  it('turns a datetime-local filter value into the instant the API expects, and passes anything else through', () => {
+    const local = '2026-11-25T12:30';
+    expect(isoFromLocal(local)).toBe(new Date(local).toISOString());
+    expect(isoFromLocal('2026-11-25T12:30:00Z')).toBe('2026-11-25T12:30:00.000Z');
+    expect(isoFromLocal('yesterday')).toBe('yesterday');
+    expect(isoFromLocal(null)).toBeUndefined();
+    expect(isoFromLocal('')).toBeUndefined();
   });
 });

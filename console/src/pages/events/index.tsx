@@ -12,15 +12,9 @@ import { Link } from '../../components/Link.tsx';
 import { ErrorNote, Loading, Pager } from '../../components/Notice.tsx';
 import { Table } from '../../components/Table.tsx';
 import { Time } from '../../components/Time.tsx';
+import { isoFromLocal } from '../../format.ts';
 import { usePoll } from '../../poll.ts';
 import { href, useQuery } from '../../router.ts';
-
-/** A `datetime-local` value (the browser's local time) as the ISO instant the API wants. */
-export function isoFromLocal(value: string | null): string | undefined {
-  if (!value) return undefined;
-  const t = new Date(value).getTime();
-  return Number.isNaN(t) ? value : new Date(t).toISOString();
-}
 
 function SendEvent({ onSent }: { onSent: () => void }) {
   const [type, setType] = useState('test.ping');

@@ -8,18 +8,11 @@ import { ErrorNote, Loading, Pager } from '../../components/Notice.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { Table } from '../../components/Table.tsx';
 import { Time } from '../../components/Time.tsx';
-import { duration } from '../../format.ts';
+import { duration, isoFromLocal } from '../../format.ts';
 import { usePoll } from '../../poll.ts';
 import { href, navigate, useQuery } from '../../router.ts';
 
 const STATUSES = ['created', 'running', 'paused', 'completed', 'failed', 'cancelled'];
-
-/** A `datetime-local` value (the user's local time) as the ISO 8601 instant the API expects. */
-export function isoOf(local: string | null): string | undefined {
-  if (!local) return undefined;
-  const t = new Date(local);
-  return Number.isNaN(t.getTime()) ? local : t.toISOString();
-}
 
 function took(r: ExecutionView): string {
   const end = r.completed_at ?? r.cancelled_at;
@@ -33,8 +26,8 @@ export function RunList() {
     workflow_id: query.get('workflow_id') ?? undefined,
     status: query.get('status') ?? undefined,
     correlation_id: query.get('correlation_id') ?? undefined,
-    from: isoOf(query.get('from')),
-    to: isoOf(query.get('to')),
+    from: isoFromLocal(query.get('from')),
+    to: isoFromLocal(query.get('to')),
     next_token: query.get('next_token') ?? undefined,
     limit: 50,
   };
