@@ -3,6 +3,7 @@ import { AwsError, LOCAL_ACCOUNT, LOCAL_REGION, optionalString, requireString } 
 import type { JsonOperations } from '../aws/server.ts';
 import type { InvokeResult } from '../lambda/types.ts';
 import { checkName, parseExecutionArn, parseStateMachineArn } from './arns.ts';
+import { shareAslSchema } from './asl-schema.ts';
 import { type AslDefinition, parseDefinition } from './definition.ts';
 import { type ExecutionRecord, finish, type RunStart, runExecution } from './execution.ts';
 import { executionLogRecord, type MachineLogging, parseLogging } from './express-logs.ts';
@@ -98,6 +99,7 @@ export class StepFunctionsService {
   constructor(private readonly options: StepFunctionsOptions) {
     this.region = options.region ?? LOCAL_REGION;
     this.account = options.account ?? LOCAL_ACCOUNT;
+    shareAslSchema();
     if (options.dataDir) {
       this.store = new ExecutionStore(options.dataDir);
       this.load(this.store);
@@ -283,9 +285,9 @@ export class StepFunctionsService {
     const text = requireString(input, 'definition', 'InvalidDefinition');
     try {
       const parsed = parseDefinition(text);
-      // The library validates the structure (states, transitions) on construction. It compiles its JSON schema
-      // afresh each time (about 0.7 s of CPU), so a definition already accepted (re-registration after a restart,
-      // an update that keeps it) is not validated again.
+      // The library validates the structure (states, transitions) on construction, against the schema compiled
+      // once per process (asl-schema.ts); a definition already accepted (re-registration after a restart, an update
+      // that keeps it) is not validated again.
       if (!this.validDefinitions.has(text)) {
         new StateMachine(structuredClone(parsed) as never, {
           validationOptions: { checkPaths: false, checkArn: false },
