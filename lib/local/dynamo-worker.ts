@@ -19,6 +19,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
+import { compactMemoryStore } from './compact-store.ts';
 import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('dynamo-worker.ts runs as a worker thread (see dynamo.ts)');
   rememberDynaliteParses();
   const data = workerData as DynamoWorkerData;
+  if (!data.dataDir) compactMemoryStore();
   const store = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: data.dataDir });
   let front: ReturnType<typeof createServer> | undefined;
   let reportStats: NodeJS.Timeout | undefined;
