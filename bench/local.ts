@@ -102,7 +102,7 @@ function statFields(path: string): string[] {
 /** User + system CPU seconds of a process's or thread's stat fields (clock ticks, 100 Hz). */
 const cpuOf = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
 
-/** CPU seconds (user + system, every thread) a process and its descendants (DynamoDB's process…) have used so far. */
+/** CPU seconds (user + system, every thread) a process and its descendants (managed services' containers) used. */
 function cpuSeconds(pid: number): number {
   let total = 0;
   for (const p of [pid, ...descendants(pid)]) {
@@ -118,8 +118,8 @@ function cpuSeconds(pid: number): number {
 /**
  * CPU seconds so far per thread group of local mode's process tree: `main` (the event loop thread), each Lambda
  * function's worker threads by the names local mode gives them, `v8` (V8's helper threads: garbage collection,
- * compilation) and `libuv` (the thread pool: file system, DNS, zlib); a child process (DynamoDB's) under its name,
- * its helper threads as `<name>:v8`.
+ * compilation) and `libuv` (the thread pool: file system, DNS, zlib); a child process (a managed service's
+ * container) under its name, its helper threads as `<name>:v8`.
  */
 function cpuByThread(pid: number): Map<string, number> {
   const out = new Map<string, number>();

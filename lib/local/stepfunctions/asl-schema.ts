@@ -56,15 +56,15 @@ const SCHEMA_FILES = [
   'errors',
 ];
 
-/** The asl-validator module aws-local-stepfunctions imports (it may carry its own copy). */
-function engineRequire(): NodeJS.Require {
+/** The entry file of the asl-validator aws-local-stepfunctions imports (it may carry its own copy). */
+export function aslValidatorEntry(): string {
   const engine = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
-  return createRequire(createRequire(engine).resolve('asl-validator'));
+  return createRequire(engine).resolve('asl-validator');
 }
 
-/** asl-validator's schema-check module, as its validator requires it. */
-export function schemaCheckModule(): { jsonSchemaErrors: SchemaCheck } {
-  return engineRequire()('./checks/json-schema-errors.js') as { jsonSchemaErrors: SchemaCheck };
+/** asl-validator's schema-check module, as the validator at `entry` requires it. */
+export function schemaCheckModule(entry = aslValidatorEntry()): { jsonSchemaErrors: SchemaCheck } {
+  return createRequire(entry)('./checks/json-schema-errors.js') as { jsonSchemaErrors: SchemaCheck };
 }
 
 /** An Ajv set up as asl-validator sets up its own for these options; compiled on its first use. */
@@ -142,7 +142,7 @@ function selectErrors(errors: readonly AjvError[]): SchemaError[] {
 
 /** A schema check that compiles once per option set (see the module comment). */
 export function sharedSchemaCheck(): SchemaCheck {
-  const req = engineRequire();
+  const req = createRequire(aslValidatorEntry());
   const compiled = new Map<string, Ajv>();
   return (definition, options) => {
     const key = `${Boolean(options.checkPaths)}/${Boolean(options.checkArn)}`;

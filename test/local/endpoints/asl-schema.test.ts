@@ -4,7 +4,12 @@ import { dirname, join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { schemaCheckModule, shareAslSchema, sharedSchemaCheck } from '../../../lib/local/stepfunctions/asl-schema.ts';
+import {
+  aslValidatorEntry,
+  schemaCheckModule,
+  shareAslSchema,
+  sharedSchemaCheck,
+} from '../../../lib/local/stepfunctions/asl-schema.ts';
 
 type Validate = (
   definition: unknown,
@@ -16,17 +21,15 @@ type Validate = (
  * shared the schema in the cached one); with `shared`, its schema check is the shared one.
  */
 function freshValidator(shared: boolean): Validate {
-  const engine = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
-  const req = createRequire(engine);
-  const entry = req.resolve('asl-validator');
+  const entry = aslValidatorEntry();
+  const req = createRequire(entry);
   const dir = dirname(dirname(entry));
   const saved = Object.entries(req.cache).filter(([path]) => path.startsWith(dir));
   for (const [path] of saved) delete req.cache[path];
   try {
     const validate = req(entry) as Validate;
     if (shared) {
-      const checks = createRequire(entry)('./checks/json-schema-errors.js') as { jsonSchemaErrors: unknown };
-      checks.jsonSchemaErrors = sharedSchemaCheck();
+      schemaCheckModule(entry).jsonSchemaErrors = sharedSchemaCheck();
     }
     return validate;
   } finally {
