@@ -32,8 +32,9 @@ import { deriveWiring, type LocalWiring } from './wiring.ts';
  */
 const WORKFLOW_PATH = ['step-runner', 'waiter', 'status-handler', 'event-router', 'api-executions', 'api-events'];
 /**
- * Environments of each of them started in the background once every function has one. Each serves several
- * invocations at once (backend.ts); a second one lets a burst use both cores, and a cold one costs a run ~0.5 s.
+ * Environments of each of them started in the background once every function has one, up to the function's own
+ * limit (backend.ts: two for the API's functions, which answer waiting callers; one for the others). A cold one
+ * costs a run ~0.5 s.
  */
 const WORKFLOW_PATH_ENVIRONMENTS = 2;
 
