@@ -16,12 +16,11 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import dynalite from 'dynalite';
 import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
-import { compactMemoryStore } from './compact-store.ts';
 import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
+import { textMemoryStore } from './text-store.ts';
 
 /** What the main thread hands the worker (see dynamo.ts). */
 export interface DynamoWorkerData {
@@ -140,9 +139,11 @@ async function main(): Promise<void> {
   }
   const port = parentPort;
   if (!port) throw new Error('dynamo-worker.ts runs as a worker thread (see dynamo.ts)');
-  rememberDynaliteParses();
   const data = workerData as DynamoWorkerData;
-  if (!data.dataDir) compactMemoryStore();
+  // Before dynalite loads: it takes memory-level's class when it loads.
+  if (!data.dataDir) textMemoryStore();
+  rememberDynaliteParses();
+  const { default: dynalite } = await import('dynalite');
   const store = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: data.dataDir });
   let front: ReturnType<typeof createServer> | undefined;
   let reportStats: NodeJS.Timeout | undefined;
