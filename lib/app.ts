@@ -91,7 +91,8 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   const manifest = options.manifest ?? loadManifest(rootDir);
   const plan = planDeployment(manifest, options.workflows ?? loadWorkflows(rootDir), {
     local,
-    samples: contextFlag(app, 'samples'),
+    // Local mode runs the samples unless told not to (`steward local --no-samples`); a deployment only when asked.
+    samples: contextFlag(app, 'samples', local),
   });
   const { workflows } = plan;
   const base = pascalName(deployment);
@@ -267,15 +268,16 @@ function addDlqAlarms(stack: Stack, topic: sns.ITopic, tier: TierConfig): void {
 }
 
 /**
- * Context flag local mode sets when it synthesizes: every manifest entry runs (samples, local-only ones) and URLs are
- * used as written. Never set it for a deployment.
+ * Context flag local mode sets when it synthesizes: every manifest entry runs (samples unless `samples` is false,
+ * local-only ones) and URLs are used as written. Never set it for a deployment.
  */
 export const LOCAL_CONTEXT = 'steward:local';
 
 /** A boolean context value given as `true`/`false` (`-c samples=true` arrives as the string 'true'). */
-function contextFlag(app: App, key: string): boolean {
+function contextFlag(app: App, key: string, fallback = false): boolean {
   const v = app.node.tryGetContext(key);
-  if (v === undefined || v === false || v === 'false') return false;
+  if (v === undefined) return fallback;
+  if (v === false || v === 'false') return false;
   if (v === true || v === 'true') return true;
   throw new Error(`Context '${key}' must be true or false (got ${JSON.stringify(v)})`);
 }

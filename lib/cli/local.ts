@@ -17,7 +17,8 @@ Options:
   --data DIR          keep DynamoDB's data and Step Functions' state (machines, runs and their history) in DIR
                       across restarts; runs that were running continue (default: in memory)
   --speed N           run schedules N times faster (probes, reconciler, alerts), e.g. --speed 6
-  --no-samples        do not start the sample services of services.json nor the seed workflow
+  --no-samples        leave out the sample services of services.json (not registered, run nor probed), the
+                      workflows that call them, and the seed run
   --tier T            dev | staging | prod (default dev)
   --logs FILE         write every function's log lines to FILE (default .steward/local.log)
   --secrets FILE      serve these Secrets Manager secrets and SSM parameters (JSON: {"secrets": {name: value},
@@ -61,13 +62,17 @@ export function guide(steward: LocalSteward): string {
     '',
     seed
       ? `  The seed workflow "Agent Task Execution" is running: ${seed}\n  It waits for agent.task_completed, which the sample agent-orchestrator sends a few seconds later.`
-      : '  No sample workflow started (--no-samples).',
+      : '  Without the samples (--no-samples): no sample service, no workflow calling one, no seed run.',
     '',
     'Try:',
     `  curl -s ${api}/services/status`,
     `  curl -s ${api}/executions${seed ? `/${seed}/steps` : ''}`,
-    `  curl -s -X POST ${api}/executions -H 'content-type: application/json' \\`,
-    `       -d '{"workflow_name":"Agent Task Execution","context":{"project_id":"p1","task_id":"t1","agent_id":"a1"}}'`,
+    ...(seed
+      ? [
+          `  curl -s -X POST ${api}/executions -H 'content-type: application/json' \\`,
+          `       -d '{"workflow_name":"Agent Task Execution","context":{"project_id":"p1","task_id":"t1","agent_id":"a1"}}'`,
+        ]
+      : []),
     `  curl -s -X POST ${api}/events -H 'content-type: application/json' \\`,
     `       -d '{"type":"agent.task_completed","source":"me","data":{"task_id":"t1","agent_id":"a1","result":{}}}'`,
     `  npx steward api GET /workflows${api === `http://127.0.0.1:${DEFAULT_PORTS.api}` ? '' : ` --url ${api}`}`,

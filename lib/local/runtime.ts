@@ -194,7 +194,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     let stacks: StackTemplate[];
     try {
       const loaded = await timed('templates loaded', () =>
-        loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache }),
+        loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache, samples }),
       );
       stacks = loaded.stacks;
       log(

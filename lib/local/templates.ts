@@ -52,7 +52,7 @@ export function inputsHash(rootDir: string, tier: string): string {
  * cdk-nag packs, and aws-cdk-lib's built-in CloudFormation validation (`CDK_VALIDATION=false`; it only reports,
  * and loading and running its engine was over half the synthesis time). `cdk synth` and deployments keep all three.
  */
-export async function synthesize(rootDir: string, tier: string): Promise<StackTemplate[]> {
+export async function synthesize(rootDir: string, tier: string, samples = true): Promise<StackTemplate[]> {
   const { createStewardApp, LOCAL_CONTEXT } = await import('../app.ts');
   timing('CDK app code loaded');
   const outdir = mkdtempSync(join(tmpdir(), 'steward-local-cdk-'));
@@ -64,8 +64,9 @@ export async function synthesize(rootDir: string, tier: string): Promise<StackTe
       rootDir,
       outdir,
       nag: false,
-      // Local mode runs every manifest entry (samples, local-only ones) at the URLs the manifest gives.
-      context: { 'aws:cdk:bundling-stacks': [], [LOCAL_CONTEXT]: true },
+      // Local mode runs every manifest entry (local-only ones, and samples unless left out) at the URLs the manifest
+      // gives. Without samples, the workflows that call one are left out too, as a deployment without them does.
+      context: { 'aws:cdk:bundling-stacks': [], [LOCAL_CONTEXT]: true, samples },
     });
     return app.synth().stacks.map((s) => ({ stackName: s.stackName, template: s.template }));
   } finally {
@@ -75,19 +76,24 @@ export async function synthesize(rootDir: string, tier: string): Promise<StackTe
   }
 }
 
-/** The templates for `rootDir`/`tier`: from the cache when the inputs are unchanged, else synthesized and cached. */
+/**
+ * The templates for `rootDir`/`tier`, with or without the samples (`samples`, default with): from the cache when the
+ * inputs are unchanged, else synthesized and cached (one file per tier and choice of samples).
+ */
 export async function loadTemplates(
   rootDir: string,
   tier: string,
-  options: { cache?: boolean } = {},
+  options: { cache?: boolean; samples?: boolean } = {},
 ): Promise<{ stacks: StackTemplate[]; cached: boolean }> {
-  if (options.cache === false) return { stacks: await synthesize(rootDir, tier), cached: false };
+  const samples = options.samples ?? true;
+  if (options.cache === false) return { stacks: await synthesize(rootDir, tier, samples), cached: false };
   const dir = join(rootDir, '.steward', 'cache');
-  const file = join(dir, `templates-${tier}-${inputsHash(rootDir, tier)}.json`);
+  const prefix = `templates-${tier}-${samples ? 'samples' : 'bare'}-`;
+  const file = join(dir, `${prefix}${inputsHash(rootDir, tier)}.json`);
   if (existsSync(file)) return { stacks: JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[], cached: true };
-  const stacks = await synthesize(rootDir, tier);
+  const stacks = await synthesize(rootDir, tier, samples);
   mkdirSync(dir, { recursive: true });
-  for (const old of readdirSync(dir)) if (old.startsWith(`templates-${tier}-`)) rmSync(join(dir, old), { force: true });
+  for (const old of readdirSync(dir)) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
   writeFileSync(file, JSON.stringify(stacks));
   return { stacks, cached: false };
 }

@@ -10,9 +10,12 @@ import { InputError } from './inputs.ts';
 
 /** For what a synthesis is. */
 export interface PlanOptions {
-  /** Local mode: every entry runs, URLs are used as written. */
+  /** Local mode: every entry runs (samples too, unless `samples` is false), URLs are used as written. */
   readonly local: boolean;
-  /** `-c samples=true`: sample entries are deployed to AWS too (their images are built from the repository). */
+  /**
+   * `-c samples=true`: sample entries are deployed to AWS too (their images are built from the repository). In local
+   * mode they run unless this is false (`steward local --no-samples`).
+   */
   readonly samples: boolean;
   /** File the manifest came from (error messages). @default 'services.json' */
   readonly manifestFile?: string;
@@ -95,17 +98,20 @@ export function planDeployment(
   options: PlanOptions,
 ): DeployPlan {
   const file = options.manifestFile ?? 'services.json';
-  if (options.local) {
-    return {
-      services: manifest.services.map((spec, index) => ({ spec, index })),
-      workflows: [...workflows],
-      skippedServices: [],
-      skippedWorkflows: [],
-    };
-  }
   const skippedServices: string[] = [];
   const kept: PlannedService[] = [];
   const left = new Set<string>();
+  if (options.local) {
+    manifest.services.forEach((spec, index) => {
+      if (spec.sample && !options.samples) {
+        skippedServices.push(`${spec.name}: a sample (local mode with --no-samples)`);
+        left.add(spec.name);
+      } else {
+        kept.push({ spec, index });
+      }
+    });
+    return withoutCallers(kept, workflows, left, skippedServices);
+  }
   manifest.services.forEach((spec, index) => {
     if (spec.local_only) {
       skippedServices.push(`${spec.name}: local_only`);
@@ -155,8 +161,16 @@ export function planDeployment(
     return { spec: out, index };
   });
   if (problems.length > 0) throw new InputError(problems);
+  return withoutCallers(services, workflows, left, skippedServices);
+}
 
-  // Workflows that call a service left out, directly or through sub-workflows, are left out too.
+/** The plan of `services`, less the workflows that call a service left out, directly or through sub-workflows. */
+function withoutCallers(
+  services: PlannedService[],
+  workflows: readonly DeployedWorkflow[],
+  left: ReadonlySet<string>,
+  skippedServices: string[],
+): DeployPlan {
   const refs = new Map(workflows.map((wf) => [wf.document.name, workflowReferences(wf.document)]));
   const reason = new Map<string, string>();
   for (const [name, r] of refs) {

@@ -103,6 +103,42 @@ describe('loopback URLs', () => {
     expect(planDeployment(manifest, flows, { local: true, samples: false }).workflows).toHaveLength(4);
   });
 
+  it('runs samples in local mode unless told not to (--no-samples): then they and their callers are left out', () => {
+    const manifest: Manifest = {
+      services: [
+        { name: 'sample-shop', base_url: 'http://127.0.0.1:4513', sample: true },
+        { name: 'dev-stub', base_url: 'http://127.0.0.1:8080', local_only: true },
+      ],
+    };
+    const flows = [
+      workflow('Buys', [call('a', 'sample-shop')]),
+      workflow('Runs Buys', [{ name: 'child', step_type: 'sub_workflow', workflow: 'Buys' }]),
+      workflow('Uses Stub', [call('a', 'dev-stub')]),
+    ];
+    const all = planDeployment(manifest, flows, { local: true, samples: true });
+    expect(all.services.map((s) => s.spec.name)).toEqual(['sample-shop', 'dev-stub']);
+    expect(all.workflows).toHaveLength(3);
+    const bare = planDeployment(manifest, flows, { local: true, samples: false });
+    expect(bare.services.map((s) => s.spec)).toEqual([manifest.services[1]]);
+    expect(bare.workflows.map((w) => w.document.name)).toEqual(['Uses Stub']);
+    expect(bare.skippedServices).toEqual(['sample-shop: a sample (local mode with --no-samples)']);
+    expect(bare.skippedWorkflows).toEqual([
+      'Buys: calls sample-shop, not deployed',
+      "Runs Buys: runs sub-workflow 'Buys', not deployed",
+    ]);
+  });
+
+  it('synthesizes local mode with the samples by default, and without them when the context says so', () => {
+    const manifest: Manifest = { services: [{ name: 'sample-shop', base_url: 'http://127.0.0.1:4513', sample: true }] };
+    const registered = (context: Record<string, unknown>) => {
+      const { app } = createStewardApp({ rootDir: ROOT, nag: false, manifest, workflows: [], context });
+      return JSON.stringify(app.synth().stacks.map((s) => s.template)).includes('sample-shop');
+    };
+    const local = { 'steward:local': true, 'aws:cdk:bundling-stacks': [] };
+    expect(registered(local)).toBe(true);
+    expect(registered({ ...local, samples: false })).toBe(false);
+  }, 300_000);
+
   it('maps loopback URLs served by a managed service deployed here to its Cloud Map name', () => {
     const manifest: Manifest = {
       services: [
