@@ -1,8 +1,8 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKGROUND_NICE } from '../local/backend.ts';
 import { DEFAULT_PORTS, LocalStartError, type LocalSteward, readSecretsFile, startLocal } from '../local/runtime.ts';
+import { LogFile } from './log-file.ts';
 
 /** Usage of `steward local` (`npm start`). */
 export const help = `steward local — run the whole Steward stack on this machine, no AWS account needed
@@ -20,7 +20,8 @@ Options:
   --no-samples        leave out the sample services of services.json (not registered, run nor probed), the
                       workflows that call them, and the seed run
   --tier T            dev | staging | prod (default dev)
-  --logs FILE         write every function's log lines to FILE (default .steward/local.log)
+  --logs FILE         write every function's log lines to FILE (default .steward/local.log; past 64 MB it is
+                      renamed FILE.1 and a new one begun)
   --secrets FILE      serve these Secrets Manager secrets and SSM parameters (JSON: {"secrets": {name: value},
                       "parameters": {"/name": value}}) to services' auth; samples/secrets.json is served with samples
   --iam on|off        authorize every AWS call a function makes against its role from the templates, and check
@@ -113,8 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new LocalStartError(`--iam must be 'on' or 'off', got '${values.iam}'`);
     }
     const logFile = resolve(values.logs ?? '.steward/local.log');
-    mkdirSync(dirname(logFile), { recursive: true });
-    const logs = createWriteStream(logFile, { flags: 'a' });
+    const logs = new LogFile(logFile);
     process.stderr.write('steward local: starting…\n');
     steward = await startLocal({
       ports: {
@@ -129,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.secrets === undefined ? {} : { secrets: readSecretsFile(resolve(values.secrets)) }),
       iam: values.iam !== 'off',
       acceptFindings: values['accept-finding'],
-      onFunctionLog: (name, line) => logs.write(`${name} ${line}\n`),
+      onFunctionLog: (name, line) => logs.write(`${name} ${line}`),
       backgroundNice: BACKGROUND_NICE,
     });
     process.stdout.write(guide(steward));
