@@ -4,7 +4,7 @@ import { ENV } from '../../../lib/core/env.ts';
 import type { Alert, AlertState } from '../../../lib/core/supervision/alerts.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
-import { isConditionFailure } from './services.ts';
+import { isConditionFailure } from './conditions.ts';
 
 /**
  * Alerts (registry table). Keys, with `<h>` = a hash of the alert key (keys may hold any characters):

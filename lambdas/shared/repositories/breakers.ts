@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { type BreakerState, INITIAL_BREAKER } from '../../../lib/core/resilience/circuit-breaker.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { written } from './conditions.ts';
 
 /**
  * Circuit breaker state per service (registry table, pk `SVC#<service id>`, sk `BREAKER`), shared by every step
@@ -46,8 +46,8 @@ export async function writeBreaker(
   version: number,
   now = new Date(),
 ): Promise<boolean> {
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -66,10 +66,6 @@ export async function writeBreaker(
         ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
         ExpressionAttributeValues: version === 0 ? undefined : { ':v': version },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

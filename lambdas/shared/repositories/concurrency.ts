@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { queueSortKey } from '../../../lib/core/execution/concurrency.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { isConditionFailure } from './conditions.ts';
 import { historyExpiry } from './executions.ts';
 
 /**
@@ -17,8 +17,6 @@ import { historyExpiry } from './executions.ts';
 const TABLE = requireEnv(ENV.historyTable);
 
 const counterKey = (workflowId: string): { pk: string; sk: string } => ({ pk: `CONC#${workflowId}`, sk: 'META' });
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** Takes a slot if fewer than `max` runs hold one; false when the workflow is at its limit. */
 export async function acquireSlot(workflowId: string, max: number): Promise<boolean> {

@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { StewardEvent } from '../../../lib/core/events/types.ts';
 import { expiresAt, isAlive, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { isConditionFailure, written } from './conditions.ts';
 import { queryAll } from './drain.ts';
 
 /**
@@ -70,7 +70,7 @@ export async function putEvent(
     );
     return { created: true, event: stored };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionFailure(error)) throw error;
     const existing = await getEvent(event.id);
     if (!existing) throw error;
     return { created: false, event: existing };
@@ -90,8 +90,8 @@ export async function getEvent(id: string): Promise<StoredEvent | undefined> {
  */
 export async function addMatched(id: string, n: number): Promise<void> {
   if (n === 0) return;
-  try {
-    await ddb.send(
+  await written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: `EVT#${id}`, sk: 'META' },
@@ -99,10 +99,8 @@ export async function addMatched(id: string, n: number): Promise<void> {
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':n': n },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** Filters of an event listing; `from`/`to` bound the event timestamp (ISO 8601). */
@@ -208,35 +206,29 @@ export async function claimEventForRun(
   step: string,
   expiresAtSeconds: number,
 ): Promise<boolean> {
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new PutCommand({
         TableName: TABLE,
         Item: { pk: `EVTUSE#${eventId}`, sk: executionId, step, expires_at: expiresAtSeconds },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Gives an event's claim on a run back (its resume could not be delivered), if this step still holds it. */
 export async function releaseEventForRun(eventId: string, executionId: string, step: string): Promise<void> {
-  try {
-    await ddb.send(
+  await written(
+    ddb.send(
       new DeleteCommand({
         TableName: TABLE,
         Key: { pk: `EVTUSE#${eventId}`, sk: executionId },
         ConditionExpression: 'step = :step',
         ExpressionAttributeValues: { ':step': step },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** Records that the event went out on the bus, so a redelivered POST publishes only what was not published. */

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -12,6 +11,7 @@ import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
 import { EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
+import { isConditionFailure } from './conditions.ts';
 
 /**
  * Execution records (history table). Keys:
@@ -84,8 +84,6 @@ const statusKeys = (status: ExecutionStatus, updatedAt: string, id: string): Rec
   // gsi4's sort key (start time) never changes: only the partition moves with the status.
   gsi4pk: `EXECSTART#${status}`,
 });
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 /** Epoch seconds at which history written now expires. */
 export function historyExpiry(now = Date.now()): number {

@@ -5,8 +5,8 @@ import type { PhiState } from '../../../lib/core/supervision/phi.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
 import type { ProbeResult } from '../probes/types.ts';
+import { isConditionFailure } from './conditions.ts';
 import { queryAll } from './drain.ts';
-import { isConditionFailure } from './services.ts';
 
 /**
  * Health of each check. Keys:

@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import type { StepResult } from '../../../lib/core/runtime-contract.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { isConditionFailure, written } from './conditions.ts';
 
 /**
  * Joins of exact DAGs (history table), and the step-record fields they read.
@@ -68,7 +68,7 @@ export async function putJoin(
     );
     return record;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionFailure(error)) throw error;
     return (await getJoin(j.execution_id, step_key)) ?? record;
   }
 }
@@ -83,8 +83,8 @@ export async function getJoin(executionId: string, stepKey: string): Promise<Joi
 
 /** Moves a join between statuses if it still holds `token`: true for exactly one caller. */
 async function moveJoin(j: JoinRecord, from: JoinStatus, to: JoinStatus, at: Date): Promise<boolean> {
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: j.pk, sk: j.sk },
@@ -93,12 +93,8 @@ async function moveJoin(j: JoinRecord, from: JoinStatus, to: JoinStatus, at: Dat
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':to': to, ':from': from, ':token': j.task_token, ':at': at.toISOString() },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Claims a join for release (waiting → released): true for exactly one of any racing claimants. */
@@ -147,8 +143,8 @@ export async function markEnded(args: {
   now: Date;
 }): Promise<boolean> {
   const at = args.now.toISOString();
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: `EXEC#${args.executionId}`, sk: `STEP#${args.stepKey}` },
@@ -170,10 +166,6 @@ export async function markEnded(args: {
           ':ttl': expiresAt(args.now.getTime(), RETENTION_SECONDS),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

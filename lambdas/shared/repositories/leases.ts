@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
-import { isConditionFailure } from './services.ts';
+import { isConditionFailure } from './conditions.ts';
 
 /**
  * Prober leases (registry table, pk `LEASE#<shard>` sk `META`): one prober per shard at a time. A lease is taken

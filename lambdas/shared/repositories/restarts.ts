@@ -7,7 +7,7 @@ import {
 } from '../../../lib/core/supervision/restart-budget.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
-import { isConditionFailure } from './services.ts';
+import { isConditionFailure } from './conditions.ts';
 
 /**
  * Restart budgets. Keys (registry table):

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { effectiveBaseUrl } from '../../../lib/core/supervision/defaults.ts';
@@ -9,6 +8,7 @@ import type { LifecycleState } from '../../../lib/core/supervision/lifecycle.ts'
 import type { GroupSpec, ServiceSpec } from '../../../lib/core/supervision/manifest.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { isConditionFailure } from './conditions.ts';
 import { queryAll } from './drain.ts';
 
 /**
@@ -46,8 +46,6 @@ const key = (id: string): { pk: string; sk: string } => ({ pk: `SVC#${id}`, sk: 
 const nameKey = (name: string): { pk: string; sk: string } => ({ pk: `SVCNAME#${name}`, sk: 'META' });
 
 /** True for DynamoDB's conditional-check failure. */
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 function strip(item: Record<string, unknown> | undefined): ServiceRecord | undefined {
   if (!item) return undefined;

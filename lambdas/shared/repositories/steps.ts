@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
@@ -7,6 +6,7 @@ import { canonicalJson } from '../../../lib/core/routing/filters.ts';
 import type { ServiceRequest } from '../../../lib/core/runtime-contract.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { written } from './conditions.ts';
 import { queryAll } from './drain.ts';
 
 /**
@@ -134,8 +134,8 @@ export async function beginAttempt(args: {
 
 /** Writes an attempt record (once: a repeated write of the same attempt is refused). */
 export async function recordAttempt(executionId: string, key_: string, attempt: AttemptRecord): Promise<void> {
-  try {
-    await ddb.send(
+  await written(
+    ddb.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -145,10 +145,8 @@ export async function recordAttempt(executionId: string, key_: string, attempt: 
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -185,8 +183,8 @@ export async function finishStep(args: {
     update += ', error_details = :error';
     values[':error'] = args.error ?? null;
   }
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key(args.executionId, `STEP#${args.stepKey}`),
@@ -198,12 +196,8 @@ export async function finishStep(args: {
         },
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Whether an attempt's record may be kept on the step item (the first one, when small enough). */
@@ -253,8 +247,8 @@ export async function listCompensable(executionId: string): Promise<StepRecord[]
 
 /** Marks a completed step compensated; false when it is not (or no longer) completed. */
 export async function markCompensated(executionId: string, key_: string, now: Date): Promise<boolean> {
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key(executionId, `STEP#${key_}`),
@@ -267,12 +261,8 @@ export async function markCompensated(executionId: string, key_: string, now: Da
           ':at': now.toISOString(),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { isAlive } from '../../../lib/core/routing/expiry.ts';
@@ -6,6 +5,7 @@ import { type EventFilter, filterHash } from '../../../lib/core/routing/filters.
 import { decodeRoute, encodeRoute, type TypeRoutes } from '../../../lib/core/routing/routes.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { written } from './conditions.ts';
 import { queryAll } from './drain.ts';
 
 /**
@@ -65,8 +65,8 @@ const routeKey = (eventType: string, keys: readonly string[]) => ({
  * Returns false in that case.
  */
 export async function putWaiter(w: Omit<WaiterRecord, 'pk' | 'sk' | 'status'>): Promise<boolean> {
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -78,12 +78,8 @@ export async function putWaiter(w: Omit<WaiterRecord, 'pk' | 'sk' | 'status'>): 
         ConditionExpression: 'attribute_not_exists(pk) OR task_token <> :token',
         ExpressionAttributeValues: { ':token': w.task_token },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** A route as a waiter registering on it finds it. */
@@ -111,8 +107,8 @@ export async function addRoute(eventType: string, keys: readonly string[], nowMs
 
 /** Marks a route settled: a waiter waited out the routers' cache lifetime after seeing it (see lib/core routes). */
 export async function settleRoute(eventType: string, keys: readonly string[], nowMs: number): Promise<void> {
-  try {
-    await ddb.send(
+  await written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: routeKey(eventType, keys),
@@ -120,10 +116,8 @@ export async function settleRoute(eventType: string, keys: readonly string[], no
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': nowMs },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /** What the router reads first for an event type: its routes and its live waiters without a filter. */
@@ -220,8 +214,8 @@ async function transition(
     values[`:from${i}`] = s;
   });
   for (const n of names) values[`:${n}`] = extra[n];
-  try {
-    await ddb.send(
+  return written(
+    ddb.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: w.pk, sk: w.sk },
@@ -230,12 +224,8 @@ async function transition(
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Claims a waiter for an event (waiting → matched): true for exactly one claimant. */

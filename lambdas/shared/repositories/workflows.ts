@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { WorkflowDocument } from '../../../lib/core/workflow/schema.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
+import { isConditionFailure } from './conditions.ts';
 import { batchWriteAll, queryAll } from './drain.ts';
 import type { Page } from './executions.ts';
 
@@ -64,8 +64,6 @@ export interface VersionRecord extends StateMachineRef {
 
 const metaKey = (id: string): { pk: string; sk: string } => ({ pk: `WF#${id}`, sk: 'META' });
 const versionSk = (seq: number): string => `VER#${String(seq).padStart(6, '0')}`;
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   if (!item) return undefined;
