@@ -35,7 +35,9 @@ const draft: fc.Arbitrary<Draft> = fc.record({
     maxLength: 4,
   }),
   trailingSlash: fc.boolean(),
-  query: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('X-Amz-Foo', 'a')), text), { maxLength: 4 }),
+  query: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('X-Amz-Foo', 'a', 'toString')), text), {
+    maxLength: 4,
+  }),
   headers: fc.dictionary(fc.stringMatching(/^x-[a-z][a-z0-9-]{0,8}$/), headerValue, { maxKeys: 3 }),
   body: fc.string({ maxLength: 200 }),
   region: fc.constantFrom('us-east-1', 'eu-west-3'),
@@ -45,7 +47,8 @@ const draft: fc.Arbitrary<Draft> = fc.record({
 /** Signs a draft with the SDK's signer, then shapes the request as local mode's endpoints receive it. */
 async function signed(d: Draft, secret = keys.secretAccessKey): Promise<SignedRequest> {
   const rawPath = `/${d.segments.map((s) => encodeURIComponent(s)).join('/')}${d.trailingSlash ? '/' : ''}`;
-  const query: Record<string, string | string[]> = {};
+  // No prototype: a query name may be any text ('toString'; not '__proto__', which the SDK's signer cannot hold).
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of d.query) {
     const prior = query[k];
     query[k] = prior === undefined ? v : [...(Array.isArray(prior) ? prior : [prior]), v];
@@ -158,6 +161,31 @@ describe('SigV4 verification', () => {
     expect(await verifySignature(request, exampleKeys, at)).toMatchObject({ ok: true });
     const moved = { ...request, headers: { ...request.headers, host: 'example.amazonaws.com:443' } };
     expect(await verifySignature(moved, exampleKeys, at)).toMatchObject({ ok: false, failure: 'bad-signature' });
+  });
+
+  it('accepts a caller that signed a header the SDK never signs itself (User-Agent), as AWS does', async () => {
+    const signer = new SignatureV4({
+      service: 'dynamodb',
+      region: 'us-east-1',
+      credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+      sha256: Sha256,
+    });
+    const headers = { host: '127.0.0.1:4502', 'user-agent': 'another-sdk/1.0', 'x-amz-target': 'X.Y' };
+    const request = await signer.sign(
+      { method: 'POST', protocol: 'http:', hostname: '127.0.0.1', path: '/', headers, body: '{}' },
+      { signingDate: new Date(NOW), signableHeaders: new Set(['user-agent']) },
+    );
+    expect(String(request.headers.authorization)).toMatch(/SignedHeaders=[^,]*user-agent/);
+    const received: SignedRequest = {
+      method: 'POST',
+      rawPath: '/',
+      query: new URLSearchParams(),
+      headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v)])),
+      body: Buffer.from('{}'),
+    };
+    expect(await verify(received)).toMatchObject({ ok: true });
+    const changed = { ...received, headers: { ...received.headers, 'user-agent': 'spoofed/2.0' } };
+    expect(await verify(changed)).toMatchObject({ ok: false, failure: 'bad-signature' });
   });
 
   it('refuses a credential scoped to another day than the request date', async () => {
