@@ -44,6 +44,18 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   service: fc.constantFrom('dynamodb', 'states', 'lambda', 'events', 'sns'),
 });
 
+/** A DynamoDB call as the SDK makes one: POST / with a JSON body. */
+const PLAIN_POST: Draft = {
+  method: 'POST',
+  segments: [],
+  trailingSlash: false,
+  query: [],
+  headers: {},
+  body: '{}',
+  region: 'us-east-1',
+  service: 'dynamodb',
+};
+
 /** Signs a draft with the SDK's signer, then shapes the request as local mode's endpoints receive it. */
 async function signed(d: Draft, secret = keys.secretAccessKey): Promise<SignedRequest> {
   const rawPath = `/${d.segments.map((s) => encodeURIComponent(s)).join('/')}${d.trailingSlash ? '/' : ''}`;
@@ -114,16 +126,7 @@ describe('SigV4 verification', () => {
       }),
       { numRuns: 150 },
     );
-    const d: Draft = {
-      method: 'POST',
-      segments: [],
-      trailingSlash: false,
-      query: [],
-      headers: {},
-      body: '{}',
-      region: 'us-east-1',
-      service: 'dynamodb',
-    };
+    const d = PLAIN_POST;
     expect(await verify(await signed(d, 'not-the-secret'))).toMatchObject({ ok: false, failure: 'bad-signature' });
     // An unsigned header may change (a proxy's), and header values compare trimmed, with spaces collapsed.
     const request = await signed({ ...d, headers: { 'x-custom': 'a  b' } });
@@ -189,16 +192,7 @@ describe('SigV4 verification', () => {
   });
 
   it('refuses a credential scoped to another day than the request date', async () => {
-    const request = await signed({
-      method: 'POST',
-      segments: [],
-      trailingSlash: false,
-      query: [],
-      headers: {},
-      body: '{}',
-      region: 'us-east-1',
-      service: 'dynamodb',
-    });
+    const request = await signed(PLAIN_POST);
     const authorization = String(request.headers.authorization).replace(/\/(\d{8})\//, '/20200101/');
     expect(await verify({ ...request, headers: { ...request.headers, authorization } })).toMatchObject({
       ok: false,
