@@ -75,7 +75,11 @@ describe('local ECS', () => {
     (await client.send(new DescribeServicesCommand({ cluster: 'steward', services: ['api'] }))).services?.[0];
 
   it('starts services in dependency order and reports them running', async () => {
-    const starts = output.filter((l) => l.startsWith('listening')).map((l) => l.split(' ')[1]);
+    // A service counts as started once its port accepts connections; its "listening" line on stdout may come after.
+    const starts = await eventually(() => {
+      const lines = output.filter((l) => l.startsWith('listening')).map((l) => l.split(' ')[1]);
+      return lines.length >= 2 ? lines : undefined;
+    });
     expect(starts.slice(0, 2)).toEqual(['db', 'api']);
     const svc = await describeApi();
     expect(svc).toMatchObject({ serviceName: 'api', desiredCount: 1, runningCount: 1, status: 'ACTIVE' });

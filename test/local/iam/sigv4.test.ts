@@ -35,9 +35,14 @@ const draft: fc.Arbitrary<Draft> = fc.record({
     maxLength: 4,
   }),
   trailingSlash: fc.boolean(),
-  query: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('X-Amz-Foo', 'a', 'toString')), text), {
-    maxLength: 4,
-  }),
+  // Not '__proto__' (which fast-check's strings do generate): the SDK's signer cannot hold it as a query name.
+  query: fc.array(
+    fc.tuple(
+      fc.oneof(text, fc.constantFrom('X-Amz-Foo', 'a', 'toString')).filter((name) => name !== '__proto__'),
+      text,
+    ),
+    { maxLength: 4 },
+  ),
   headers: fc.dictionary(fc.stringMatching(/^x-[a-z][a-z0-9-]{0,8}$/), headerValue, { maxKeys: 3 }),
   body: fc.string({ maxLength: 200 }),
   region: fc.constantFrom('us-east-1', 'eu-west-3'),
@@ -59,7 +64,7 @@ const PLAIN_POST: Draft = {
 /** Signs a draft with the SDK's signer, then shapes the request as local mode's endpoints receive it. */
 async function signed(d: Draft, secret = keys.secretAccessKey): Promise<SignedRequest> {
   const rawPath = `/${d.segments.map((s) => encodeURIComponent(s)).join('/')}${d.trailingSlash ? '/' : ''}`;
-  // No prototype: a query name may be any text ('toString'; not '__proto__', which the SDK's signer cannot hold).
+  // No prototype: a query name may be any text ('toString').
   const query: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of d.query) {
     const prior = query[k];
