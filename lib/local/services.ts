@@ -54,6 +54,9 @@ export interface AttachedServices {
   stop(): Promise<void>;
 }
 
+/** How long stopping local mode waits for the bus's deliveries in flight (see `stop` below). */
+export const STOP_DRAIN_MS = 3_000;
+
 const call = async (
   ops: Record<string, (i: Record<string, unknown>) => unknown>,
   op: string,
@@ -323,6 +326,11 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     stop: async () => {
       scheduler.close();
       eventBridge.close();
+      // Events already on a bus reach their targets before the functions stop: on AWS a delivery is retried for a
+      // day, locally one cut off here was gone (a run's status change, an event a waiting step needed). Bounded, as
+      // runs still going keep publishing; and before the managed services stop, whose own task-stopped events at
+      // shutdown are not waited for.
+      await eventBridge.drain(STOP_DRAIN_MS);
       await ecs.close();
       sfnService.close();
     },

@@ -175,9 +175,23 @@ export class EventBridgeService {
     return [...this.recent];
   }
 
-  /** Waits for in-flight deliveries (tests, shutdown). */
-  async drain(): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
+  /**
+   * Waits for in-flight deliveries, and those they lead to, for at most `timeoutMs` (default: no limit). Resolves
+   * true when none is left, false when the time ran out first (runs still going keep publishing).
+   */
+  async drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
+    try {
+      while (this.deliveries.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.deliveries]), expired])) === 'expired') return false;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stops scheduled rules. */

@@ -132,6 +132,26 @@ describe('local EventBridge', () => {
     expect(dlq).toEqual([{ payload: { failAlways: true }, error: 'Error: always fails' }]);
   });
 
+  it('lets deliveries in flight finish when asked to drain, within the time given', async () => {
+    const ECHO = 'arn:aws:lambda:us-east-1:000000000000:function:echo';
+    events.addRule({
+      name: 'slow',
+      pattern: { source: ['test.slow'] },
+      targets: [{ Id: 'e', Arn: ECHO, InputPath: '$.detail' }],
+    });
+    const put = (sleepMs: number) =>
+      events.putEvents([{ Source: 'test.slow', DetailType: 'x', Detail: JSON.stringify({ sleepMs }) }]);
+    put(300);
+    const t0 = performance.now();
+    expect(await events.drain(5_000)).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+    put(2_000);
+    const t1 = performance.now();
+    expect(await events.drain(100)).toBe(false);
+    expect(performance.now() - t1).toBeLessThan(1_500);
+    await events.drain();
+  });
+
   it('runs scheduled rules with the Scheduled Event envelope', async () => {
     const rule = events.addRule({
       name: 'tick',
