@@ -73,6 +73,16 @@ describe('uptime from recorded check results', () => {
     );
   });
 
+  it('lets the more severe of two results of one check at the same instant hold, in either order', () => {
+    const at = [
+      { at: 4, check: 'http', status: 'unknown' as const },
+      { at: 4, check: 'http', status: 'unhealthy' as const },
+    ];
+    const u = uptime(at, 0, 60_000, 60_000);
+    expect(u).toMatchObject({ observed_ms: 60_000 - 4, up_ms: 0, ratio: 0 });
+    expect(uptime([...at].reverse(), 0, 60_000, 60_000)).toEqual(u);
+  });
+
   it('is 100 % with only passing checks and 0 % with only failing ones (property)', () => {
     fc.assert(
       fc.property(fc.array(result, { minLength: 1, maxLength: 40 }), (rs) => {

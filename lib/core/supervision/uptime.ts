@@ -32,6 +32,9 @@ export interface UptimeSummary {
 /** Default: three heartbeats (5 min each) without a record means the prober was not running. */
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
 
+/** Order of severity of a result's status. */
+const SEVERITY: Record<RecordedResult['status'], number> = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
+
 /** The p-th percentile (nearest rank) of sorted values. */
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
@@ -48,7 +51,11 @@ export function uptime(
   to: number,
   maxGapMs = DEFAULT_MAX_GAP_MS,
 ): UptimeSummary {
-  const sorted = [...results].filter((r) => r.at < to).sort((a, b) => a.at - b.at || a.check.localeCompare(b.check));
+  // Two results of one check at the same instant: the more severe is the one that holds (sorted last), whatever
+  // order they came in.
+  const sorted = [...results]
+    .filter((r) => r.at < to)
+    .sort((a, b) => a.at - b.at || a.check.localeCompare(b.check) || SEVERITY[a.status] - SEVERITY[b.status]);
   // Segment boundaries: where a record arrives and where one goes stale. Within a segment the set of fresh
   // records, and so the verdict, is constant.
   const cuts = new Set<number>([from, to]);
