@@ -104,7 +104,10 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
   });
 
   for (const line of [...plan.skippedServices, ...plan.skippedWorkflows]) {
-    Annotations.of(data).addWarningV2('steward:not-deployed', `Not deployed to AWS: ${line}`);
+    Annotations.of(data).addWarningV2(
+      'steward:not-deployed',
+      `Not ${local ? 'run locally' : 'deployed to AWS'}: ${line}`,
+    );
   }
   const services = buildServices(app, base, settings, data, plan.services, manifest.groups ?? [], description);
   const network = services[0]?.network;
