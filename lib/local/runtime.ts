@@ -21,6 +21,13 @@ import type { KeyPair } from './iam/credentials.ts';
 import { LocalIam } from './iam/guard.ts';
 import { deriveIamModel } from './iam/model.ts';
 import { localEndpoints } from './local-endpoints.ts';
+import {
+  type RegisteredResource,
+  readRegistrations,
+  registrationCalls,
+  registrationsFile,
+  writeRegistrations,
+} from './registrations.ts';
 import { type SecretsFile, SecretsService } from './secrets/index.ts';
 import { loadTemplates } from './templates.ts';
 import { timed, timing } from './timings.ts';
@@ -346,7 +353,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
       log(`steward local: IAM create-time findings not enforced:\n${describeFindings(findings)}`);
     }
 
-    await register(wiring, running);
+    await register(wiring, running, options.dataDir);
     phase('workflows and services registered');
     // Everything the runs' tasks call is registered: runs that were running when local mode stopped go on.
     const recovered = running.services.stepFunctions.recover();
@@ -382,26 +389,30 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
   }
 }
 
-/** Runs every custom resource of the templates the way CloudFormation's Provider framework calls its handler. */
-async function register(wiring: LocalWiring, backend: LocalBackend): Promise<void> {
-  for (const resource of wiring.customResources) {
-    const event = {
-      RequestType: 'Create',
-      ServiceToken: resource.functionName,
-      ResponseURL: 'http://127.0.0.1/unused',
-      StackId: `arn:aws:cloudformation:${LOCAL_REGION}:000000000000:stack/steward-local/local`,
-      RequestId: crypto.randomUUID(),
-      LogicalResourceId: resource.logicalId,
-      ResourceType: resource.type,
-      ResourceProperties: { ServiceToken: resource.functionName, ...toLoopback(resource.properties, wiring) },
-    };
+/**
+ * Runs every custom resource of the templates the way CloudFormation's Provider framework calls its handler: as a
+ * first deployment, or with `--data` as an update of what was registered last (registrations.ts).
+ */
+async function register(wiring: LocalWiring, backend: LocalBackend, dataDir: string | undefined): Promise<void> {
+  const file = dataDir === undefined ? undefined : registrationsFile(dataDir);
+  const previous = file === undefined ? {} : readRegistrations(file);
+  const resources = wiring.customResources.map((r) => ({ ...r, properties: toLoopback(r.properties, wiring) }));
+  const registered: Record<string, RegisteredResource> = {};
+  for (const { resource, event } of registrationCalls(resources, previous)) {
     const outcome = await backend.invoke(resource.functionName, event);
     if (!outcome.ok) {
       throw new LocalStartError(
-        `registering ${resource.logicalId} failed: ${outcome.errorType}: ${outcome.errorMessage.slice(0, 2_000)}`,
+        `registering ${resource.logicalId} (${String(event.RequestType)}) failed: ${outcome.errorType}: ${outcome.errorMessage.slice(0, 2_000)}`,
       );
     }
+    if (event.RequestType === 'Delete') continue;
+    const physicalId = (outcome.payload as { PhysicalResourceId?: unknown } | null)?.PhysicalResourceId;
+    registered[resource.logicalId] = {
+      ...resource,
+      physicalId: typeof physicalId === 'string' ? physicalId : resource.logicalId,
+    };
   }
+  if (file !== undefined) writeRegistrations(file, registered);
 }
 
 /**
