@@ -67,7 +67,7 @@ export interface BackendOptions {
 export const BACKGROUND_NICE = 15;
 
 /** Environments of an API function, and invocations each serves at once (see `concurrencyOf` below). */
-const API_ENVIRONMENTS = 2;
+export const API_ENVIRONMENTS = 2;
 const API_INVOCATIONS_PER_ENVIRONMENT = 16;
 
 /** A key pair as the SDK reads it from the environment. */

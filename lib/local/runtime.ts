@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../api/openapi.ts';
 import { ENV } from '../core/env.ts';
 import { FUNCTIONS } from '../core/functions.ts';
-import { createBackend, type LocalBackend } from './backend.ts';
+import { API_ENVIRONMENTS, createBackend, type LocalBackend } from './backend.ts';
 import { bundleFunctions } from './bundles.ts';
 import { LOCAL_REGION, type StackTemplate } from './cfn.ts';
 import { type LocalDynamo, startDynamo } from './dynamo.ts';
@@ -34,16 +34,11 @@ import { timed, timing } from './timings.ts';
 import { deriveWiring, type LocalWiring } from './wiring.ts';
 
 /**
- * The functions every workflow run goes through, several at once: the step runner and waiter (the state machines'
- * tasks), the status handler and event router (rules on the buses), and the executions and events API.
+ * The API functions every workflow run goes through (starts and events). They have a second environment (backend.ts:
+ * their callers wait), started in the background once every function has one: a cold one costs a run ~0.5 s. The
+ * workflow path's other functions (step runner, waiter, status handler, event router) have one environment each.
  */
-const WORKFLOW_PATH = ['step-runner', 'waiter', 'status-handler', 'event-router', 'api-executions', 'api-events'];
-/**
- * Environments of each of them started in the background once every function has one, up to the function's own
- * limit (backend.ts: two for the API's functions, which answer waiting callers; one for the others). A cold one
- * costs a run ~0.5 s.
- */
-const WORKFLOW_PATH_ENVIRONMENTS = 2;
+const WORKFLOW_PATH_API = ['api-executions', 'api-events'];
 
 /** Default ports: the API, the AWS endpoint, DynamoDB. */
 export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
@@ -319,7 +314,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         ],
         onFunctionLog: options.onFunctionLog,
         stepFunctionsDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'stepfunctions'),
-        background: { functionIds: WORKFLOW_PATH, environments: WORKFLOW_PATH_ENVIRONMENTS },
+        background: { functionIds: WORKFLOW_PATH_API, environments: API_ENVIRONMENTS },
         backgroundNice: options.backgroundNice,
         guard,
         functionCredentials: (name) => {
