@@ -11,6 +11,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+// RFC 3986 encoding as SigV4 wants it, the SDK's own (the one its signer encodes with).
+import { escapeUri } from '@smithy/core/protocols';
 import type { Caller, LocalCredentials } from './credentials.ts';
 
 /** Why a request was not authenticated. */
@@ -33,10 +35,6 @@ const AUTH =
   /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/;
 /** AWS refuses signatures more than 15 minutes from its clock. */
 const MAX_SKEW_MS = 15 * 60_000;
-
-/** RFC 3986 encoding as SigV4 wants it (`encodeURIComponent` leaves `!'()*` alone). */
-const escapeUri = (value: string): string =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * The canonical URI: the path as received (encoded once by the caller) with `.`/`..`/empty segments resolved and
