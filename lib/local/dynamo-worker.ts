@@ -20,6 +20,7 @@ import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
 import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
+import { closeLevelIterators } from './level-iterators.ts';
 import { textMemoryStore } from './text-store.ts';
 
 /** What the main thread hands the worker (see dynamo.ts). */
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
   const data = workerData as DynamoWorkerData;
   // Before dynalite loads: it takes memory-level's class when it loads.
   if (!data.dataDir) textMemoryStore();
+  closeLevelIterators();
   rememberDynaliteParses();
   const { default: dynalite } = await import('dynalite');
   const store = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: data.dataDir });
