@@ -3,6 +3,10 @@
  * a while to load), so the templates are cached in `.steward/cache/`, keyed by a hash of every input of the
  * synthesis: the code under lib/ and bin/, statemachines/, services.json, cdk.json and the lockfile. Any change to
  * them synthesizes again; the cache is only ever a copy of what `createStewardApp` produced.
+ *
+ * Local mode synthesizes in a thread of its own that ends once the templates are out: aws-cdk-lib's code and the
+ * construct tree took about 95 MB that the main thread kept for as long as local mode ran, so a first start (or any
+ * start after a change) used that much more memory than a start from the cache.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,8 +21,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { StackTemplate } from './cfn.ts';
+import type { SynthRequest } from './synth-worker.ts';
 import { timing } from './timings.ts';
+
+const TSX_API = import.meta.resolve('tsx/esm/api');
+const SYNTH_ENTRY = new URL('./synth-worker.ts', import.meta.url).href;
 
 const INPUTS = ['lib', 'bin', 'statemachines', 'services.json', 'cdk.json', 'package-lock.json'];
 
@@ -77,6 +86,34 @@ export async function synthesize(rootDir: string, tier: string, samples = true):
 }
 
 /**
+ * {@link synthesize} in a worker thread (./synth-worker.ts), ended once it has answered: what synthesis loads and
+ * builds is freed with the thread instead of staying in the caller's heap.
+ */
+export async function synthesizeInThread(rootDir: string, tier: string, samples = true): Promise<StackTemplate[]> {
+  const request: SynthRequest = { rootDir, tier, samples };
+  // A CommonJS `eval` bootstrap, as the other threads of local mode: it registers tsx for the TypeScript entry.
+  const source = `
+const { parentPort } = require('node:worker_threads');
+import(${JSON.stringify(TSX_API)})
+  .then(({ register }) => register())
+  .then(() => import(${JSON.stringify(SYNTH_ENTRY)}))
+  .catch((error) => parentPort.postMessage({ type: 'error', message: String((error && error.stack) || error) }));
+`;
+  const worker = new Worker(source, { eval: true, workerData: request });
+  try {
+    return await new Promise<StackTemplate[]>((resolve, reject) => {
+      worker.once('message', (msg: { type: 'stacks'; stacks: StackTemplate[] } | { type: 'error'; message: string }) =>
+        msg.type === 'stacks' ? resolve(msg.stacks) : reject(new Error(msg.message)),
+      );
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the synthesis thread exited with code ${code}`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/**
  * The templates for `rootDir`/`tier`, with or without the samples (`samples`, default with): from the cache when the
  * inputs are unchanged, else synthesized and cached (one file per tier and choice of samples).
  */
@@ -86,12 +123,12 @@ export async function loadTemplates(
   options: { cache?: boolean; samples?: boolean } = {},
 ): Promise<{ stacks: StackTemplate[]; cached: boolean }> {
   const samples = options.samples ?? true;
-  if (options.cache === false) return { stacks: await synthesize(rootDir, tier, samples), cached: false };
+  if (options.cache === false) return { stacks: await synthesizeInThread(rootDir, tier, samples), cached: false };
   const dir = join(rootDir, '.steward', 'cache');
   const prefix = `templates-${tier}-${samples ? 'samples' : 'bare'}-`;
   const file = join(dir, `${prefix}${inputsHash(rootDir, tier)}.json`);
   if (existsSync(file)) return { stacks: JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[], cached: true };
-  const stacks = await synthesize(rootDir, tier, samples);
+  const stacks = await synthesizeInThread(rootDir, tier, samples);
   mkdirSync(dir, { recursive: true });
   for (const old of readdirSync(dir)) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
   writeFileSync(file, JSON.stringify(stacks));
