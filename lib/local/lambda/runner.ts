@@ -29,6 +29,11 @@ export interface LambdaRunnerOptions {
   asyncRetryDelaysMs?: number[];
   /** Base directory of relative entries. @default process.cwd() */
   rootDir?: string;
+  /**
+   * Longest a background function's invocation (one with a `nice` above 0) is held while invocations of a function
+   * that answers a waiting caller (`nice` 0) queue for room. 0 holds nothing. @default 0
+   */
+  yieldMs?: number;
 }
 
 interface Pool {
@@ -68,6 +73,10 @@ export class LambdaRunner {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Invocations handed to each environment and not yet released. */
   private readonly load = new WeakMap<WorkerSlot, number>();
+  /** Invocations of the functions background ones yield to, queued for room. */
+  private urgentQueued = 0;
+  /** Background invocations held until {@link urgentQueued} is back to 0 (or their hold time is up). */
+  private held: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly options: LambdaRunnerOptions) {
@@ -172,6 +181,7 @@ export class LambdaRunner {
     const pool = this.pools.get(name);
     if (!pool) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
     pool.invocations++;
+    if ((pool.fn.nice ?? 0) > 0 && this.urgentQueued > 0 && (this.options.yieldMs ?? 0) > 0) await this.yieldTurn();
     const slot = await this.acquire(pool, background);
     try {
       const result = await slot.invoke(payload);
@@ -182,11 +192,41 @@ export class LambdaRunner {
     }
   }
 
+  /** Waits until no urgent invocation queues, for at most `yieldMs`. */
+  private yieldTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const go = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.held = this.held.filter((h) => h !== go);
+        go();
+      }, this.options.yieldMs);
+      this.held.push(go);
+    });
+  }
+
   private acquire(pool: Pool, background: boolean): Promise<WorkerSlot> {
     // Queued synchronous invocations go first: a new async one does not take the room they wait for.
     const slot = background && pool.waiting.length > 0 ? undefined : this.pick(pool);
     if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => (background ? pool.waitingAsync : pool.waiting).push(resolve));
+    const urgent = (pool.fn.nice ?? 0) === 0;
+    if (urgent) this.urgentQueued++;
+    return new Promise((resolve) =>
+      (background ? pool.waitingAsync : pool.waiting).push(
+        urgent
+          ? (granted) => {
+              this.urgentQueued--;
+              if (this.urgentQueued === 0) for (const go of this.held.splice(0)) go();
+              resolve(granted);
+            }
+          : resolve,
+      ),
+    );
   }
 
   /**
