@@ -7,11 +7,12 @@
  * - load: 200 concurrent starts of a 2-step workflow (two calls to a service registered over the API): latency of
  *   each start request (p50/p99/max), runs completed per second, and the peak resident memory of local mode (the
  *   process with its worker threads; its child processes counted separately); a first burst right after "ready",
- *   then a second one on the same local mode (see {@link loadBursts}).
+ *   then more on the same local mode: the second, and the sustained figures of the later ones (see {@link loadBursts}).
  * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
  *   are recoverable (continued, or failed at their step and retried), and completed by their events.
  * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
  *        npx tsx bench/local.ts --load [N]   (the load figures only; with N = 200, merged into local.json)
+ *        add --bursts K to either for K bursts in a row (default 5)
  *        npx tsx bench/local.ts --restart    (the restart figure only, merged into local.json)
  *        npx tsx bench/local.ts --ready      (the ready figures only, merged into local.json)
  * Set STEWARD_BENCH_PROFILE=DIR to run local mode under `node --cpu-prof --cpu-prof-dir DIR` (its figures are then not
@@ -453,12 +454,25 @@ async function readyTimes(): Promise<{
   return { cold, warm: await startSteward() };
 }
 
+/** Bursts a load run makes: the first and second are reported on their own, the rest as the sustained figures. */
+const DEFAULT_BURSTS = 5;
+
+/** The load figures of {@link loadBursts}. */
+interface Bursts {
+  first: LoadFigures;
+  second: LoadFigures;
+  /** Bursts three and later, in order. */
+  later: LoadFigures[];
+}
+
 /**
- * Two bursts of `n` starts on a fresh local mode without the samples (the service is the bench's own): the first right
- * after "ready", when every function's code still runs unoptimized and loads what it uses on first call; the second
- * once the first has completed, as a local mode in use answers. Both are reported, the first against the targets.
+ * `count` bursts of `n` starts, one after another, on a fresh local mode without the samples (the service is the
+ * bench's own): the first right after "ready", when every function's code still runs unoptimized and loads what it
+ * uses on first call; the second once the first has completed; the later ones show where a local mode in use
+ * settles (V8 keeps optimizing for a few bursts) and whether its memory keeps growing with the data it holds. All
+ * are reported, the first against the targets.
  */
-async function loadBursts(n: number): Promise<{ first: LoadFigures; second: LoadFigures }> {
+async function loadBursts(n: number, count: number): Promise<Bursts> {
   const steward = await startSteward(['--no-samples']);
   try {
     const pid = steward.child.pid ?? 0;
@@ -466,22 +480,59 @@ async function loadBursts(n: number): Promise<{ first: LoadFigures; second: Load
     printLoad(first);
     const second = await loadRuns(n, pid);
     printLoad(second, 'second burst, same local mode');
-    return { first, second };
+    const later: LoadFigures[] = [];
+    for (let i = 3; i <= count; i++) {
+      later.push(await loadRuns(n, pid));
+      printLoad(later[later.length - 1] as LoadFigures, `burst ${i}, same local mode`);
+    }
+    return { first, second, later };
   } finally {
     await stopSteward(steward.child, false);
   }
 }
 
+/** Bursts three and later in one line each, and together: the slowest p99, the median rate, the peak memory. */
+function sustained(later: LoadFigures[]) {
+  if (later.length === 0) return undefined;
+  return {
+    bursts: later.length,
+    runs: later.reduce((sum, b) => sum + b.completed, 0),
+    start_p99_ms_max: Math.max(...later.map((b) => b.start_latency_ms.p99)),
+    runs_per_second_median: Number(median(later.map((b) => b.runs_per_second)).toFixed(2)),
+    cpu_ms_per_run_median: Math.round(median(later.map((b) => b.cpu_ms_per_run))),
+    rss_mb_peak: Math.max(...later.map((b) => b.rss_mb_peak)),
+    per_burst: later.map((b) => ({
+      start_p99_ms: b.start_latency_ms.p99,
+      runs_per_second: b.runs_per_second,
+      cpu_ms_per_run: b.cpu_ms_per_run,
+      rss_mb_peak: b.rss_mb_peak,
+    })),
+  };
+}
+
 /** The load figures as local.json keeps them. */
-const loadResults = (bursts: { first: LoadFigures; second: LoadFigures }) => ({
+const loadResults = (bursts: Bursts) => ({
   load_two_step: { ...bursts.first, targets: LOAD_TARGETS },
   load_two_step_second_burst: { ...bursts.second, targets: LOAD_TARGETS },
+  load_two_step_sustained: { ...sustained(bursts.later), targets: LOAD_TARGETS },
 });
+
+/** `--bursts K` (default {@link DEFAULT_BURSTS}, at least 2). */
+const burstCount = (): number => {
+  const at = process.argv.indexOf('--bursts');
+  return Math.max(2, at >= 0 ? Number(process.argv[at + 1]) || DEFAULT_BURSTS : DEFAULT_BURSTS);
+};
 
 async function main(): Promise<void> {
   if (process.argv.includes('--load')) {
     const n = Number(process.argv[process.argv.indexOf('--load') + 1]) || 200;
-    const bursts = await loadBursts(n);
+    const bursts = await loadBursts(n, burstCount());
+    const later = sustained(bursts.later);
+    if (later) {
+      console.log(
+        `bursts 3 to ${later.bursts + 2} (${later.runs} runs): p99 at most ${later.start_p99_ms_max} ms, median ${later.runs_per_second_median} runs/s, ${later.cpu_ms_per_run_median} ms of CPU per run, peak RSS ${later.rss_mb_peak} MB`,
+      );
+    }
     // A profiled run is several times slower: its figures are not the benchmark's.
     if (n === 200 && !process.env.STEWARD_BENCH_PROFILE)
       mergeResults({ load_measured_at: new Date().toISOString(), ...loadResults(bursts) });
@@ -506,7 +557,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i++) seed.push(await seedRun());
     const runs = await concurrentRuns(50);
     await stopSteward(warm.child);
-    const bursts = await loadBursts(200);
+    const bursts = await loadBursts(200, burstCount());
     const restart = await restartRecovery(20);
     const results = {
       measured_at: new Date().toISOString(),
