@@ -59,7 +59,10 @@ export interface LocalOptions {
   samples?: boolean;
   /** @default 'dev' */
   tier?: string;
-  /** Reuse the cached synthesis when no input changed (see templates.ts). @default true */
+  /**
+   * Reuse the cached synthesis when no input changed (see templates.ts). `false` synthesizes in the calling thread
+   * and caches nothing: for tests that swap one of the app's modules. @default true
+   */
   cache?: boolean;
   /** Where progress lines go. @default stderr */
   log?: (line: string) => void;

@@ -115,7 +115,9 @@ import(${JSON.stringify(TSX_API)})
 
 /**
  * The templates for `rootDir`/`tier`, with or without the samples (`samples`, default with): from the cache when the
- * inputs are unchanged, else synthesized and cached (one file per tier and choice of samples).
+ * inputs are unchanged, else synthesized in a thread of its own and cached (one file per tier and choice of samples).
+ * `cache: false` is for tests that swap one of the app's modules (`vi.mock`): it synthesizes in the calling thread,
+ * where their replacement applies, and neither reads nor writes the cache.
  */
 export async function loadTemplates(
   rootDir: string,
@@ -123,7 +125,7 @@ export async function loadTemplates(
   options: { cache?: boolean; samples?: boolean } = {},
 ): Promise<{ stacks: StackTemplate[]; cached: boolean }> {
   const samples = options.samples ?? true;
-  if (options.cache === false) return { stacks: await synthesizeInThread(rootDir, tier, samples), cached: false };
+  if (options.cache === false) return { stacks: await synthesize(rootDir, tier, samples), cached: false };
   const dir = join(rootDir, '.steward', 'cache');
   const prefix = `templates-${tier}-${samples ? 'samples' : 'bare'}-`;
   const file = join(dir, `${prefix}${inputsHash(rootDir, tier)}.json`);
