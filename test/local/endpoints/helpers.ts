@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { LocalFunction } from '../../../lib/local/lambda/index.ts';
 
 /** Absolute path of a fixture handler. */
@@ -44,4 +45,37 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * CreateTable input of a table keyed `pk` (string) and `sk` (of `sortType`), with a global index `byGroup` keyed
+ * `gpk` and the same `sk`, projecting everything.
+ */
+export function groupedTable(
+  TableName: string,
+  sortType: 'S' | 'N' | 'B' = 'S',
+): ConstructorParameters<typeof CreateTableCommand>[0] {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: sortType },
+      { AttributeName: 'gpk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byGroup',
+        KeySchema: [
+          { AttributeName: 'gpk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
 }

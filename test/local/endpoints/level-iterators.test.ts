@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLevelIterators, levelIteratorPrototype } from '../../../lib/local/level-iterators.ts';
 import { textMemoryStore } from '../../../lib/local/text-store.ts';
+import { groupedTable } from './helpers.ts';
 
 type Server = { listen(port: number, host: string, cb: () => void): void; address(): unknown; close(): void };
 
@@ -68,31 +69,7 @@ async function startDynalite(path?: string): Promise<DynamoDBClient> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'history',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gpk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byGroup',
-          KeySchema: [
-            { AttributeName: 'gpk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await client.send(new CreateTableCommand(groupedTable('history')));
   const items = Array.from({ length: 50 }, (_, i) => ({
     pk: { S: 'run' },
     sk: { S: String(i).padStart(3, '0') },

@@ -13,6 +13,7 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynaliteMemoryLevel, textMemoryStore } from '../../../lib/local/text-store.ts';
+import { groupedTable } from './helpers.ts';
 
 type Server = { listen(port: number, host: string, cb: () => void): void; address(): unknown; close(): void };
 
@@ -37,31 +38,7 @@ beforeAll(async () => {
     ['N', 'N'],
     ['B', 'B'],
   ] as const) {
-    await client.send(
-      new CreateTableCommand({
-        TableName: `sorted-${name}`,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: type },
-          { AttributeName: 'gpk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byGroup',
-            KeySchema: [
-              { AttributeName: 'gpk', KeyType: 'HASH' },
-              { AttributeName: 'sk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(groupedTable(`sorted-${name}`, type)));
   }
 });
 
