@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKGROUND_NICE } from '../local/backend.ts';
-import { DEFAULT_PORTS, LocalStartError, type LocalSteward, readSecretsFile, startLocal } from '../local/runtime.ts';
+import type { LocalSteward } from '../local/runtime.ts';
+import { DEFAULT_PORTS, DEFAULT_ROOT, LocalStartError, readSecretsFile } from '../local/start-options.ts';
+import { loadTemplates } from '../local/templates.ts';
 import { LogFile } from './log-file.ts';
 
 /** Usage of `steward local` (`npm start`). */
@@ -113,20 +114,32 @@ export async function run(argv: string[]): Promise<number> {
     if (values.iam !== undefined && values.iam !== 'on' && values.iam !== 'off') {
       throw new LocalStartError(`--iam must be 'on' or 'off', got '${values.iam}'`);
     }
+    const ports = {
+      api: port(values.port, '--port', DEFAULT_PORTS.api),
+      aws: port(values['aws-port'], '--aws-port', DEFAULT_PORTS.aws),
+      dynamodb: port(values['dynamodb-port'], '--dynamodb-port', DEFAULT_PORTS.dynamodb),
+    };
+    const secrets = values.secrets === undefined ? undefined : readSecretsFile(resolve(values.secrets));
     const logFile = resolve(values.logs ?? '.steward/local.log');
     const logs = new LogFile(logFile);
     process.stderr.write('steward local: starting…\n');
+    // The options hold: the synthesis (a thread of its own, seconds when the inputs changed) starts now, while the
+    // rest of local mode's code loads (about a second).
+    const samples = !values['no-samples'];
+    const templates = loadTemplates(DEFAULT_ROOT, values.tier ?? 'dev', { samples });
+    templates.catch(() => undefined); // startLocal reports it
+    const [{ startLocal }, { BACKGROUND_NICE }] = await Promise.all([
+      import('../local/runtime.ts'),
+      import('../local/backend.ts'),
+    ]);
     steward = await startLocal({
-      ports: {
-        api: port(values.port, '--port', DEFAULT_PORTS.api),
-        aws: port(values['aws-port'], '--aws-port', DEFAULT_PORTS.aws),
-        dynamodb: port(values['dynamodb-port'], '--dynamodb-port', DEFAULT_PORTS.dynamodb),
-      },
+      ports,
       dataDir: values.data === undefined ? undefined : resolve(values.data),
       speed,
-      samples: !values['no-samples'],
+      samples,
       tier: values.tier,
-      ...(values.secrets === undefined ? {} : { secrets: readSecretsFile(resolve(values.secrets)) }),
+      templates,
+      ...(secrets === undefined ? {} : { secrets }),
       iam: values.iam !== 'off',
       acceptFindings: values['accept-finding'],
       onFunctionLog: (name, line) => logs.write(`${name} ${line}`),

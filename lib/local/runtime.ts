@@ -4,9 +4,7 @@
  * services as the deploy-time registrar would, and (with samples) starts the seed workflow. Any failure stops
  * whatever already started and reports one message saying what and where.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { openApiDocument } from '../api/openapi.ts';
 import { ENV } from '../core/env.ts';
 import { FUNCTIONS } from '../core/functions.ts';
@@ -28,7 +26,8 @@ import {
   registrationsFile,
   writeRegistrations,
 } from './registrations.ts';
-import { type SecretsFile, SecretsService } from './secrets/index.ts';
+import type { SecretsFile } from './secrets/index.ts';
+import { DEFAULT_PORTS, DEFAULT_ROOT, LocalStartError, readSecretsFile } from './start-options.ts';
 import { loadTemplates } from './templates.ts';
 import { timed, timing } from './timings.ts';
 import { deriveWiring, type LocalWiring } from './wiring.ts';
@@ -40,8 +39,7 @@ import { deriveWiring, type LocalWiring } from './wiring.ts';
  */
 const WORKFLOW_PATH_API = ['api-executions', 'api-events'];
 
-/** Default ports: the API, the AWS endpoint, DynamoDB. */
-export const DEFAULT_PORTS = { api: 4500, aws: 4501, dynamodb: 4502 } as const;
+export { DEFAULT_PORTS, LocalStartError, readSecretsFile } from './start-options.ts';
 
 export interface LocalOptions {
   /** Repository root (statemachines/, services.json, lambdas/). @default the directory above lib/ */
@@ -64,6 +62,12 @@ export interface LocalOptions {
    * and caches nothing: for tests that swap one of the app's modules. @default true
    */
   cache?: boolean;
+  /**
+   * The templates, loading already: `steward local` starts `loadTemplates` (with this root, tier and choice of
+   * samples) before it loads this module, so the synthesis thread works while the rest of local mode's code loads.
+   * @default loaded here
+   */
+  templates?: Promise<{ stacks: StackTemplate[]; cached: boolean }>;
   /** Where progress lines go. @default stderr */
   log?: (line: string) => void;
   /** Function log lines (Powertools JSON), e.g. to a file. @default dropped */
@@ -116,29 +120,6 @@ export interface LocalSteward {
   startedInMs: number;
   stop(): Promise<void>;
 }
-
-/** Reads a secrets file for local mode (see lib/local/secrets); a bad file fails naming it. */
-export function readSecretsFile(path: string): SecretsFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new LocalStartError(`secrets file ${path} could not be read as JSON: ${(error as Error).message}`);
-  }
-  try {
-    new SecretsService().load(parsed as SecretsFile);
-  } catch (error) {
-    throw new LocalStartError(`secrets file ${path}: ${(error as Error).message}`);
-  }
-  return parsed as SecretsFile;
-}
-
-/** Local mode could not start; the message says what and where. Nothing is left running. */
-export class LocalStartError extends Error {
-  override readonly name = 'LocalStartError';
-}
-
-const DEFAULT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 /** The SDK environment every handler gets: its own endpoints and region (credentials are per role, see iam/). */
 export function sdkEnvironment(awsUrl: string, dynamodbUrl: string): Record<string, string> {
@@ -198,8 +179,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
     bundling.catch(() => undefined);
     let stacks: StackTemplate[];
     try {
-      const loaded = await timed('templates loaded', () =>
-        loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache, samples }),
+      const loaded = await timed(
+        'templates loaded',
+        () => options.templates ?? loadTemplates(rootDir, options.tier ?? 'dev', { cache: options.cache, samples }),
       );
       stacks = loaded.stacks;
       log(

@@ -38,4 +38,16 @@ describe('local mode start-up failures', () => {
     const again = await listen(dynamodb);
     await close(again);
   }, 120_000);
+
+  it('starts from the templates it is handed (the CLI starts loading them first) and reports their failure', async () => {
+    const failure = await startLocal({
+      ports: { api: 0, aws: 0, dynamodb: 0 },
+      samples: false,
+      log: () => undefined,
+      templates: Promise.reject(new Error('Unknown tier "nope": use -c tier=<dev|staging|prod>')),
+    }).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(LocalStartError);
+    expect((failure as Error).message).toBe('Unknown tier "nope": use -c tier=<dev|staging|prod>');
+  }, 60_000);
 });
