@@ -9,7 +9,6 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -23,9 +22,9 @@ import { LOCAL_REGION } from './cfn.ts';
 import type { DynamoWorkerData } from './dynamo-worker.ts';
 import type { Denial } from './iam/authorizer.ts';
 import type { LocalIam } from './iam/guard.ts';
+import { typeScriptWorker } from './ts-worker.ts';
 import type { LocalTable } from './wiring.ts';
 
-const TSX_API = import.meta.resolve('tsx/esm/api');
 const WORKER_ENTRY = new URL('./dynamo-worker.ts', import.meta.url).href;
 
 type WorkerMessage =
@@ -34,20 +33,6 @@ type WorkerMessage =
   | { type: 'denial'; denial: Denial }
   | { type: 'stats'; evaluated: number; lookups: number }
   | { type: 'closed' };
-
-/**
- * The worker's bootstrap (a CommonJS `eval` script, so it needs no loader itself): registers tsx for the TypeScript
- * entry, then imports it.
- */
-function workerSource(tsxApiUrl: string, entryUrl: string): string {
-  return `
-const { parentPort } = require('node:worker_threads');
-import(${JSON.stringify(tsxApiUrl)})
-  .then(({ register }) => register())
-  .then(() => import(${JSON.stringify(entryUrl)}))
-  .catch((error) => parentPort.postMessage({ type: 'error', message: 'the DynamoDB thread could not load: ' + (error && error.stack || error) }));
-`;
-}
 
 export interface LocalDynamo {
   /** The URL callers use (the guarded front when there is a guard). */
@@ -76,7 +61,7 @@ export async function startDynamo(options: {
     iam,
     priorityRoles: [...(options.priorityRoles ?? [])],
   };
-  const worker = new Worker(workerSource(TSX_API, WORKER_ENTRY), { eval: true, workerData });
+  const worker = typeScriptWorker(WORKER_ENTRY, 'the DynamoDB thread could not load: ', { workerData });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let closing = false;
   const started = await new Promise<{ url: string; internalUrl: string }>((resolve, reject) => {

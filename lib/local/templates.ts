@@ -5,7 +5,7 @@
  * them synthesizes again; the cache is only ever a copy of what `createStewardApp` produced.
  *
  * Local mode synthesizes in a thread of its own that ends once the templates are out: aws-cdk-lib's code and the
- * construct tree took about 95 MB that the main thread kept for as long as local mode ran, so a first start (or any
+ * construct tree took about 85 MB that the main thread kept for as long as local mode ran, so a first start (or any
  * start after a change) used that much more memory than a start from the cache.
  */
 import { createHash } from 'node:crypto';
@@ -21,12 +21,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { StackTemplate } from './cfn.ts';
 import type { SynthRequest } from './synth-worker.ts';
 import { timing } from './timings.ts';
+import { typeScriptWorker } from './ts-worker.ts';
 
-const TSX_API = import.meta.resolve('tsx/esm/api');
 const SYNTH_ENTRY = new URL('./synth-worker.ts', import.meta.url).href;
 
 const INPUTS = ['lib', 'bin', 'statemachines', 'services.json', 'cdk.json', 'package-lock.json'];
@@ -91,15 +90,7 @@ export async function synthesize(rootDir: string, tier: string, samples = true):
  */
 export async function synthesizeInThread(rootDir: string, tier: string, samples = true): Promise<StackTemplate[]> {
   const request: SynthRequest = { rootDir, tier, samples };
-  // A CommonJS `eval` bootstrap, as the other threads of local mode: it registers tsx for the TypeScript entry.
-  const source = `
-const { parentPort } = require('node:worker_threads');
-import(${JSON.stringify(TSX_API)})
-  .then(({ register }) => register())
-  .then(() => import(${JSON.stringify(SYNTH_ENTRY)}))
-  .catch((error) => parentPort.postMessage({ type: 'error', message: String((error && error.stack) || error) }));
-`;
-  const worker = new Worker(source, { eval: true, workerData: request });
+  const worker = typeScriptWorker(SYNTH_ENTRY, 'the synthesis thread could not load: ', { workerData: request });
   try {
     return await new Promise<StackTemplate[]>((resolve, reject) => {
       worker.once('message', (msg: { type: 'stacks'; stacks: StackTemplate[] } | { type: 'error'; message: string }) =>
