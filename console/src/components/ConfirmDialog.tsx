@@ -2,8 +2,8 @@
  * Every action asks first: a modal `<dialog>` (focus stays inside, Esc cancels) saying what will happen, with an
  * optional reason field; the API's answer — success or its error message and field — is shown, never swallowed.
  */
-import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { type ComponentChildren, createContext } from 'preact';
+import { useContext, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 
 export interface ConfirmDialogProps {
@@ -105,12 +105,47 @@ export interface ActionButtonProps<R> {
   onDone?: (result: R) => void;
 }
 
-/** A button that opens a {@link ConfirmDialog}, runs the action, and shows the outcome beside itself. */
+/** What an action came to, as its button or group shows it. */
+interface Outcome {
+  ok: boolean;
+  text: string;
+}
+
+function OutcomeText({ outcome }: { outcome: Outcome }) {
+  return (
+    <span class={outcome.ok ? 'outcome ok' : 'outcome error'} role="status">
+      {outcome.ok ? '✓ ' : '✕ '}
+      {outcome.text}
+    </span>
+  );
+}
+
+/** Where the {@link ActionButton}s inside an {@link ActionGroup} report their outcome. */
+const GroupOutcome = createContext<((outcome: Outcome) => void) | undefined>(undefined);
+
+/**
+ * Actions whose buttons come and go with what they change (Pause gives way to Resume, a reset budget hides its
+ * button, a retired service has none): the group shows the latest outcome after its children, so it stays when the
+ * button that reported it is gone. Outside a group, a button shows its outcome beside itself.
+ */
+export function ActionGroup({ children }: { children: ComponentChildren }) {
+  const [outcome, setOutcome] = useState<Outcome>();
+  return (
+    <GroupOutcome.Provider value={setOutcome}>
+      {children}
+      {outcome && <OutcomeText outcome={outcome} />}
+    </GroupOutcome.Provider>
+  );
+}
+
+/** A button that opens a {@link ConfirmDialog}, runs the action, and shows the outcome (see {@link ActionGroup}). */
 export function ActionButton<R>(props: ActionButtonProps<R>) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string }>();
+  const [ownOutcome, setOwnOutcome] = useState<Outcome>();
+  const group = useContext(GroupOutcome);
+  const setOutcome = group ?? setOwnOutcome;
   const confirm = async (reason: string) => {
     setBusy(true);
     setError(undefined);
@@ -152,12 +187,7 @@ export function ActionButton<R>(props: ActionButtonProps<R>) {
       >
         {props.description}
       </ConfirmDialog>
-      {outcome && !open && (
-        <span class={outcome.ok ? 'outcome ok' : 'outcome error'} role="status">
-          {outcome.ok ? '✓ ' : '✕ '}
-          {outcome.text}
-        </span>
-      )}
+      {ownOutcome && !open && <OutcomeText outcome={ownOutcome} />}
     </span>
   );
 }

@@ -193,6 +193,8 @@ export function consoleRunsCases(get: () => E2E): void {
       await actions.getByRole('button', { name: 'Pause' }).click();
       await confirm(page, 'Pause', 'console check');
       await page.locator('.facts [data-status="paused"]').waitFor();
+      // Pause has given way to Resume; what it did is still said, by the actions' bar.
+      await actions.getByRole('status').filter({ hasText: 'Run paused' }).waitFor();
 
       await actions.getByRole('button', { name: 'Resume' }).click();
       await confirm(page, 'Resume');
@@ -204,6 +206,7 @@ export function consoleRunsCases(get: () => E2E): void {
       expect(await dialog.getByRole('button', { name: 'Cancel run', exact: true }).isDisabled()).toBe(true);
       await confirm(page, 'Cancel run', 'customer withdrew');
       await page.locator('.facts [data-status="cancelled"]').waitFor();
+      await actions.getByRole('status').filter({ hasText: 'Run cancelled' }).waitFor();
       await expect.poll(() => page.locator('.facts').textContent()).toContain('customer withdrew');
 
       await page.getByRole('tab', { name: 'Audit trail' }).click();

@@ -246,6 +246,10 @@ export function consoleSpentBudgetCases(get: () => E2E): void {
         .getByRole('dialog', { name: 'Reset the restart budget of planning-system?' })
         .getByRole('button', { name: 'Reset restart budget' })
         .click();
+      // The budget is whole again, so the page drops the button that reset it; the panel keeps saying it was done.
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Reset restart budget' }).count(), { timeout: UI_TIMEOUT })
+        .toBe(0);
       await page.getByRole('status').filter({ hasText: 'Restart budget reset.' }).waitFor();
       // Two resets: the one this test made over the API first, and the console's.
       await expect

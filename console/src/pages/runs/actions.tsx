@@ -5,7 +5,7 @@
  */
 import type { ExecutionView, RetryStepResponse } from '../../../../lib/core/api/schemas/responses/executions.ts';
 import { api, seg } from '../../api.ts';
-import { ActionButton } from '../../components/ConfirmDialog.tsx';
+import { ActionButton, ActionGroup } from '../../components/ConfirmDialog.tsx';
 
 export function failedStep(run: ExecutionView): string | undefined {
   const step = (run.error_details as { step?: unknown } | undefined)?.step;
@@ -45,51 +45,53 @@ export function RunActions({ run, onDone }: { run: ExecutionView; onDone: () => 
   const body = (reason: string) => (reason ? { reason } : {});
   return (
     <section class="actions-bar" aria-label="Run actions">
-      {standard && run.status === 'running' && (
-        <ActionButton<ExecutionView>
-          label="Pause"
-          title="Pause this run?"
-          description={
-            <p>
-              The run stops before its next step starts; a step already running finishes, and an event wait keeps its
-              timeout running.
-            </p>
-          }
-          reason={{ label: 'Reason' }}
-          run={(reason) => api.put<ExecutionView>(`${path}/pause`, body(reason))}
-          done={(r) => `Run ${r.status}`}
-          onDone={onDone}
-        />
-      )}
-      {standard && run.status === 'paused' && (
-        <ActionButton<ExecutionView>
-          label="Resume"
-          title="Resume this run?"
-          description={<p>The run continues exactly where it stopped.</p>}
-          reason={{ label: 'Reason' }}
-          run={(reason) => api.put<ExecutionView>(`${path}/resume`, body(reason))}
-          done={(r) => `Run ${r.status}`}
-          onDone={onDone}
-        />
-      )}
-      {retryable && standard && <RetryButton run={run} step={retryable} onDone={onDone} />}
-      {canCancel && (
-        <ActionButton<ExecutionView>
-          label="Cancel run"
-          title="Cancel this run?"
-          description={<p>The run stops for good; it cannot be resumed or retried afterwards.</p>}
-          confirmLabel="Cancel run"
-          danger
-          reason={{
-            label: 'Reason',
-            required: true,
-            placeholder: 'Why the run is cancelled (kept in the audit trail)',
-          }}
-          run={(reason) => api.put<ExecutionView>(`${path}/cancel`, { reason })}
-          done={(r) => `Run ${r.status}`}
-          onDone={onDone}
-        />
-      )}
+      <ActionGroup>
+        {standard && run.status === 'running' && (
+          <ActionButton<ExecutionView>
+            label="Pause"
+            title="Pause this run?"
+            description={
+              <p>
+                The run stops before its next step starts; a step already running finishes, and an event wait keeps its
+                timeout running.
+              </p>
+            }
+            reason={{ label: 'Reason' }}
+            run={(reason) => api.put<ExecutionView>(`${path}/pause`, body(reason))}
+            done={(r) => `Run ${r.status}`}
+            onDone={onDone}
+          />
+        )}
+        {standard && run.status === 'paused' && (
+          <ActionButton<ExecutionView>
+            label="Resume"
+            title="Resume this run?"
+            description={<p>The run continues exactly where it stopped.</p>}
+            reason={{ label: 'Reason' }}
+            run={(reason) => api.put<ExecutionView>(`${path}/resume`, body(reason))}
+            done={(r) => `Run ${r.status}`}
+            onDone={onDone}
+          />
+        )}
+        {retryable && standard && <RetryButton run={run} step={retryable} onDone={onDone} />}
+        {canCancel && (
+          <ActionButton<ExecutionView>
+            label="Cancel run"
+            title="Cancel this run?"
+            description={<p>The run stops for good; it cannot be resumed or retried afterwards.</p>}
+            confirmLabel="Cancel run"
+            danger
+            reason={{
+              label: 'Reason',
+              required: true,
+              placeholder: 'Why the run is cancelled (kept in the audit trail)',
+            }}
+            run={(reason) => api.put<ExecutionView>(`${path}/cancel`, { reason })}
+            done={(r) => `Run ${r.status}`}
+            onDone={onDone}
+          />
+        )}
+      </ActionGroup>
     </section>
   );
 }

@@ -9,6 +9,7 @@ import type {
 } from '../../../../lib/core/api/schemas/responses/executions.ts';
 import type { StateNodeView } from '../../../../lib/core/api/schemas/responses/graph.ts';
 import { api, seg } from '../../api.ts';
+import { ActionGroup } from '../../components/ConfirmDialog.tsx';
 import { JsonView } from '../../components/JsonView.tsx';
 import { ErrorNote } from '../../components/Notice.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -98,7 +99,7 @@ export function StepPanel(props: {
           {node.timeout_seconds !== undefined ? ` · timeout ${node.timeout_seconds} s` : ''}
         </p>
       )}
-      {failedHere && <RetryButton run={run} step={step} onDone={props.onDone} />}
+      <ActionGroup>{failedHere && <RetryButton run={run} step={step} onDone={props.onDone} />}</ActionGroup>
       {records.length === 0 && <p class="muted">This step has not run in this run.</p>}
       {records.map((r, i) => (
         <section key={r.step_id} class="step-record" aria-label={records.length > 1 ? `Item ${i + 1}` : 'Record'}>

@@ -15,7 +15,7 @@ import type {
 } from '../../../../lib/core/api/schemas/responses/services.ts';
 import { api, seg } from '../../api.ts';
 import { CheckBar } from '../../components/CheckBar.tsx';
-import { ActionButton } from '../../components/ConfirmDialog.tsx';
+import { ActionButton, ActionGroup } from '../../components/ConfirmDialog.tsx';
 import { JsonView } from '../../components/JsonView.tsx';
 import { LatencyChart } from '../../components/LatencyChart.tsx';
 import { Link } from '../../components/Link.tsx';
@@ -157,85 +157,87 @@ function Actions({
   return (
     <section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
-      {retired && <p class="muted">This service is retired: nothing to do.</p>}
-      {!retired && (
-        <div class="action-row">
-          {!managed && (
-            <p class="muted small">
-              Not an ECS service Steward manages (no <code>ecs</code>, <code>image</code> or <code>command</code>): it
-              cannot be restarted from here.
-            </p>
-          )}
-          {managed && (
-            <ActionButton<RestartServiceResponse>
-              label="Restart now"
-              title={`Restart ${name} now?`}
+      <ActionGroup>
+        {retired && <p class="muted">This service is retired: nothing to do.</p>}
+        {!retired && (
+          <div class="action-row">
+            {!managed && (
+              <p class="muted small">
+                Not an ECS service Steward manages (no <code>ecs</code>, <code>image</code> or <code>command</code>): it
+                cannot be restarted from here.
+              </p>
+            )}
+            {managed && (
+              <ActionButton<RestartServiceResponse>
+                label="Restart now"
+                title={`Restart ${name} now?`}
+                description={
+                  <p>
+                    Forces a new deployment, skipping backoff and grace waits. It spends one restart of the budget (
+                    {budgetLeft(r)} of {r.max_restarts} left in {duration(r.window_seconds * 1000)}) and is audited.
+                  </p>
+                }
+                reason={{ label: 'Reason', placeholder: 'why restart now (kept in the audit trail)' }}
+                run={(reason) =>
+                  api.post<RestartServiceResponse>(`/services/${seg(id)}/restart`, reason ? { reason } : {})
+                }
+                done={(x) =>
+                  `Restarted (attempt ${x.attempt}); ${x.budget_left} restart${x.budget_left === 1 ? '' : 's'} left in the budget.`
+                }
+                onDone={onChange}
+              />
+            )}
+            {lifecycle !== 'maintenance' ? (
+              <ActionButton<ServiceView>
+                label="Start maintenance"
+                title={`Put ${name} in maintenance?`}
+                description={
+                  <p>Its failed probes stop counting and it is not restarted until maintenance ends. Audited.</p>
+                }
+                run={() => api.put<ServiceView>(`/services/${seg(id)}`, { lifecycle: 'maintenance' })}
+                done={() => 'In maintenance.'}
+                onDone={onChange}
+              />
+            ) : (
+              <ActionButton<ServiceView>
+                label="End maintenance"
+                title={`End maintenance of ${name}?`}
+                description={<p>It becomes active again: probes count and restarts resume. Audited.</p>}
+                run={() => api.put<ServiceView>(`/services/${seg(id)}`, { lifecycle: 'active' })}
+                done={() => 'Maintenance ended; the service is active.'}
+                onDone={onChange}
+              />
+            )}
+            {(r.failed || r.budget_exhausted || budgetLeft(r) === 0) && (
+              <ActionButton<ServiceView>
+                label="Reset restart budget"
+                title={`Reset the restart budget of ${name}?`}
+                description={<p>Clears the spent budget and the failed mark, so Steward may restart it again.</p>}
+                run={() => api.put<ServiceView>(`/services/${seg(id)}`, { reset_restarts: true })}
+                done={() => 'Restart budget reset.'}
+                onDone={onChange}
+              />
+            )}
+            <ActionButton<ServiceView>
+              label="Retire"
+              danger
+              title={`Retire ${name}?`}
               description={
                 <p>
-                  Forces a new deployment, skipping backoff and grace waits. It spends one restart of the budget (
-                  {budgetLeft(r)} of {r.max_restarts} left in {duration(r.window_seconds * 1000)}) and is audited.
+                  It is no longer probed, restarted or offered to workflows; its history stays. Registering the name
+                  again brings it back.
+                  {detail?.source === 'deployment'
+                    ? ' It is part of the deployment: the next deploy registers it again.'
+                    : ''}
                 </p>
               }
-              reason={{ label: 'Reason', placeholder: 'why restart now (kept in the audit trail)' }}
-              run={(reason) =>
-                api.post<RestartServiceResponse>(`/services/${seg(id)}/restart`, reason ? { reason } : {})
-              }
-              done={(x) =>
-                `Restarted (attempt ${x.attempt}); ${x.budget_left} restart${x.budget_left === 1 ? '' : 's'} left in the budget.`
-              }
+              run={() => api.delete<ServiceView>(`/services/${seg(id)}`)}
+              done={() => 'Retired.'}
               onDone={onChange}
             />
-          )}
-          {lifecycle !== 'maintenance' ? (
-            <ActionButton<ServiceView>
-              label="Start maintenance"
-              title={`Put ${name} in maintenance?`}
-              description={
-                <p>Its failed probes stop counting and it is not restarted until maintenance ends. Audited.</p>
-              }
-              run={() => api.put<ServiceView>(`/services/${seg(id)}`, { lifecycle: 'maintenance' })}
-              done={() => 'In maintenance.'}
-              onDone={onChange}
-            />
-          ) : (
-            <ActionButton<ServiceView>
-              label="End maintenance"
-              title={`End maintenance of ${name}?`}
-              description={<p>It becomes active again: probes count and restarts resume. Audited.</p>}
-              run={() => api.put<ServiceView>(`/services/${seg(id)}`, { lifecycle: 'active' })}
-              done={() => 'Maintenance ended; the service is active.'}
-              onDone={onChange}
-            />
-          )}
-          {(r.failed || r.budget_exhausted || budgetLeft(r) === 0) && (
-            <ActionButton<ServiceView>
-              label="Reset restart budget"
-              title={`Reset the restart budget of ${name}?`}
-              description={<p>Clears the spent budget and the failed mark, so Steward may restart it again.</p>}
-              run={() => api.put<ServiceView>(`/services/${seg(id)}`, { reset_restarts: true })}
-              done={() => 'Restart budget reset.'}
-              onDone={onChange}
-            />
-          )}
-          <ActionButton<ServiceView>
-            label="Retire"
-            danger
-            title={`Retire ${name}?`}
-            description={
-              <p>
-                It is no longer probed, restarted or offered to workflows; its history stays. Registering the name again
-                brings it back.
-                {detail?.source === 'deployment'
-                  ? ' It is part of the deployment: the next deploy registers it again.'
-                  : ''}
-              </p>
-            }
-            run={() => api.delete<ServiceView>(`/services/${seg(id)}`)}
-            done={() => 'Retired.'}
-            onDone={onChange}
-          />
-        </div>
-      )}
+          </div>
+        )}
+      </ActionGroup>
     </section>
   );
 }
