@@ -163,6 +163,7 @@ export class LambdaRunner {
   /** Terminates every worker. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const go of this.held.splice(0)) go();
     await Promise.all([...this.pools.values()].flatMap((p) => p.slots.map((s) => s.terminate())));
   }
 
@@ -181,7 +182,13 @@ export class LambdaRunner {
     const pool = this.pools.get(name);
     if (!pool) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
     pool.invocations++;
-    if ((pool.fn.nice ?? 0) > 0 && this.urgentQueued > 0 && (this.options.yieldMs ?? 0) > 0) await this.yieldTurn();
+    if ((pool.fn.nice ?? 0) > 0 && this.urgentQueued > 0 && (this.options.yieldMs ?? 0) > 0) {
+      await this.yieldTurn();
+      // Closed while it waited: no environment may start any more (an error result, as for a failed invocation, so
+      // an event invoke does not reject in the background).
+      if (this.closed)
+        return { ok: false, errorType: 'ServiceException', errorMessage: 'the local Lambda runner is closed' };
+    }
     const slot = await this.acquire(pool, background);
     try {
       const result = await slot.invoke(payload);

@@ -52,4 +52,25 @@ describe('background functions yielding to the API', () => {
     await runner?.close();
     expect((await race(5_000, 1_000, [api, { ...background, nice: 0 }])).background).toBeLessThan(500);
   });
+
+  it('lets a held invocation go when the runner closes, without running it', async () => {
+    runner = new LambdaRunner({
+      functions: [api, background],
+      maxConcurrency: 1,
+      invocationsPerEnvironment: 1,
+      yieldMs: 10_000,
+    });
+    await runner.warm(['api', 'background']);
+    const first = runner.invoke('api', { sleepMs: 1_000 });
+    const second = runner.invoke('api', {});
+    const t0 = performance.now();
+    const held = runner.invoke('background', { n: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await runner.close();
+
+    expect(await held).toMatchObject({ ok: false, errorType: 'ServiceException' });
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    void first.catch(() => undefined);
+    void second.catch(() => undefined);
+  });
 });
