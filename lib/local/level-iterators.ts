@@ -22,13 +22,16 @@ interface ClosableIterator {
 
 const installed = Symbol.for('steward.closeLevelIterators');
 
+/** The abstract-level module as dynalite's stores load it (memory-level's, which classic-level shares). */
+export function dynaliteAbstractLevel(): Record<string, { prototype: object }> {
+  const memoryLevel = createRequire(createRequire(import.meta.url).resolve('dynalite')).resolve('memory-level');
+  return createRequire(memoryLevel)('abstract-level') as Record<string, { prototype: object }>;
+}
+
 /** The prototype every abstract-level iterator (entries, keys, values) inherits, as dynalite's stores load it. */
 export function levelIteratorPrototype(): ClosableIterator & { [installed]?: true } {
-  const memoryLevel = createRequire(createRequire(import.meta.url).resolve('dynalite')).resolve('memory-level');
-  const { AbstractValueIterator } = createRequire(memoryLevel)('abstract-level') as {
-    AbstractValueIterator: { prototype: object };
-  };
-  return Object.getPrototypeOf(AbstractValueIterator.prototype) as ClosableIterator;
+  const { AbstractValueIterator } = dynaliteAbstractLevel();
+  return Object.getPrototypeOf(AbstractValueIterator?.prototype) as ClosableIterator;
 }
 
 /** Makes the iterators of dynalite's stores close when dynalite ends them. Once per thread, however often called. */

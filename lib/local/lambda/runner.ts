@@ -54,6 +54,9 @@ interface Pool {
   slotCounter: number;
 }
 
+/** A background function (`nice` above 0): it yields to the functions whose callers wait (`yieldMs`). */
+const yieldsToUrgent = (fn: LocalFunction): boolean => (fn.nice ?? 0) > 0;
+
 /** Per-function counters for the status page. */
 export interface FunctionStats {
   name: string;
@@ -182,7 +185,7 @@ export class LambdaRunner {
     const pool = this.pools.get(name);
     if (!pool) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
     pool.invocations++;
-    if ((pool.fn.nice ?? 0) > 0 && this.urgentQueued > 0 && (this.options.yieldMs ?? 0) > 0) {
+    if (yieldsToUrgent(pool.fn) && this.urgentQueued > 0 && (this.options.yieldMs ?? 0) > 0) {
       await this.yieldTurn();
       // Closed while it waited: no environment may start any more (an error result, as for a failed invocation, so
       // an event invoke does not reject in the background).
@@ -221,7 +224,7 @@ export class LambdaRunner {
     // Queued synchronous invocations go first: a new async one does not take the room they wait for.
     const slot = background && pool.waiting.length > 0 ? undefined : this.pick(pool);
     if (slot) return Promise.resolve(slot);
-    const urgent = (pool.fn.nice ?? 0) === 0;
+    const urgent = !yieldsToUrgent(pool.fn);
     if (urgent) this.urgentQueued++;
     return new Promise((resolve) =>
       (background ? pool.waitingAsync : pool.waiting).push(

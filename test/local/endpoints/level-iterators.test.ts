@@ -4,7 +4,6 @@
  * Without it each read left an iterator open for as long as local mode ran, holding what it had read.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,11 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLevelIterators, levelIteratorPrototype } from '../../../lib/local/level-iterators.ts';
+import {
+  closeLevelIterators,
+  dynaliteAbstractLevel,
+  levelIteratorPrototype,
+} from '../../../lib/local/level-iterators.ts';
 import { textMemoryStore } from '../../../lib/local/text-store.ts';
 import { groupedTable } from './helpers.ts';
 
@@ -27,8 +30,7 @@ type Server = { listen(port: number, host: string, cb: () => void): void; addres
 const open = new Set<object>();
 
 function countOpenIterators(): void {
-  const memoryLevel = createRequire(createRequire(import.meta.url).resolve('dynalite')).resolve('memory-level');
-  const { AbstractLevel } = createRequire(memoryLevel)('abstract-level') as {
+  const { AbstractLevel } = dynaliteAbstractLevel() as unknown as {
     AbstractLevel: { prototype: { attachResource(r: object): void; detachResource(r: object): void } };
   };
   const iterator = levelIteratorPrototype();
