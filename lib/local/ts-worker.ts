@@ -1,5 +1,6 @@
 /**
- * The threads local mode runs its own TypeScript in (DynamoDB's, the synthesis'): one bootstrap for all of them.
+ * The threads local mode runs its own TypeScript in from the sources (DynamoDB's; the synthesis runs bundled, see
+ * ./templates.ts).
  * Lambda handlers have their own (lambda/worker-source.ts), as they run bundles and serve invocations.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -20,5 +21,6 @@ import(${JSON.stringify(TSX_API)})
   .then(() => import(${JSON.stringify(entryUrl)}))
   .catch((error) => parentPort.postMessage({ type: 'error', message: ${JSON.stringify(failurePrefix)} + String((error && error.stack) || error) }));
 `;
-  return new Worker(source, { ...options, eval: true });
+  // Not the process' execArgv (a thread inherits it by default): under tsx it would load tsx's hooks a second time.
+  return new Worker(source, { execArgv: [], ...options, eval: true });
 }

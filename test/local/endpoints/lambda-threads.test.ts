@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LambdaRunner } from '../../../lib/local/lambda/index.ts';
 import { threadName } from '../../../lib/local/lambda/worker-slot.ts';
@@ -43,4 +45,17 @@ describe.runIf(process.platform === 'linux')('local Lambda worker threads', () =
     expect(threadName('steward-staging-workflow-trigger')).toBe('workflow-trigge');
     expect(threadName('my-function')).toBe('my-function');
   });
+});
+
+describe('a local Lambda environment under tsx', () => {
+  it("starts without the process's Node flags: local mode runs under tsx, whose hooks a bundle does not need", () => {
+    const script = fileURLToPath(new URL('../fixtures/runner-under-tsx.ts', import.meta.url));
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })) as {
+      parent: string[];
+      result: { ok: boolean; payload: { execArgv: string[] } };
+    };
+    expect(out.parent).toContain('tsx');
+    expect(out.result.ok).toBe(true);
+    expect(out.result.payload.execArgv).toEqual([]);
+  }, 60_000);
 });
