@@ -28,10 +28,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import type { StackTemplate } from './cfn.ts';
 import type { SynthRequest } from './synth-worker.ts';
-import { timed, timing } from './timings.ts';
+import { timing } from './timings.ts';
 
 const SYNTH_ENTRY = fileURLToPath(new URL('./synth-worker.ts', import.meta.url));
 
@@ -100,15 +100,16 @@ export async function synthesize(rootDir: string, tier: string, samples = true):
 /**
  * Bundles ./synth-worker.ts (and with it {@link synthesize} and the whole app) into one ES module under
  * {@link SYNTH_BUILD_DIR}; returns its path. Packages stay imports: node loads them natively, and the bundle holds only
- * Steward's code (about 300 KB, a tenth of a second to build).
+ * Steward's code (about 300 KB, a tenth of a second to build). Synchronous: `steward local` goes on to load the rest
+ * of its code, which holds the event loop for a second, and an asynchronous build's answer waited behind it.
  */
-async function buildSynthProgram(): Promise<string> {
+function buildSynthProgram(): string {
   mkdirSync(SYNTH_BUILD_DIR, { recursive: true });
   const outfile = join(
     SYNTH_BUILD_DIR,
     `synth-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.mjs`,
   );
-  await build({
+  buildSync({
     entryPoints: [SYNTH_ENTRY],
     outfile,
     bundle: true,
@@ -127,7 +128,8 @@ async function buildSynthProgram(): Promise<string> {
  */
 export async function synthesizeInThread(rootDir: string, tier: string, samples = true): Promise<StackTemplate[]> {
   const request: SynthRequest = { rootDir, tier, samples };
-  const program = await timed('synthesis program bundled', buildSynthProgram);
+  const program = buildSynthProgram();
+  timing('synthesis program bundled');
   try {
     // No execArgv: a thread inherits the process' by default, and with it tsx's hooks when local mode runs under tsx.
     const worker = new Worker(pathToFileURL(program), { workerData: request, execArgv: [] });
