@@ -105,6 +105,12 @@ export async function synthesize(rootDir: string, tier: string, samples = true):
  */
 function buildSynthProgram(): string {
   mkdirSync(SYNTH_BUILD_DIR, { recursive: true });
+  // Each is removed once its thread ends; one is left behind only by a local mode killed while it synthesized.
+  const stale = Date.now() - 3_600_000;
+  for (const name of readdirSync(SYNTH_BUILD_DIR)) {
+    const file = join(SYNTH_BUILD_DIR, name);
+    if (name.startsWith('synth-') && statSync(file).mtimeMs < stale) rmSync(file, { force: true });
+  }
   const outfile = join(
     SYNTH_BUILD_DIR,
     `synth-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.mjs`,
