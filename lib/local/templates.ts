@@ -10,8 +10,9 @@
  *
  * The thread runs the synthesis program bundled by esbuild (Steward's own TypeScript in one file, the packages
  * imported from node_modules as they are), not the sources through tsx: tsx's hooks see every file aws-cdk-lib
- * loads, and the synthesis took 4.4 s through them, 1.9 s bundled, on the path of a first start (and of any start
- * after a change) to "ready". The templates are the same (test/local/assembly/templates-thread.test.ts).
+ * loads. Alone on the machine, the thread took 3.7–5.0 s (5.0–6.2 s of CPU) through them, 3.3–3.9 s (4.2–4.7 s of
+ * CPU) bundled, on the path of a first start (and of any start after a change) to "ready". The templates are the
+ * same (test/local/assembly/templates-thread.test.ts).
  */
 import { createHash } from 'node:crypto';
 import {
