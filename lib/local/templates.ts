@@ -33,6 +33,7 @@ import { buildSync } from 'esbuild';
 import type { StackTemplate } from './cfn.ts';
 import type { SynthRequest } from './synth-worker.ts';
 import { timing } from './timings.ts';
+import { threadExecArgv } from './ts-worker.ts';
 
 const SYNTH_ENTRY = fileURLToPath(new URL('./synth-worker.ts', import.meta.url));
 
@@ -138,8 +139,7 @@ export async function synthesizeInThread(rootDir: string, tier: string, samples 
   const program = buildSynthProgram();
   timing('synthesis program bundled');
   try {
-    // No execArgv: a thread inherits the process' by default, and with it tsx's hooks when local mode runs under tsx.
-    const worker = new Worker(pathToFileURL(program), { workerData: request, execArgv: [] });
+    const worker = new Worker(pathToFileURL(program), { workerData: request, execArgv: threadExecArgv() });
     try {
       return await new Promise<StackTemplate[]>((resolve, reject) => {
         worker.once(
