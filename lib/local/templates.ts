@@ -32,8 +32,8 @@ import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
 import type { StackTemplate } from './cfn.ts';
 import type { SynthRequest } from './synth-worker.ts';
+import { threadExecArgv } from './thread-flags.ts';
 import { timing } from './timings.ts';
-import { threadExecArgv } from './ts-worker.ts';
 
 const SYNTH_ENTRY = fileURLToPath(new URL('./synth-worker.ts', import.meta.url));
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { threadExecArgv } from '../ts-worker.ts';
+import { threadExecArgv } from '../thread-flags.ts';
 import type { InvokeResult, LocalFunction } from './types.ts';
 import { workerSource } from './worker-source.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The Node flags local mode's threads start with (lib/local/ts-worker.ts `threadExecArgv`): none of tsx's, which
+ * The Node flags local mode's threads start with (lib/local/thread-flags.ts): none of tsx's, which
  * `npm start` runs under, and the profiling ones, so that `--cpu-prof` (STEWARD_BENCH_PROFILE) profiles every thread.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { threadExecArgv } from '../../../lib/local/ts-worker.ts';
+import { threadExecArgv } from '../../../lib/local/thread-flags.ts';
 
 const TSX = [
   '--require',
