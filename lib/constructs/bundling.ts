@@ -18,7 +18,11 @@ export const BUNDLING = {
   target: 'node22',
   platform: 'node' as const,
   minify: true,
+  // Maps for stack traces (NODE_OPTIONS=--enable-source-maps), without the sources in them: a trace needs only the
+  // file and line, Node parses and keeps every map a function loads, and the sources were two thirds of their size
+  // (45 MB less resident memory for local mode's environments).
   sourcemap: true,
+  sourcesContent: false,
   splitting: true,
   mainFields: ['module', 'main'],
   outExtension: { '.js': '.mjs' },
