@@ -4,10 +4,11 @@
  * bench/results/runtime.json. Run: npx tsx bench/runtime.ts (`--handlers` for the handler figures only).
  *
  * Handlers are bundled exactly as deployed (lib/constructs/bundling.ts: minified, code splitting), the baseline too.
- * "Import" is a fresh Node process importing the bundle's entry, which loads the chunks it imports statically; the
- * chunks behind `import()` load on first use and are not in the figure. Each handler's import is paired with an
- * import of the baseline just before it, and its ratio is the median over the rounds of handler ÷ that baseline:
- * on a shared machine the load moves within seconds, and a pair sees the same load far more often than two medians.
+ * "Import" is a fresh Node process with source maps on (as deployed) importing the bundle's entry, which loads the
+ * chunks it imports statically; the chunks behind `import()` load on first use and are not in the figure. Each
+ * handler's import is paired with an import of the baseline just before it, and its ratio is the median over the
+ * rounds of handler ÷ that baseline: on a shared machine the load moves within seconds, and a pair sees the same
+ * load far more often than two medians.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -167,7 +168,11 @@ function importOnce(file: string): number {
   env[ENV.historyRetentionDays] = '30';
   const node = join(ROOT, 'node_modules/.bin/node');
   const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});console.log(performance.now()-t)`;
-  return Number(execFileSync(node, ['--input-type=module', '-e', script], { env, encoding: 'utf8' }).trim());
+  // With source maps on, as deployed (StewardFunction sets NODE_OPTIONS=--enable-source-maps): Node then reads and
+  // parses the map of every file a cold start loads.
+  return Number(
+    execFileSync(node, ['--enable-source-maps', '--input-type=module', '-e', script], { env, encoding: 'utf8' }).trim(),
+  );
 }
 
 async function handlers(): Promise<{ rows: Array<Record<string, unknown>>; load: number[] }> {
