@@ -8,6 +8,7 @@
  *   each start request (p50/p99/max), runs completed per second, and the peak resident memory of local mode (the
  *   process with its worker threads; its child processes counted separately); a first burst right after "ready",
  *   then more on the same local mode: the second, and the sustained figures of the later ones (see {@link loadBursts}).
+ *   Each burst also reports its starts' phase: until the last start answered, and the CPU a start cost meanwhile.
  * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
  *   are recoverable (continued, or failed at their step and retried), and completed by their events.
  * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
@@ -248,6 +249,11 @@ interface LoadFigures {
   cpu_ms_per_run: number;
   /** The same, per thread group (see {@link cpuByThread}): where the time goes. */
   cpu_ms_per_run_by_thread: Record<string, number>;
+  /**
+   * Until the last start answered: how long, and the CPU per start by thread group over that time (the starts' own
+   * work and whatever background work was not held back; the runs' work is the rest).
+   */
+  starts_phase: { seconds: number; cpu_ms_per_start: number; cpu_ms_per_start_by_thread: Record<string, number> };
 }
 
 /** `n` concurrent starts of a 2-step workflow; every run must complete. */
@@ -269,6 +275,9 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
         return { ms: performance.now() - s0, status: answer.status, id: answer.body.execution_id };
       }),
     );
+    // The starts' phase: until the last start has answered (the API's functions, with background work held back).
+    const startsSeconds = (performance.now() - t0) / 1000;
+    const threadsAtStarts = cpuByThread(pid);
     const ok = starts.filter((s) => s.status === 201);
     // Watched through the running runs' listing (one or two requests a poll), not run by run: 200 polls every
     // interval would load local mode more than the runs themselves. Every start has answered, so no run is `created`.
@@ -277,10 +286,13 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
     const cpu = cpuSeconds(pid) - cpu0;
     const completed = await countRuns(workflowId, 'completed');
     // Threads that ended during the load (a retired environment) are missing here: their CPU is in `cpu` only.
-    const byThread = [...cpuByThread(pid)]
-      .map(([name, seconds]) => [name, Math.round(((seconds - (threads0.get(name) ?? 0)) * 1000) / n)] as const)
-      .filter(([, ms]) => ms > 0)
-      .sort((a, b) => b[1] - a[1]);
+    const perRun = (from: Map<string, number>, to: Map<string, number>) =>
+      [...to]
+        .map(([name, seconds]) => [name, Math.round(((seconds - (from.get(name) ?? 0)) * 1000) / n)] as const)
+        .filter(([, ms]) => ms > 0)
+        .sort((a, b) => b[1] - a[1]);
+    const byThread = perRun(threads0, cpuByThread(pid));
+    const startsByThread = perRun(threads0, threadsAtStarts);
     if (process.env.STEWARD_BENCH_FUNCTIONS) {
       const fns = await api<unknown>('GET', '/local/functions');
       console.log(JSON.stringify(fns.body));
@@ -309,6 +321,11 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
       rss_mb_peak_with_child_processes: peaks.withChildrenMb,
       cpu_ms_per_run: Math.round((cpu * 1000) / n),
       cpu_ms_per_run_by_thread: Object.fromEntries(byThread),
+      starts_phase: {
+        seconds: Number(startsSeconds.toFixed(2)),
+        cpu_ms_per_start: startsByThread.reduce((sum, [, ms]) => sum + ms, 0),
+        cpu_ms_per_start_by_thread: Object.fromEntries(startsByThread),
+      },
     };
   } finally {
     service.close();
@@ -436,6 +453,12 @@ function printLoad(load: LoadFigures, label = 'first burst after start'): void {
   console.log(
     `${load.started} concurrent starts of a 2-step workflow (${label}): start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run (${Object.entries(
       load.cpu_ms_per_run_by_thread,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}); the starts answered within ${load.starts_phase.seconds} s, ${load.starts_phase.cpu_ms_per_start} ms of CPU a start meanwhile (${Object.entries(
+      load.starts_phase.cpu_ms_per_start_by_thread,
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')})`,
