@@ -449,19 +449,15 @@ function mergeResults(part: Record<string, unknown>): void {
   writeFileSync(RESULTS, `${JSON.stringify({ ...current, ...part }, null, 2)}\n`);
 }
 
+/** `name ms` pairs of a CPU breakdown, in the order given. */
+const listed = (ms: Record<string, number>): string =>
+  Object.entries(ms)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
 function printLoad(load: LoadFigures, label = 'first burst after start'): void {
   console.log(
-    `${load.started} concurrent starts of a 2-step workflow (${label}): start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run (${Object.entries(
-      load.cpu_ms_per_run_by_thread,
-    )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(
-        ', ',
-      )}); the starts answered within ${load.starts_phase.seconds} s, ${load.starts_phase.cpu_ms_per_start} ms of CPU a start meanwhile (${Object.entries(
-      load.starts_phase.cpu_ms_per_start_by_thread,
-    )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')})`,
+    `${load.started} concurrent starts of a 2-step workflow (${label}): start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run (${listed(load.cpu_ms_per_run_by_thread)}); the starts answered within ${load.starts_phase.seconds} s, ${load.starts_phase.cpu_ms_per_start} ms of CPU a start meanwhile (${listed(load.starts_phase.cpu_ms_per_start_by_thread)})`,
   );
 }
 

@@ -14,6 +14,7 @@
  * test/local/endpoints/level-iterators.test.ts counts the iterators left open after reads of every kind.
  */
 import { createRequire } from 'node:module';
+import { dynaliteRequire } from './text-store.ts';
 
 interface ClosableIterator {
   close(): Promise<void>;
@@ -22,10 +23,12 @@ interface ClosableIterator {
 
 const installed = Symbol.for('steward.closeLevelIterators');
 
+/** abstract-level's exports: its classes, by name. */
+type AbstractLevelModule = Record<string, { prototype: object }>;
+
 /** The abstract-level module as dynalite's stores load it (memory-level's, which classic-level shares). */
-export function dynaliteAbstractLevel(): Record<string, { prototype: object }> {
-  const memoryLevel = createRequire(createRequire(import.meta.url).resolve('dynalite')).resolve('memory-level');
-  return createRequire(memoryLevel)('abstract-level') as Record<string, { prototype: object }>;
+export function dynaliteAbstractLevel(): AbstractLevelModule {
+  return createRequire(dynaliteRequire().resolve('memory-level'))('abstract-level') as AbstractLevelModule;
 }
 
 /** The prototype every abstract-level iterator (entries, keys, values) inherits, as dynalite's stores load it. */

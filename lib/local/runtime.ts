@@ -39,7 +39,7 @@ import { deriveWiring, type LocalWiring } from './wiring.ts';
  */
 const WORKFLOW_PATH_API = ['api-executions', 'api-events'];
 
-export { DEFAULT_PORTS, LocalStartError, readSecretsFile } from './start-options.ts';
+export { LocalStartError } from './start-options.ts';
 
 export interface LocalOptions {
   /** Repository root (statemachines/, services.json, lambdas/). @default the directory above lib/ */

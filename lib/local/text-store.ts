@@ -20,10 +20,12 @@ type MemoryLevelClass = new (options?: Record<string, unknown>) => object;
 
 const installed = Symbol.for('steward.textMemoryStore');
 
+/** `require` as dynalite's own module has it: it resolves the packages dynalite loads, as dynalite does. */
+export const dynaliteRequire = (): NodeJS.Require => createRequire(createRequire(import.meta.url).resolve('dynalite'));
+
 /** The memory-level module dynalite loads (exports replaced in place, so dynalite's `require` sees them). */
 function dynaliteMemoryLevelModule(): { MemoryLevel: MemoryLevelClass & { [installed]?: true } } {
-  const dynalite = createRequire(import.meta.url).resolve('dynalite');
-  return createRequire(dynalite)('memory-level') as { MemoryLevel: MemoryLevelClass };
+  return dynaliteRequire()('memory-level') as { MemoryLevel: MemoryLevelClass };
 }
 
 /** Whether dynalite's store module has loaded in this thread (it has taken memory-level's class then). */

@@ -6,8 +6,8 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { threadExecArgv } from './thread-flags.ts';
 
-/** tsx's API, which a thread registers to import TypeScript. */
-const TSX_API = import.meta.resolve('tsx/esm/api');
+/** tsx's API, which a thread registers to import TypeScript (here and in a Lambda environment's bootstrap). */
+export const TSX_API = import.meta.resolve('tsx/esm/api');
 
 /**
  * A worker thread running the TypeScript module `entryUrl`: its bootstrap is a CommonJS `eval` script, so it needs

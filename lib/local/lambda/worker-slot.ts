@@ -3,10 +3,9 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { threadExecArgv } from '../thread-flags.ts';
+import { TSX_API } from '../ts-worker.ts';
 import type { InvokeResult, LocalFunction } from './types.ts';
 import { workerSource } from './worker-source.ts';
-
-const TSX_API = import.meta.resolve('tsx/esm/api');
 
 interface Pending {
   id: number;
