@@ -7,9 +7,12 @@
  * decides exactly as the main thread's would; its denials and decision counters are posted back to the main guard.
  * An allowed request goes to dynalite's request handler in this thread, without a second HTTP round trip.
  *
+ * Expired items are deleted here too (ttl-sweeper.ts), every `ttlSweepMs`, calling dynalite's handler directly.
+ *
  * Messages out: `{ type: 'ready', url, internalUrl }`, `{ type: 'error', code, message }`, `{ type: 'denial', denial }`,
- * `{ type: 'stats', evaluated, lookups }`, `{ type: 'closed' }`. Messages in: `{ type: 'role', roleArn }` (a key
- * issued since the start), `{ type: 'close' }`.
+ * `{ type: 'stats', evaluated, lookups }`, `{ type: 'swept', id, deleted | error }`, `{ type: 'closed' }`. Messages
+ * in: `{ type: 'role', roleArn }` (a key issued since the start), `{ type: 'ttl', table }` (a table to expire items
+ * of), `{ type: 'sweep', id }` (one pass now), `{ type: 'close' }`.
  */
 import { EventEmitter } from 'node:events';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 import { closeLevelIterators } from './level-iterators.ts';
 import { textMemoryStore } from './text-store.ts';
+import { directCall, type ExpiringTable, TtlSweeper } from './ttl-sweeper.ts';
 
 /** What the main thread hands the worker (see dynamo.ts). */
 export interface DynamoWorkerData {
@@ -30,6 +34,8 @@ export interface DynamoWorkerData {
   iam?: PortableIam;
   /** Roles whose callers wait on the answer (the API's functions): their requests go first when requests queue. */
   priorityRoles?: string[];
+  /** How often expired items are deleted (0: only when asked; see ttl-sweeper.ts). */
+  ttlSweepMs: number;
 }
 
 /** A listening HTTP server; resolves once bound, rejects with the listen error. */
@@ -181,8 +187,19 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
-  port.on('message', (msg: { type: string; roleArn?: string }) => {
+  const sweeper = new TtlSweeper(directCall(store.listeners('request')[0] as RequestListener));
+  sweeper.every(data.ttlSweepMs, (error) =>
+    process.stderr.write(`steward local: expiring items failed: ${error.message}\n`),
+  );
+  port.on('message', (msg: { type: string; roleArn?: string; table?: ExpiringTable; id?: number }) => {
     if (msg.type === 'role' && msg.roleArn && guard) guard.keysFor(msg.roleArn);
+    if (msg.type === 'ttl' && msg.table) sweeper.add(msg.table);
+    if (msg.type === 'sweep') {
+      sweeper.sweep().then(
+        (deleted) => port.postMessage({ type: 'swept', id: msg.id, deleted }),
+        (error: Error) => port.postMessage({ type: 'swept', id: msg.id, deleted: 0, error: error.message }),
+      );
+    }
     if (msg.type !== 'close') return;
     clearInterval(reportStats);
     const closeFront = front
@@ -192,6 +209,8 @@ async function main(): Promise<void> {
         })
       : Promise.resolve();
     void closeFront
+      // A pass under way ends after its page, before the store closes under it.
+      .then(() => sweeper.stop())
       // dynalite's close waits for its store (LevelDB with --data) to be written and closed.
       .then(
         () =>

@@ -23,6 +23,7 @@ import type { DynamoWorkerData } from './dynamo-worker.ts';
 import type { Denial } from './iam/authorizer.ts';
 import type { LocalIam } from './iam/guard.ts';
 import { typeScriptWorker } from './ts-worker.ts';
+import { type ExpiringTable, TTL_SWEEP_MS } from './ttl-sweeper.ts';
 import type { LocalTable } from './wiring.ts';
 
 const WORKER_ENTRY = new URL('./dynamo-worker.ts', import.meta.url).href;
@@ -32,13 +33,19 @@ type WorkerMessage =
   | { type: 'error'; code?: string; message: string }
   | { type: 'denial'; denial: Denial }
   | { type: 'stats'; evaluated: number; lookups: number }
+  | { type: 'swept'; id: number; deleted: number; error?: string }
   | { type: 'closed' };
 
 export interface LocalDynamo {
   /** The URL callers use (the guarded front when there is a guard). */
   url: string;
-  /** Creates the tables that do not exist yet (a `--data` directory keeps them across restarts). */
+  /**
+   * Creates the tables that do not exist yet (a `--data` directory keeps them across restarts); from then on the
+   * expired items of those with TTL are deleted every {@link TTL_SWEEP_MS} (lib/local/ttl-sweeper.ts).
+   */
   createTables(tables: readonly LocalTable[]): Promise<void>;
+  /** One pass of TTL over the tables created so far: deletes every expired item; resolves with how many. */
+  sweepExpired(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -49,6 +56,8 @@ export async function startDynamo(options: {
   guard?: LocalIam;
   /** Roles whose callers wait on the answer (the API's functions): served first when requests queue. */
   priorityRoles?: readonly string[];
+  /** How often expired items are deleted (default {@link TTL_SWEEP_MS}; 0: only by {@link LocalDynamo.sweepExpired}). */
+  ttlSweepMs?: number;
 }): Promise<LocalDynamo> {
   const { guard } = options;
   const iam = guard?.portable();
@@ -60,6 +69,7 @@ export async function startDynamo(options: {
     dataDir: options.dataDir,
     iam,
     priorityRoles: [...(options.priorityRoles ?? [])],
+    ttlSweepMs: options.ttlSweepMs ?? TTL_SWEEP_MS,
   };
   const worker = typeScriptWorker(WORKER_ENTRY, 'the DynamoDB thread could not load: ', { workerData });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -135,7 +145,7 @@ export async function startDynamo(options: {
   };
   const until = async (done: () => Promise<boolean>): Promise<void> => {
     for (let i = 0; !(await done()); i++) {
-      if (i >= 500) throw new Error('the local DynamoDB did not finish rebuilding a table within 10 s');
+      if (i >= 500) throw new Error('the local DynamoDB did not finish creating or deleting a table within 10 s');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
@@ -168,10 +178,35 @@ export async function startDynamo(options: {
     await writeAll(table.name, items);
     rmSync(file, { force: true });
   };
+  let sweeps = 0;
+  const sweepExpired = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const id = ++sweeps;
+      const onExit = (): void => {
+        worker.off('message', onMessage);
+        reject(new Error('the DynamoDB thread stopped before the pass ended'));
+      };
+      const onMessage = (msg: WorkerMessage): void => {
+        if (msg.type !== 'swept' || msg.id !== id) return;
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        if (msg.error !== undefined) reject(new Error(msg.error));
+        else resolve(msg.deleted);
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.postMessage({ type: 'sweep', id });
+    });
   return {
     url,
+    sweepExpired,
     async createTables(tables) {
       for (const table of tables) {
+        if (table.ttlAttribute) {
+          const keys = (table.keySchema as Array<{ AttributeName: string }>).map((k) => k.AttributeName);
+          const expiring: ExpiringTable = { name: table.name, attribute: table.ttlAttribute, keys };
+          worker.postMessage({ type: 'ttl', table: expiring });
+        }
         const dataDir = options.dataDir;
         const file = dataDir ? join(dataDir, `${table.name}.rebuild`) : undefined;
         if (dataDir && file && existsSync(file)) {
@@ -184,7 +219,9 @@ export async function startDynamo(options: {
         }
         const existing = await describe(table.name);
         if (!existing) {
+          // As CloudFormation does, the table is ready before anything that uses it starts.
           await create(table);
+          await until(async () => (await describe(table.name))?.TableStatus === 'ACTIVE');
           continue;
         }
         // A data folder from an older Steward lacks the indexes added since: rebuild the table with them.

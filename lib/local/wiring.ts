@@ -25,6 +25,8 @@ export interface LocalTable {
   keySchema: unknown;
   attributeDefinitions: unknown;
   globalSecondaryIndexes: unknown;
+  /** The attribute TTL expires items by (`TimeToLiveSpecification`), when enabled. */
+  ttlAttribute?: string;
 }
 
 export interface LocalFunction {
@@ -178,6 +180,12 @@ const metaString = (r: CfnResource, key: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
+/** A table's TTL attribute, when its `TimeToLiveSpecification` enables TTL. */
+function ttlAttribute(spec: unknown): string | undefined {
+  const { AttributeName, Enabled } = (spec ?? {}) as { AttributeName?: unknown; Enabled?: unknown };
+  return Enabled === true && typeof AttributeName === 'string' ? AttributeName : undefined;
+}
+
 /** Derives the wiring of local mode from the synthesized stacks. Throws {@link TemplateError} naming what it cannot read. */
 export function deriveWiring(
   stacks: readonly StackTemplate[],
@@ -203,6 +211,7 @@ export function deriveWiring(
       keySchema: p.KeySchema,
       attributeDefinitions: p.AttributeDefinitions,
       globalSecondaryIndexes: p.GlobalSecondaryIndexes ?? [],
+      ttlAttribute: ttlAttribute(p.TimeToLiveSpecification),
     };
   });
 

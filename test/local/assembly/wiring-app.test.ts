@@ -28,6 +28,15 @@ describe('local wiring of the real app', () => {
     }
   });
 
+  it('expires items of every table by the TTL attribute its template enables', () => {
+    const declared = resources('AWS::DynamoDB::Table').map(
+      (r) => (r.Properties?.TimeToLiveSpecification as { AttributeName?: string } | undefined)?.AttributeName,
+    );
+
+    expect(wiring.tables.map((t) => t.ttlAttribute)).toEqual(declared);
+    expect(wiring.tables.map((t) => t.ttlAttribute)).toEqual(wiring.tables.map(() => 'expires_at'));
+  });
+
   it('covers every state machine, substitutions applied, tasks pointing at local functions', () => {
     const arns = new Set(wiring.functions.map((f) => f.arn));
 
