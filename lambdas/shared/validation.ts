@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { isWellFormed } from '../../lib/core/api/params.ts';
 import { type FieldProblem, ValidationError } from './errors.ts';
 
 /** Formats a zod issue path as a JSON path under `root`: `body.definition.steps[2].name`. */
@@ -57,6 +58,8 @@ function sameCalendarDay(raw: string, ms: number): boolean {
   return Number.isFinite(ms) && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
 }
 
+const NOT_UNICODE = 'is not valid Unicode text (a lone surrogate such as \\ud800)';
+
 /** Largest JSON body accepted: every body is stored in one DynamoDB item (400 KB, keys and bookkeeping included). */
 export const MAX_BODY_BYTES = 256 * 1024;
 /** Deepest nesting accepted: DynamoDB stores at most 32 levels, and a body sits a level or two down in its item. */
@@ -65,7 +68,8 @@ export const MAX_BODY_DEPTH = 24;
 /**
  * Checks that a parsed JSON body can be stored as DynamoDB stores JSON: numbers within its range (magnitudes from
  * 1e-130 to below 1e126; a double outside it is refused by DynamoDB with a ValidationException), nesting no deeper
- * than {@link MAX_BODY_DEPTH}. Names the first offending field, so the caller gets a 400 rather than a 500.
+ * than {@link MAX_BODY_DEPTH}, text (values and keys) that is valid Unicode: JSON lets `"\ud800"` through, UTF-8
+ * cannot encode it. Names the first offending field, so the caller gets a 400 rather than a 500 or a changed value.
  */
 export function storableJsonProblems(value: unknown, root = 'body'): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -78,6 +82,10 @@ export function storableJsonProblems(value: unknown, root = 'body'): FieldProble
       }
       return;
     }
+    if (typeof v === 'string') {
+      if (!isWellFormed(v)) problems.push({ field: path, message: NOT_UNICODE });
+      return;
+    }
     if (v === null || typeof v !== 'object') return;
     if (depth >= MAX_BODY_DEPTH) {
       problems.push({ field: path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` });
@@ -85,7 +93,15 @@ export function storableJsonProblems(value: unknown, root = 'body'): FieldProble
     }
     if (Array.isArray(v)) {
       for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, depth + 1);
-    } else for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, depth + 1);
+    } else {
+      for (const [k, x] of Object.entries(v)) {
+        if (!isWellFormed(k)) {
+          problems.push({ field: path, message: `has a key that ${NOT_UNICODE}` });
+          return;
+        }
+        walk(x, `${path}.${k}`, depth + 1);
+      }
+    }
   };
   walk(value, root, 0);
   return problems;

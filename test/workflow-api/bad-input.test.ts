@@ -119,6 +119,42 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expect(fieldsOf(nested.body)[0]).toMatch(/^body\.data\.deep(\.d)+$/);
   });
 
+  it.each([
+    ['api-events', '/events', '{"type":"a.b","source":"s\\ud800","data":{}}', 'body.source'],
+    [
+      'api-events',
+      '/events',
+      '{"type":"a.b","source":"s","correlation_id":"c\\udc00x","data":{}}',
+      'body.correlation_id',
+    ],
+    ['api-events', '/events', '{"type":"a.b","source":"s","data":{"list":["ok","\\ud83d"]}}', 'body.data.list[1]'],
+    ['api-events', '/events', '{"type":"a.b","source":"s","data":{"k\\ud800":1}}', 'body.data'],
+    ['api-executions', '/executions', '{"workflow_name":"w","context":{"task":"\\udfff"}}', 'body.context.task'],
+    [
+      'api-executions',
+      '/executions',
+      '{"workflow_name":"w","idempotency_key":"\\ud800\\ud800"}',
+      'body.idempotency_key',
+    ],
+    ['api-services', '/services', '{"name":"svc","description":"\\ud800"}', 'body.description'],
+  ])('text that is not valid Unicode is a 400 naming the field (%s %s %s)', async (fn, path, rawBody, field) => {
+    const res = await call(handlers[fn]!, 'POST', path, { rawBody });
+
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res.body)).toEqual([field]);
+    expect(res.body.error.message).toContain('not valid Unicode text');
+  });
+
+  it('a surrogate pair (an emoji) is valid text and kept as sent', async () => {
+    const res = await call(handlers['api-events']!, 'POST', '/events', {
+      rawBody: '{"type":"a.b","source":"s","data":{"mood":"\\ud83d\\ude00","\\ud83d\\udc4d":true}}',
+    });
+
+    expect(res.status).toBe(202);
+    const stored = await call(handlers['api-events']!, 'GET', `/events/${res.body.event_id}`);
+    expect(stored.body.data).toEqual({ mood: '😀', '👍': true });
+  });
+
   it('a body larger than one stored item can hold is a 413 naming the body', async () => {
     const res = await call(handlers['api-events']!, 'POST', '/events', {
       body: { type: 'a.b', source: 's', data: { big: 'x'.repeat(300 * 1024) } },

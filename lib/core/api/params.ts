@@ -51,7 +51,10 @@ export function checkPathParams(params: Readonly<Record<string, string>>): PathP
   return problems;
 }
 
-/** True when `s` has no lone surrogate (it can be encoded as UTF-8, as DynamoDB requires). */
-function isWellFormed(s: string): boolean {
+/**
+ * True when `s` has no lone surrogate, so it can be encoded as UTF-8: DynamoDB, Step Functions and EventBridge take
+ * text as UTF-8, and a service call's body would carry U+FFFD in its place.
+ */
+export function isWellFormed(s: string): boolean {
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
