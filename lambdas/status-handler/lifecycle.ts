@@ -83,14 +83,20 @@ async function patchFor(record: ExecutionRecord, fact: Fact, to: string): Promis
   switch (to) {
     case 'completed':
       return { set: { result: parseOutput(fact.output), completed_at: at }, remove: ['pause_token'] };
-    case 'failed':
+    case 'failed': {
+      // The run stands at the step that failed: a retry starts there. The step runner records a step as current
+      // when it starts it, so a step that failed before its function ran (Lambda throttled or unreachable, local
+      // mode stopped while the call was in flight) would otherwise leave the previous step as current.
+      const step = await failedStep(record, fact.executionArn);
       return {
         set: {
-          error_details: { error: fact.error, cause: fact.cause, step: await failedStep(record, fact.executionArn) },
+          error_details: { error: fact.error, cause: fact.cause, step },
+          ...(step ? { current_step: step } : {}),
           completed_at: at,
         },
         remove: ['pause_token'],
       };
+    }
     case 'cancelled':
       // A cancelled run did not complete: it carries `cancelled_at`, never `completed_at`.
       return {

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
@@ -128,6 +129,43 @@ describe('status handler', () => {
     expect(sfn.sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({
       taskToken: 'tok-bad',
       error: 'Steward.Http4xx',
+    });
+  });
+  it('a failure at a step the step runner never started makes that step current, as a retry starts there', async () => {
+    const wf = await createWorkflow('Failed Before Start');
+    const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
+    await statusHandler(statusChange(id, 'RUNNING', Date.now()));
+    await repo.markStepStarted(id, 'first');
+    const entered = (name: string, n: number) => ({
+      id: n,
+      type: 'TaskStateEntered',
+      timestamp: new Date(),
+      stateEnteredEventDetails: { name },
+    });
+    sfn.sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        entered('first', 2),
+        { id: 3, type: 'TaskStateExited', timestamp: new Date(), stateExitedEventDetails: { name: 'first' } },
+        entered('second', 4),
+        {
+          id: 5,
+          type: 'TaskFailed',
+          timestamp: new Date(),
+          taskFailedEventDetails: { error: 'Lambda.TooManyRequestsException' },
+        },
+        { id: 6, type: 'ExecutionFailed', timestamp: new Date() },
+      ],
+    });
+
+    await statusHandler(
+      statusChange(id, 'FAILED', Date.now() + 1_000, { error: 'Lambda.TooManyRequestsException', cause: 'throttled' }),
+    );
+
+    const record = await repo.getExecution(id);
+    expect(record).toMatchObject({
+      status: 'failed',
+      current_step: 'second',
+      error_details: { error: 'Lambda.TooManyRequestsException', step: 'second' },
     });
   });
 });
