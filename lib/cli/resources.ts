@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { RestartServiceResponse, ServiceStatusView } from '../core/api/schemas/responses/services.ts';
+import { parseJsonFile } from '../core/json-file.ts';
 import { type ApiAnswer, ApiUnreachableError, callApi, errorMessage } from './client.ts';
 import type { CommandModule } from './commands.ts';
 import { type Column, details, table, watch } from './output.ts';
@@ -59,7 +60,7 @@ async function jsonArg(text: string | undefined, what: string): Promise<unknown>
   if (text === undefined) return undefined;
   const raw = text.startsWith('@') ? await readFile(text.slice(1), 'utf8') : text;
   try {
-    return JSON.parse(raw);
+    return parseJsonFile(raw);
   } catch (e) {
     throw new UsageError(`${what} is not valid JSON (${(e as Error).message})`);
   }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseJsonFile } from '../core/json-file.ts';
 import { type CasesFile, casesFileSchema, casesJsonSchema } from '../core/workflow/test-cases.ts';
 import { formatProblems, type Io, loadWorkflowFile, processIo } from './workflow-file.ts';
 import type { TestEnvironment } from './workflow-test/environment.ts';
@@ -47,7 +48,7 @@ export async function loadCases(
 ): Promise<{ ok: true; cases: CasesFile } | { ok: false; problems: string[] }> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = parseJsonFile(await readFile(file, 'utf8'));
   } catch (e) {
     return { ok: false, problems: [`cannot read the cases: ${(e as Error).message}`] };
   }

@@ -2,6 +2,7 @@
  * Reading workflow files for the CLI: JSON parse errors and validation problems become `file: path: message` lines.
  */
 import { readFile } from 'node:fs/promises';
+import { parseJsonFile } from '../core/json-file.ts';
 import { type Problem, type ValidateOptions, validateWorkflow, type WorkflowDocument } from '../core/workflow/index.ts';
 
 /** A workflow file read and validated. */
@@ -17,7 +18,7 @@ export async function loadWorkflowFile(file: string, options: ValidateOptions = 
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = parseJsonFile(text);
   } catch (e) {
     return { ok: false, problems: [{ path: '', message: `not valid JSON: ${(e as Error).message}` }] };
   }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseJsonFile } from '../core/json-file.ts';
 import { type Manifest, parseManifest } from '../core/supervision/manifest.ts';
 import { compileWorkflow, validateWorkflow, type WorkflowDocument } from '../core/workflow/index.ts';
 
@@ -65,7 +66,7 @@ export function loadWorkflows(rootDir: string): DeployedWorkflow[] {
     const file = `statemachines/${name}`;
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
+      json = parseJsonFile(readFileSync(path.join(dir, name), 'utf8'));
     } catch (error) {
       problems.push({ file, path: '$', message: `is not valid JSON (${(error as Error).message})` });
       continue;
@@ -94,7 +95,7 @@ export function loadManifest(rootDir: string, file = 'services.json'): Manifest 
   if (!existsSync(full)) return { services: [] };
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(full, 'utf8'));
+    json = parseJsonFile(readFileSync(full, 'utf8'));
   } catch (error) {
     throw new InputError([{ file, path: '$', message: `is not valid JSON (${(error as Error).message})` }]);
   }

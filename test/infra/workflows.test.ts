@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileDocument, type DeployedWorkflow, loadWorkflows } from '../../lib/stacks/inputs.ts';
+import { compileDocument, type DeployedWorkflow, loadManifest, loadWorkflows } from '../../lib/stacks/inputs.ts';
 import { ROOT, resourcesOf, type Synthesized, synth } from './support.ts';
 
 // asl-validator ships CommonJS without types; it mutates its input, so it always gets a copy.
@@ -133,6 +136,21 @@ describe('deployed workflows', () => {
     const nightly = workflows.find((w) => w['name'] === 'Nightly Report')!;
     expect(nightly).toMatchObject({ version: '3', type: 'STANDARD', state_machine_arn: { Ref: expect.any(String) } });
     expect(JSON.parse(nightly['definition'] as string)).toEqual(triggered);
+  });
+});
+
+describe('workflow files', () => {
+  it('reads statemachines/ and services.json saved with a byte order mark as any others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-bom-'));
+    mkdirSync(join(dir, 'statemachines'));
+    const seedFile = readFileSync(join(ROOT, 'statemachines', 'agent-task-execution.json'), 'utf8');
+    writeFileSync(join(dir, 'statemachines', 'agent-task-execution.json'), `\uFEFF${seedFile}`);
+    writeFileSync(join(dir, 'services.json'), `\uFEFF${readFileSync(join(ROOT, 'services.json'), 'utf8')}`);
+
+    const [workflow] = loadWorkflows(dir);
+    expect(workflow?.document).toEqual(JSON.parse(seedFile));
+    expect(loadManifest(dir)).toEqual(loadManifest(ROOT));
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

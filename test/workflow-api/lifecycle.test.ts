@@ -138,22 +138,26 @@ describe('status handler', () => {
     await repo.markStepStarted(id, 'first');
     const entered = (name: string, n: number) => ({
       id: n,
-      type: 'TaskStateEntered',
+      type: 'TaskStateEntered' as const,
       timestamp: new Date(),
       stateEnteredEventDetails: { name },
     });
     sfn.sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
         entered('first', 2),
-        { id: 3, type: 'TaskStateExited', timestamp: new Date(), stateExitedEventDetails: { name: 'first' } },
+        { id: 3, type: 'TaskStateExited' as const, timestamp: new Date(), stateExitedEventDetails: { name: 'first' } },
         entered('second', 4),
         {
           id: 5,
-          type: 'TaskFailed',
+          type: 'TaskFailed' as const,
           timestamp: new Date(),
-          taskFailedEventDetails: { error: 'Lambda.TooManyRequestsException' },
+          taskFailedEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke',
+            error: 'Lambda.TooManyRequestsException',
+          },
         },
-        { id: 6, type: 'ExecutionFailed', timestamp: new Date() },
+        { id: 6, type: 'ExecutionFailed' as const, timestamp: new Date() },
       ],
     });
 

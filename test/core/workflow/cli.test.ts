@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,31 @@ describe('steward CLI commands', () => {
 
     expect(code).toBe(1);
     expect(c.out()).toBe(`${bad}: definition.steps[0].depends_on[0]: no step named "nope"; steps in this list: a\n`);
+  });
+
+  it('validate and compile read a file saved with a byte order mark like one without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-cli-'));
+    const withBom = join(dir, 'bom.json');
+    writeFileSync(withBom, `\uFEFF${readFileSync(seed, 'utf8')}`);
+    const checked = capture();
+    const compiled = capture();
+    const plain = capture();
+
+    expect(await validate([withBom], checked.io)).toBe(0);
+    expect(checked.out()).toBe(`${withBom}: OK\n`);
+    expect(await compile([withBom], compiled.io)).toBe(0);
+    expect(await compile([seed], plain.io)).toBe(0);
+    expect(compiled.out()).toBe(plain.out());
+  });
+
+  it('a byte order mark anywhere but first is still not JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-cli-'));
+    const twice = join(dir, 'twice.json');
+    writeFileSync(twice, `\uFEFF\uFEFF${readFileSync(seed, 'utf8')}`);
+    const c = capture();
+
+    expect(await validate([twice], c.io)).toBe(1);
+    expect(c.out()).toContain(`${twice}: (document): not valid JSON`);
   });
 
   it('compile prints ASL, or the report with --report', async () => {
