@@ -4,7 +4,7 @@ import { queueSortKey } from '../../../lib/core/execution/concurrency.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
 import { isConditionFailure } from './conditions.ts';
-import { historyExpiry } from './executions.ts';
+import { openHistoryExpiry } from './executions.ts';
 
 /**
  * Concurrency slots and the start queue of workflows with a `concurrency` limit (history table). Keys:
@@ -85,7 +85,8 @@ export async function enqueue(workflowId: string, executionId: string, at = Date
         sk,
         workflow_id: workflowId,
         execution_id: executionId,
-        expires_at: historyExpiry(),
+        // Removed when the start is dequeued; until then it must outlast however long the runs ahead take.
+        expires_at: openHistoryExpiry(),
       },
     }),
   );

@@ -9,6 +9,7 @@ import {
 import { ENV } from '../../../lib/core/env.ts';
 import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
 import { EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
+import { LONGEST_RUN_SECONDS, openExpiresAt } from '../../../lib/core/routing/expiry.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
 import { isConditionFailure } from './conditions.ts';
@@ -90,6 +91,23 @@ export function historyExpiry(now = Date.now()): number {
   return Math.floor(now / 1000) + RETENTION_DAYS * 86_400;
 }
 
+/** Epoch seconds at which history of something still open (a queued start) expires: see {@link openExpiresAt}. */
+export function openHistoryExpiry(now = Date.now()): number {
+  return openExpiresAt(now, RETENTION_DAYS * 86_400);
+}
+
+/** Statuses of a run that has ended (a failed one may be retried, which reopens it). */
+const ENDED: ReadonlySet<ExecutionStatus> = new Set(['completed', 'cancelled', 'failed']);
+
+/**
+ * Epoch seconds at which a record in `status` expires: retention counts from the run's end; an open run's record
+ * outlives the longest run (see {@link LONGEST_RUN_SECONDS}), so a run that waits longer than the retention (paused,
+ * or waiting on an event for weeks) keeps its record. Set at every status change.
+ */
+export function recordExpiry(status: ExecutionStatus, now = Date.now()): number {
+  return historyExpiry(now) + (ENDED.has(status) ? 0 : LONGEST_RUN_SECONDS);
+}
+
 /** Reads an execution (strongly consistent: lifecycle decisions follow it). */
 export async function getExecution(id: string): Promise<ExecutionRecord | undefined> {
   const out = await ddb.send(new GetCommand({ TableName: TABLE, Key: key(id), ConsistentRead: true }));
@@ -109,7 +127,7 @@ export async function createExecution(record: NewExecution): Promise<ExecutionRe
     ...key(record.execution_id),
     updated_at: record.started_at,
     seq: 1,
-    expires_at: historyExpiry(),
+    expires_at: recordExpiry(record.status),
     gsi1pk: `WFEXEC#${record.workflow_id}`,
     gsi1sk: `${record.started_at}#${record.execution_id}`,
     gsi2pk: `CORR#${record.correlation_id}`,
@@ -229,7 +247,12 @@ export async function transitionExecution(
   options: { factAt?: number } = {},
 ): Promise<WriteResult> {
   const now = new Date().toISOString();
-  const set: Record<string, unknown> = { ...patch.set, status: to, ...statusKeys(to, now, id) };
+  const set: Record<string, unknown> = {
+    ...patch.set,
+    status: to,
+    ...statusKeys(to, now, id),
+    expires_at: recordExpiry(to, Date.parse(now)),
+  };
   const values: Record<string, unknown> = {};
   const froms = from.map((s, i) => {
     values[`:from${i}`] = s;

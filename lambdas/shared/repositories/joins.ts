@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
-import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
+import { expiresAt, openExpiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import type { StepResult } from '../../../lib/core/runtime-contract.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { requireEnv } from '../config.ts';
@@ -8,7 +8,8 @@ import { isConditionFailure, written } from './conditions.ts';
 
 /**
  * Joins of exact DAGs (history table), and the step-record fields they read.
- * - join: pk `EXEC#<id>` sk `JOIN#<step key>`; status waiting → released; expires with the run's history (TTL).
+ * - join: pk `EXEC#<id>` sk `JOIN#<step key>`; status waiting → released; kept while it waits, however long its
+ *   dependencies take, and for the history's retention once released (TTL).
  * A dependency has ended when its step record (`STEP#<key>`, the record the history already keeps) is completed or
  * failed_continued, or carries `join_result` (written by a `complete` task for steps the step runner did not run).
  */
@@ -55,7 +56,7 @@ export async function putJoin(
     ...joinKey(j.execution_id, step_key),
     ...fields,
     status: 'waiting',
-    expires_at: expiresAt(now.getTime(), RETENTION_SECONDS),
+    expires_at: openExpiresAt(now.getTime(), RETENTION_SECONDS),
   };
   try {
     await ddb.send(
@@ -88,10 +89,19 @@ async function moveJoin(j: JoinRecord, from: JoinStatus, to: JoinStatus, at: Dat
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: j.pk, sk: j.sk },
-        UpdateExpression: 'SET #status = :to, changed_at = :at',
+        UpdateExpression: 'SET #status = :to, changed_at = :at, expires_at = :ttl',
         ConditionExpression: '#status = :from AND task_token = :token',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': to, ':from': from, ':token': j.task_token, ':at': at.toISOString() },
+        ExpressionAttributeValues: {
+          ':to': to,
+          ':from': from,
+          ':token': j.task_token,
+          ':at': at.toISOString(),
+          ':ttl':
+            to === 'released'
+              ? expiresAt(at.getTime(), RETENTION_SECONDS)
+              : openExpiresAt(at.getTime(), RETENTION_SECONDS),
+        },
       }),
     ),
   );

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
-import { expiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
+import { expiresAt, openExpiresAt, retentionDays } from '../../../lib/core/routing/expiry.ts';
 import { canonicalJson } from '../../../lib/core/routing/filters.ts';
 import type { ServiceRequest } from '../../../lib/core/runtime-contract.ts';
 import { ddb } from '../clients/dynamodb.ts';
@@ -121,7 +121,8 @@ export async function beginAttempt(args: {
         ':running': 'running',
         ':compensated': 'compensated',
         ':input': args.input ?? null,
-        ':ttl': ttl(args.now.getTime()),
+        // A step under way (waiting on an event, a callback, a long call) keeps its item until it ends.
+        ':ttl': openExpiresAt(args.now.getTime(), RETENTION_SECONDS),
         ':one': 1,
         ...(args.compensation ? { ':comp': args.compensation } : {}),
       },
@@ -169,8 +170,10 @@ export async function finishStep(args: {
     ':at': args.now.toISOString(),
     ':attempt': args.attempt,
     ':running': 'running',
+    ':ttl': ttl(args.now.getTime()),
   };
-  let update = 'SET #status = :status, completed_at = :at';
+  // Retention counts from the step's end.
+  let update = 'SET #status = :status, completed_at = :at, expires_at = :ttl';
   if (args.firstAttempt) {
     update += ', first_attempt = :first';
     values[':first'] = args.firstAttempt;
@@ -252,13 +255,14 @@ export async function markCompensated(executionId: string, key_: string, now: Da
       new UpdateCommand({
         TableName: TABLE,
         Key: key(executionId, `STEP#${key_}`),
-        UpdateExpression: 'SET #status = :compensated, compensated_at = :at',
+        UpdateExpression: 'SET #status = :compensated, compensated_at = :at, expires_at = :ttl',
         ConditionExpression: '#status = :completed',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':compensated': 'compensated',
           ':completed': 'completed',
           ':at': now.toISOString(),
+          ':ttl': ttl(now.getTime()),
         },
       }),
     ),
