@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../../lib/cli/workflow-test/environment.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createActiveTable, createTableInput } from '../../lib/cli/workflow-test/tables.ts';
 import { ENV } from '../../lib/core/env.ts';
 import { TABLES } from '../../lib/core/tables.ts';
 
@@ -11,7 +11,7 @@ import { TABLES } from '../../lib/core/tables.ts';
 export async function useFreshTables(client: DynamoDBClient): Promise<{ registry: string; history: string }> {
   const suffix = randomUUID().slice(0, 8);
   const names = { registry: `steward-registry-${suffix}`, history: `steward-history-${suffix}` };
-  for (const table of TABLES) await client.send(new CreateTableCommand(createTableInput(table, names[table.id])));
+  for (const table of TABLES) await createActiveTable(client, createTableInput(table, names[table.id]));
   process.env[ENV.registryTable] = names.registry;
   process.env[ENV.historyTable] = names.history;
   return names;

@@ -6,13 +6,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import dynalite from 'dynalite';
 import { ENV } from '../../core/env.ts';
 import type { StepRunnerInput } from '../../core/runtime-contract.ts';
-import { TABLES, type TableDefinition } from '../../core/tables.ts';
+import { TABLES } from '../../core/tables.ts';
 import type { MockAnswer } from '../../core/workflow/test-cases.ts';
+import { createActiveTable, createTableInput } from './tables.ts';
 
 const REGION = 'us-east-1';
 const NAMES = { registry: 'steward-test-registry', history: 'steward-test-history' } as const;
@@ -50,32 +51,6 @@ const listen = async (server: Server): Promise<string> => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
 
-/** CreateTable input for a Steward table definition (the handler tests create their tables with it too). */
-export function createTableInput(
-  table: TableDefinition,
-  name: string,
-): ConstructorParameters<typeof CreateTableCommand>[0] {
-  const attributes = new Set<string>([table.partitionKey, table.sortKey]);
-  for (const g of table.globalSecondaryIndexes) attributes.add(g.partitionKey).add(g.sortKey);
-  return {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
-    KeySchema: [
-      { AttributeName: table.partitionKey, KeyType: 'HASH' },
-      { AttributeName: table.sortKey, KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((g) => ({
-      IndexName: g.indexName,
-      KeySchema: [
-        { AttributeName: g.partitionKey, KeyType: 'HASH' },
-        { AttributeName: g.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    })),
-  };
-}
-
 let shared: Promise<TestEnvironment> | undefined;
 
 /**
@@ -96,7 +71,7 @@ async function startTestEnvironment(): Promise<TestEnvironment> {
     region: REGION,
     credentials: { accessKeyId: 'steward-test', secretAccessKey: 'steward-test' },
   });
-  for (const table of TABLES) await admin.send(new CreateTableCommand(createTableInput(table, NAMES[table.id])));
+  for (const table of TABLES) await createActiveTable(admin, createTableInput(table, NAMES[table.id]));
 
   const slots = new Map<string, MockSlot>();
   const held = new Set<ServerResponse>();

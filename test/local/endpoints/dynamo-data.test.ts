@@ -11,10 +11,10 @@ import {
 import { describe, expect, it } from 'vitest';
 import { startDynamo } from '../../../lib/local/dynamo.ts';
 import type { LocalTable } from '../../../lib/local/wiring.ts';
+import { sdkConfig } from './helpers.ts';
 
 /** The operator's client (local mode's guard is off here: any credentials do). */
-const client = (endpoint: string) =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const client = (endpoint: string) => new DynamoDBClient(sdkConfig(endpoint));
 
 async function put(endpoint: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {

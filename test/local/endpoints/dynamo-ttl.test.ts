@@ -14,10 +14,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startDynamo } from '../../../lib/local/dynamo.ts';
 import { type DynamoCall, directCall, TtlSweeper } from '../../../lib/local/ttl-sweeper.ts';
 import type { LocalTable } from '../../../lib/local/wiring.ts';
+import { eventually, sdkConfig } from './helpers.ts';
 
 /** The operator's client (local mode's guard is off here: any credentials do). */
-const client = (endpoint: string) =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const client = (endpoint: string) => new DynamoDBClient(sdkConfig(endpoint));
 
 const table = (name: string, ttlAttribute?: string): LocalTable => ({
   logicalId: name,
@@ -175,7 +175,10 @@ describe('a TTL pass', () => {
       BillingMode: 'PAY_PER_REQUEST',
     });
     expect(create.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => {
+      const described = await call('DescribeTable', { TableName: 'with-ttl' });
+      return (described.body.Table as { TableStatus?: string }).TableStatus === 'ACTIVE' ? true : undefined;
+    });
     for (const pk of ['a', 'b', 'c']) {
       const put = await call('PutItem', {
         TableName: 'with-ttl',

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActiveTable } from '../../../lib/cli/workflow-test/tables.ts';
 import {
   closeLevelIterators,
   dynaliteAbstractLevel,
@@ -71,7 +71,7 @@ async function startDynalite(path?: string): Promise<DynamoDBClient> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await client.send(new CreateTableCommand(groupedTable('history')));
+  await createActiveTable(client, groupedTable('history'));
   const items = Array.from({ length: 50 }, (_, i) => ({
     pk: { S: 'run' },
     sk: { S: String(i).padStart(3, '0') },

@@ -3,15 +3,10 @@
  * bytes of string keys, by value for numbers, by bytes for binary, on tables and on indexes.
  */
 import type { AddressInfo } from 'node:net';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActiveTable } from '../../../lib/cli/workflow-test/tables.ts';
 import { dynaliteMemoryLevel, textMemoryStore } from '../../../lib/local/text-store.ts';
 import { groupedTable } from './helpers.ts';
 
@@ -38,7 +33,7 @@ beforeAll(async () => {
     ['N', 'N'],
     ['B', 'B'],
   ] as const) {
-    await client.send(new CreateTableCommand(groupedTable(`sorted-${name}`, type)));
+    await createActiveTable(client, groupedTable(`sorted-${name}`, type));
   }
 });
 
