@@ -97,6 +97,29 @@ describe('POST /workflows', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain("'Taken'");
   });
+
+  it('twenty concurrent creates of one name make one workflow; the rest get 409', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => call(workflows, 'POST', '/workflows', { body: seedWorkflow('Raced') })),
+    );
+
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
+    const listed = await call(workflows, 'GET', '/workflows', { query: { limit: '100' } });
+    expect(listed.body.workflows.filter((w: { name: string }) => w.name === 'Raced')).toHaveLength(1);
+  });
+
+  it('takes over a name only from a create that stopped half-way, once its claim is older than the grace', async () => {
+    const names = await import('../../lambdas/shared/repositories/workflows.ts');
+    const now = Date.now();
+    // A create under way: its claim is fresh and its record not written yet.
+    expect(await names.lockName('Half Way', 'first', now)).toBe(true);
+    expect(await names.lockName('Half Way', 'second', now + 1_000)).toBe(false);
+    // The first create stopped: past the grace, the name is free again, for one claimant.
+    const later = now + names.NAME_CLAIM_GRACE_MS + 1_000;
+    const claims = await Promise.all(['a', 'b', 'c'].map((id) => names.lockName('Half Way', id, later)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+  });
 });
 
 describe('reading workflows', () => {

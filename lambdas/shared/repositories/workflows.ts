@@ -85,15 +85,25 @@ export async function getWorkflowByName(name: string): Promise<WorkflowRecord | 
 }
 
 /**
- * Claims a name for a workflow id. Succeeds when the name is free, already ours, or held by a lock whose workflow no
- * longer exists (a create that stopped half-way); false when another workflow has it.
+ * How long a name's claim without a workflow record behind it is taken for a create still under way. A create
+ * claims the name first and writes the record last, after its state machine and triggers: well within the API
+ * function's timeout. Only a claim older than this is one a create left behind when it stopped half-way.
  */
-export async function lockName(name: string, id: string): Promise<boolean> {
+export const NAME_CLAIM_GRACE_MS = 5 * 60_000;
+
+/**
+ * Claims a name for a workflow id. Succeeds when the name is free, already ours, or held by a claim a create left
+ * behind (no workflow record, and older than {@link NAME_CLAIM_GRACE_MS}); false when another workflow has it or
+ * another create is under way with it. Without the grace, concurrent creates of one name each found the previous
+ * claimant's record not written yet, took the name over in turn, and went on: three workflows of one name out of
+ * twenty concurrent creates.
+ */
+export async function lockName(name: string, id: string, now = Date.now()): Promise<boolean> {
   const put = (condition: string, values: Record<string, unknown>): Promise<unknown> =>
     ddb.send(
       new PutCommand({
         TableName: TABLE,
-        Item: { pk: `WFNAME#${name}`, sk: 'META', workflow_id: id, name },
+        Item: { pk: `WFNAME#${name}`, sk: 'META', workflow_id: id, name, claimed_at: now },
         ConditionExpression: condition,
         ExpressionAttributeValues: values,
       }),
@@ -104,11 +114,19 @@ export async function lockName(name: string, id: string): Promise<boolean> {
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
-  const lock = await ddb.send(new GetCommand({ TableName: TABLE, Key: { pk: `WFNAME#${name}`, sk: 'META' } }));
+  const lock = await ddb.send(
+    new GetCommand({ TableName: TABLE, Key: { pk: `WFNAME#${name}`, sk: 'META' }, ConsistentRead: true }),
+  );
   const holder = lock.Item?.workflow_id as string | undefined;
-  if (!holder || (await getWorkflow(holder))) return false;
+  const claimedAt = lock.Item?.claimed_at as number | undefined;
+  if (!holder || (claimedAt !== undefined && claimedAt > now - NAME_CLAIM_GRACE_MS)) return false;
+  if (await getWorkflow(holder)) return false;
   try {
-    await put('workflow_id = :old', { ':old': holder });
+    // Taken over only from that same claim: a create racing this one for the abandoned name wins once.
+    await put('workflow_id = :old AND (attribute_not_exists(claimed_at) OR claimed_at = :claimed)', {
+      ':old': holder,
+      ':claimed': claimedAt ?? null,
+    });
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
