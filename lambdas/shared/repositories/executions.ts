@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
-import { EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
+import { ACTIVE_STATUSES, EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
 import { LONGEST_RUN_SECONDS, openExpiresAt } from '../../../lib/core/routing/expiry.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
@@ -96,16 +96,14 @@ export function openHistoryExpiry(now = Date.now()): number {
   return openExpiresAt(now, RETENTION_DAYS * 86_400);
 }
 
-/** Statuses of a run that has ended (a failed one may be retried, which reopens it). */
-const ENDED: ReadonlySet<ExecutionStatus> = new Set(['completed', 'cancelled', 'failed']);
-
 /**
  * Epoch seconds at which a record in `status` expires: retention counts from the run's end; an open run's record
  * outlives the longest run (see {@link LONGEST_RUN_SECONDS}), so a run that waits longer than the retention (paused,
  * or waiting on an event for weeks) keeps its record. Set at every status change.
  */
 export function recordExpiry(status: ExecutionStatus, now = Date.now()): number {
-  return historyExpiry(now) + (ENDED.has(status) ? 0 : LONGEST_RUN_SECONDS);
+  // Open: a run that still occupies Step Functions (a failed one has ended; a retry reopens it).
+  return historyExpiry(now) + (ACTIVE_STATUSES.includes(status) ? LONGEST_RUN_SECONDS : 0);
 }
 
 /** Reads an execution (strongly consistent: lifecycle decisions follow it). */
