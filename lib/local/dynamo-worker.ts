@@ -14,7 +14,6 @@
  * in: `{ type: 'role', roleArn }` (a key issued since the start), `{ type: 'ttl', table }` (a table to expire items
  * of), `{ type: 'sweep', id }` (one pass now), `{ type: 'close' }`.
  */
-import { EventEmitter } from 'node:events';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +24,7 @@ import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 import { closeLevelIterators } from './level-iterators.ts';
 import { textMemoryStore } from './text-store.ts';
-import { directCall, type ExpiringTable, TtlSweeper } from './ttl-sweeper.ts';
+import { directCall, type ExpiringTable, replay, TtlSweeper } from './ttl-sweeper.ts';
 
 /** What the main thread hands the worker (see dynamo.ts). */
 export interface DynamoWorkerData {
@@ -53,17 +52,6 @@ const refuse = (res: ServerResponse, error: AwsError): void => {
   res.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': error.code });
   res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${error.code}`, message: error.message }));
 };
-
-/**
- * Hands dynalite's handler the request as it came: the guard has consumed the real one, so a stand-in with its
- * headers, method and url emits the body (`data`, `end`) once the handler listens, as dynalite reads it.
- */
-function replay(handler: RequestListener, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-  const copy = Object.assign(new EventEmitter(), { headers: req.headers, method: req.method, url: req.url });
-  handler(copy as unknown as IncomingMessage, res);
-  if (body.length > 0) copy.emit('data', body);
-  copy.emit('end');
-}
 
 /** A request's body. */
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -38,25 +38,40 @@ type Item = Record<string, unknown>;
 /** One DynamoDB operation, answered with its status and JSON body. */
 export type DynamoCall = (operation: string, input: Item) => Promise<{ status: number; body: Item }>;
 
+/** What dynalite's handler reads of a request besides its body. */
+type RequestHead = Pick<IncomingMessage, 'headers' | 'method' | 'url'>;
+
+/**
+ * Hands dynalite's handler a request in this thread: a stand-in with the request's headers, method and url emits the
+ * body (`data`, `end`) once the handler listens, as dynalite reads it. The guarded front replays callers' requests
+ * with it (the guard has consumed the real one); {@link directCall} makes its own.
+ */
+export function replay(handler: RequestListener, head: RequestHead, body: Buffer, res: ServerResponse): void {
+  const copy = Object.assign(new EventEmitter(), { headers: head.headers, method: head.method, url: head.url });
+  handler(copy as unknown as IncomingMessage, res);
+  if (body.length > 0) copy.emit('data', body);
+  copy.emit('end');
+}
+
 /**
  * Calls dynalite's request handler in this thread, as an HTTP request would reach it: dynalite only checks that an
  * Authorization header is there (the guard in front of it, which checks signatures, is for callers, not for this).
  */
 export function directCall(handler: RequestListener): DynamoCall {
+  const head = (operation: string): RequestHead => ({
+    method: 'POST',
+    url: '/',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `DynamoDB_20120810.${operation}`,
+      'x-amz-date': '20200101T000000Z',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=steward-local/20200101/us-east-1/dynamodb/aws4_request, ' +
+        'SignedHeaders=host, Signature=0',
+    },
+  });
   return (operation, input) =>
     new Promise((resolve, reject) => {
-      const req = Object.assign(new EventEmitter(), {
-        method: 'POST',
-        url: '/',
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
-          'x-amz-date': '20200101T000000Z',
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=steward-local/20200101/us-east-1/dynamodb/aws4_request, ' +
-            'SignedHeaders=host, Signature=0',
-        },
-      });
       const res = {
         statusCode: 200,
         contentType: '',
@@ -69,9 +84,7 @@ export function directCall(handler: RequestListener): DynamoCall {
           }
         },
       };
-      handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-      req.emit('data', Buffer.from(JSON.stringify(input)));
-      req.emit('end');
+      replay(handler, head(operation), Buffer.from(JSON.stringify(input)), res as unknown as ServerResponse);
     });
 }
 
