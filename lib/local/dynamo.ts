@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createActiveTable } from './active-table.ts';
 import { LOCAL_REGION } from './cfn.ts';
 import type { DynamoWorkerData } from './dynamo-worker.ts';
 import type { Denial } from './iam/authorizer.ts';
@@ -113,25 +113,24 @@ export async function startDynamo(options: {
         if (error.name === 'ResourceNotFoundException') return undefined;
         throw error;
       });
+  /** Creates a table as the template declares it; resolves once it is ACTIVE, as CloudFormation waits for it. */
   const create = async (table: LocalTable): Promise<void> => {
     const gsis = table.globalSecondaryIndexes as Array<Record<string, unknown>>;
-    await client.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: table.keySchema as never,
-        AttributeDefinitions: table.attributeDefinitions as never,
-        ...(gsis.length > 0
-          ? {
-              GlobalSecondaryIndexes: gsis.map((g) => ({
-                IndexName: g.IndexName as string,
-                KeySchema: g.KeySchema as never,
-                Projection: (g.Projection as never) ?? { ProjectionType: 'ALL' },
-              })),
-            }
-          : {}),
-      }),
-    );
+    await createActiveTable(client, {
+      TableName: table.name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: table.keySchema as never,
+      AttributeDefinitions: table.attributeDefinitions as never,
+      ...(gsis.length > 0
+        ? {
+            GlobalSecondaryIndexes: gsis.map((g) => ({
+              IndexName: g.IndexName as string,
+              KeySchema: g.KeySchema as never,
+              Projection: (g.Projection as never) ?? { ProjectionType: 'ALL' },
+            })),
+          }
+        : {}),
+    });
   };
   const scanAll = async (name: string): Promise<Item[]> => {
     const items: Item[] = [];
@@ -143,13 +142,12 @@ export async function startDynamo(options: {
     } while (start);
     return items;
   };
-  // dynalite makes a table ACTIVE (or gone) a moment after it answers: polled every 5 ms, each table costs local
-  // mode's start a few ms rather than a 20 ms step.
+  // dynalite removes a deleted table a moment after it answers: polled every 5 ms, as creation is (active-table.ts).
   const until = async (done: () => Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + 10_000;
     while (!(await done())) {
       if (Date.now() > deadline) {
-        throw new Error('the local DynamoDB did not finish creating or deleting a table within 10 s');
+        throw new Error('the local DynamoDB did not finish deleting a table within 10 s');
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -179,7 +177,6 @@ export async function startDynamo(options: {
     // Deleting and creating take effect a moment later, even with no delay configured.
     await until(async () => (await describe(table.name)) === undefined);
     await create(table);
-    await until(async () => (await describe(table.name))?.TableStatus === 'ACTIVE');
     await writeAll(table.name, items);
     rmSync(file, { force: true });
   };
@@ -224,9 +221,7 @@ export async function startDynamo(options: {
         }
         const existing = await describe(table.name);
         if (!existing) {
-          // As CloudFormation does, the table is ready before anything that uses it starts.
           await create(table);
-          await until(async () => (await describe(table.name))?.TableStatus === 'ACTIVE');
           continue;
         }
         // A data folder from an older Steward lacks the indexes added since: rebuild the table with them.

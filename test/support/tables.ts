@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createActiveTable, createTableInput } from '../../lib/cli/workflow-test/tables.ts';
+import { createTableInput } from '../../lib/cli/workflow-test/tables.ts';
 import { ENV } from '../../lib/core/env.ts';
 import { TABLES } from '../../lib/core/tables.ts';
+import { createActiveTable } from '../../lib/local/active-table.ts';
 
 /**
  * Creates fresh registry and history tables on the test run's local DynamoDB and points the handlers' environment

@@ -13,7 +13,8 @@ import { ENV } from '../../core/env.ts';
 import type { StepRunnerInput } from '../../core/runtime-contract.ts';
 import { TABLES } from '../../core/tables.ts';
 import type { MockAnswer } from '../../core/workflow/test-cases.ts';
-import { createActiveTable, createTableInput } from './tables.ts';
+import { createActiveTable } from '../../local/active-table.ts';
+import { createTableInput } from './tables.ts';
 
 const REGION = 'us-east-1';
 const NAMES = { registry: 'steward-test-registry', history: 'steward-test-history' } as const;

@@ -15,7 +15,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActiveTable } from '../../../lib/cli/workflow-test/tables.ts';
+import { createActiveTable } from '../../../lib/local/active-table.ts';
 import {
   closeLevelIterators,
   dynaliteAbstractLevel,

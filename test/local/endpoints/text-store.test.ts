@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, PutItemCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActiveTable } from '../../../lib/cli/workflow-test/tables.ts';
+import { createActiveTable } from '../../../lib/local/active-table.ts';
 import { dynaliteMemoryLevel, textMemoryStore } from '../../../lib/local/text-store.ts';
 import { groupedTable } from './helpers.ts';
 
