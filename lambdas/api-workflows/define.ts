@@ -8,6 +8,7 @@ import {
   type WorkflowDocument,
 } from '../../lib/core/workflow/index.ts';
 import { requireEnv } from '../shared/config.ts';
+import { declareWorkflowWaits } from '../shared/declared-waits.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { recordAudit } from '../shared/repositories/audit.ts';
@@ -61,6 +62,8 @@ export async function createWorkflow(request: ApiRequest): Promise<ApiResult> {
   let record: WorkflowRecord;
   const triggers = doc.triggers ?? [];
   try {
+    // Before anything can start a run of it: its triggers, its record.
+    await declareWorkflowWaits(doc);
     const deployed = await deployStateMachine({
       name: stateMachineName(PREFIX, doc.name, id),
       asl,
@@ -168,6 +171,8 @@ async function newVersion(request: ApiRequest, lockRequired: boolean): Promise<W
       field: 'body.version',
     });
   }
+  // Before the alias points at the new version (the state machine's deployment) and before the record names it.
+  await declareWorkflowWaits(doc);
   const deployed = await deployStateMachine({
     name: stateMachineName(PREFIX, current.name, current.id),
     existingArn: current.state_machine_arn,

@@ -16,6 +16,7 @@ import {
 import { finishStep, stepKey } from '../shared/repositories/steps.ts';
 import {
   claimWaiter,
+  declarationsComplete,
   expireWaiter,
   findRoutes,
   findWaiting,
@@ -33,7 +34,8 @@ import {
  * Those are one Query (routes and waiters without a filter share `WAIT#<type>#<hash({})>`), skipped while this
  * container read them less than {@link ROUTES_CACHE_MS} ago and the type has no waits without a filter (whose waiters
  * change with every run). So an event of a type nobody waits for costs two requests on a warm router, three on a cold
- * one; each key-set the event has values for adds an early-event put and a Query. Why the cache loses no event: see
+ * one, and one (its record) on a warm router once no workflow version declared its type (see {@link nobodyWaits});
+ * each key-set the event has values for adds an early-event put and a Query. Why the cache loses no event: see
  * lib/core/routing/routes.ts and the waiter's fence.
  *
  * Folding the event record and the empty key-set's early event into one item or one BatchWriteItem was weighed and
@@ -47,6 +49,39 @@ export const ROUTES_CACHE_MS = routesCacheMs(process.env.STEWARD_ROUTES_CACHE_MS
 
 /** The routes this warm container read, per event type. */
 const routesCache = new RoutesCache(ROUTES_CACHE_MS);
+
+/**
+ * When this container first knew that every stored workflow version's waits are declared (read again at most once
+ * per cache lifetime until then; it stays true once written).
+ */
+let declarationsKnownAt: Instant | undefined;
+let declarationsCheckedAt: number | undefined;
+
+/** Forgets what this container knew of declarations (tests). */
+export function forgetDeclarations(): void {
+  declarationsKnownAt = undefined;
+  declarationsCheckedAt = undefined;
+}
+
+/**
+ * Whether no workflow version can wait for events of this type (declared waits, lambdas/shared/declared-waits.ts):
+ * the cached routes, fresh, say the type is not declared, and they were read after this container knew every
+ * version's waits to be declared (a read from before could miss a version stored before declarations existed).
+ * Judged before anything is written: a declaration the read missed was written after it, and its version starts
+ * runs only once the cache lifetime has passed since (the declarer's fence), so after this event was received.
+ */
+async function nobodyWaits(eventType: string): Promise<boolean> {
+  const cached = routesCache.freshEntry(eventType, routesClock.now());
+  if (!cached || cached.routes.declared) return false;
+  if (declarationsKnownAt === undefined) {
+    const mono = performance.now();
+    if (declarationsCheckedAt !== undefined && mono - declarationsCheckedAt < ROUTES_CACHE_MS) return false;
+    declarationsCheckedAt = mono;
+    if (!(await declarationsComplete())) return false;
+    declarationsKnownAt ??= routesClock.now();
+  }
+  return cached.at.mono > declarationsKnownAt.mono;
+}
 
 /** The clocks the cache is judged by (an object, so a test can hold the cache fresh while it stages a race). */
 export const routesClock = { now: (): Instant => ({ wall: Date.now(), mono: performance.now() }) };
@@ -122,6 +157,11 @@ export async function deliver(waiter: WaiterRecord, event: StewardEvent, now = n
  */
 export async function routeEvent(event: StoredEvent, now = new Date()): Promise<{ matched: number }> {
   const nowMs = now.getTime();
+  if (await nobodyWaits(event.type)) {
+    metrics.addMetric('EventsRouted', MetricUnit.Count, 1);
+    metrics.addMetric('EventsMatched', MetricUnit.Count, 0);
+    return { matched: 0 };
+  }
   const resume = async (waiters: readonly WaiterRecord[]): Promise<number> => {
     let n = 0;
     for (const w of waiters) {

@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
+import { type DeclarationProperties, declareDeployedWaits } from './declarations.ts';
 import { registerDeployedGroups, registerDeployedServices } from './services.ts';
 import { type DeployedWorkflow, removeDeployedWorkflow, upsertDeployedWorkflow } from './workflows.ts';
 
@@ -23,6 +24,7 @@ export interface RegistrarResponse {
  * history stays, and retiring is an explicit act (DELETE /services/{id}).
  */
 export const handler = lambdaHandler(async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
+  if (event.ResourceType === DECLARATIONS_TYPE) return declarations(event);
   const props = event.ResourceProperties as unknown as RegistrarProperties;
   const workflows = props.workflows ?? [];
   const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, removed: 0 };
@@ -54,3 +56,23 @@ export const handler = lambdaHandler(async (event: CloudFormationCustomResourceE
     Data: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
   };
 });
+
+/** The custom resource of a stack's declared waits (lib/constructs/registration.ts, WaitDeclarations). */
+export const DECLARATIONS_TYPE = 'Custom::StewardWaitDeclarations';
+
+/**
+ * Declared waits of a stack's deployed workflows: declared on Create and Update; nothing on Delete (a declaration
+ * only ever keeps more early events than needed, and runs of a deleted workflow may still wait).
+ */
+async function declarations(event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> {
+  const outcome =
+    event.RequestType === 'Delete'
+      ? { declared: 0, backfilled_versions: 0 }
+      : await declareDeployedWaits(event.ResourceProperties as unknown as DeclarationProperties);
+  logger.info('Declared the waits of deployed workflows', { ...outcome });
+  return {
+    PhysicalResourceId:
+      event.RequestType === 'Create' ? `steward-declarations-${event.LogicalResourceId}` : event.PhysicalResourceId,
+    Data: Object.fromEntries(Object.entries(outcome).map(([k, v]) => [k, String(v)])),
+  };
+}

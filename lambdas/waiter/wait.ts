@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { DEFAULT_WAITER_KEEP_SECONDS, expiresAt } from '../../lib/core/routing/expiry.ts';
 import { filterHash, keySetOf, matchesFilter } from '../../lib/core/routing/filters.ts';
@@ -6,6 +5,7 @@ import { routeFenceMs } from '../../lib/core/routing/routes.ts';
 import type { EventWaitInput, ParkInput } from '../../lib/core/runtime-contract.ts';
 import { deliver, EARLY_KEEP_SECONDS, ROUTES_CACHE_MS } from '../event-router/route.ts';
 import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
+import { waitUntil } from '../shared/declared-waits.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';
@@ -18,13 +18,6 @@ const SKEW_MS = 30_000;
 
 /** How long a waiter of a route not yet settled waits before its early-event lookup (see lib/core routing/routes). */
 const FENCE_MS = routeFenceMs(ROUTES_CACHE_MS);
-
-/** Resolves once `ms` have passed on the monotonic clock since `fromMono` (a timer may fire a little early). */
-async function waitUntil(fromMono: number, ms: number): Promise<void> {
-  for (let left = fromMono + ms - performance.now(); left > 0; left = fromMono + ms - performance.now()) {
-    await sleep(Math.ceil(left));
-  }
-}
 
 /** What the waiter did. */
 export interface WaitOutcome {

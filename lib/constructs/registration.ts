@@ -84,3 +84,29 @@ export class Registration extends Construct {
     });
   }
 }
+
+/** Properties of a {@link WaitDeclarations}. */
+export interface WaitDeclarationsProps {
+  readonly provider: RegistrarProvider;
+  /** The event types the stack's deployed workflows wait for (`event_wait` steps). */
+  readonly eventTypes: readonly string[];
+}
+
+/**
+ * Declares the event types a stack's deployed workflows wait for, before CloudFormation creates or updates their
+ * state machines (each depends on it): the event router keeps early events only of declared types (declared waits,
+ * docs/engine.md). Its first run in a deployment also declares the waits of every workflow version already stored.
+ * One per workflows stack, present even without deployed workflows, so that first run happens.
+ */
+export class WaitDeclarations extends Construct {
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: WaitDeclarationsProps) {
+    super(scope, id);
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: props.provider.provider.serviceToken,
+      resourceType: 'Custom::StewardWaitDeclarations',
+      properties: { event_types: [...new Set(props.eventTypes)].sort() },
+    });
+  }
+}

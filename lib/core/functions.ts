@@ -211,10 +211,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   }),
   fn({
     id: 'registrar',
-    description: 'Registers deployed workflows and services in the registry at deploy time (custom resource)',
+    description:
+      'Registers deployed workflows and services in the registry, and declares their waits, at deploy time (custom resources)',
     memoryMb: 256,
     timeoutSeconds: 120,
-    access: ['registry:read', 'registry:write'],
+    access: ['registry:read', 'registry:write', 'history:read', 'history:write'],
     triggers: ['custom-resource'],
   }),
 ];

@@ -36,6 +36,9 @@
  * - early event:         pk `EARLY#<event_type>#<filter hash>` sk `<timestamp>#<event id>`
  * - route (key-set):     pk `WAIT#<event_type>#<hash of {}>` sk `#ROUTE#<sorted keys joined by ,>` (beside the
  *                        waiters without a filter: the router reads both with one Query)
+ * - declared wait:       pk `WAIT#<event_type>#<hash of {}>` sk `#DECLARED` (`declared_at`: some workflow version
+ *                        waits for the type; same partition, same Query), and pk `DECLARED` sk `COMPLETE` once every
+ *                        stored version's waits are declared
  * - concurrency slots:   pk `CONC#<workflow_id>` sk `META` (running count), queue items pk `QUEUE#<workflow_id>` sk `<ts>#<exec>`
  * - audit record:        pk `AUDIT#<target>`     sk `<ts>#<id>`     gsi1 `AUDIT` / `<ts>#<id>`
  */

@@ -9,7 +9,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { ExpressExecutionLogs } from '../constructs/express-logs.ts';
-import { type RegisteredWorkflow, type RegistrarProvider, Registration } from '../constructs/registration.ts';
+import {
+  type RegisteredWorkflow,
+  type RegistrarProvider,
+  Registration,
+  WaitDeclarations,
+} from '../constructs/registration.ts';
 import { StateMachineRuntimeRole } from '../constructs/runtime-role.ts';
 import { ScheduleInvoker } from '../constructs/schedules.ts';
 import { type AuthenticatedService, ServiceAuthGrants } from '../constructs/service-auth-grants.ts';
@@ -19,6 +24,7 @@ import { StewardFunction } from '../constructs/steward-function.ts';
 import { WorkflowStateMachine } from '../constructs/workflow-state-machine.ts';
 import { ApiWorkflowTriggers, WorkflowTriggers } from '../constructs/workflow-triggers.ts';
 import { functionSpec } from '../core/functions.ts';
+import { waitedEventTypes } from '../core/workflow/names.ts';
 import type { DeployedWorkflow } from './inputs.ts';
 import type { StewardSettings } from './settings.ts';
 
@@ -62,6 +68,8 @@ export class WorkflowsStack extends Stack {
   readonly runtime: WorkflowRuntime;
   readonly functions: StewardFunction[] = [];
   readonly machines: WorkflowStateMachine[] = [];
+  /** The event types the deployed workflows wait for (declared before their state machines). */
+  private readonly waitedTypes: string[] = [];
   private readonly props: WorkflowsStackProps;
   private readonly registered: RegisteredWorkflow[] = [];
   private invoker?: ScheduleInvoker;
@@ -188,6 +196,7 @@ export class WorkflowsStack extends Stack {
     });
     alarm.addAlarmAction(new actions.SnsAction(this.props.alertTopic));
     this.machines.push(machine);
+    this.waitedTypes.push(...waitedEventTypes(wf.document));
     this.registered.push({
       name: wf.document.name,
       version: wf.document.version ?? '1',
@@ -201,6 +210,12 @@ export class WorkflowsStack extends Stack {
 
   /** Creates the registration of every workflow added; call once, after the last addWorkflow. */
   register(): void {
+    // Declared first: every deployed state machine is created or updated only once its waits are declared.
+    const declarations = new WaitDeclarations(this, 'WaitDeclarations', {
+      provider: this.props.registrar,
+      eventTypes: this.waitedTypes,
+    });
+    for (const m of this.machines) m.stateMachine.node.addDependency(declarations);
     if (this.registered.length > 0) {
       const r = new Registration(this, 'Registration', { provider: this.props.registrar, workflows: this.registered });
       for (const m of this.machines) r.node.addDependency(m.alias);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../lambdas/shared/repositories/events.ts';
@@ -75,6 +75,8 @@ beforeAll(async () => {
 beforeEach(() => {
   sfn.reset();
   sfn.on(SendTaskSuccessCommand).resolves({});
+  // Each test starts from a router that has not yet asked whether declarations are complete.
+  route.forgetDeclarations();
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -242,7 +244,7 @@ describe('waiter and event router', () => {
     expect(resumedTokens()).toEqual([late?.input.task_token]);
   });
 
-  it('routes an event no waiter waits for with three requests (the first of a type in an environment: four), two while the routes read are fresh', async () => {
+  it('routes an event no waiter waits for with four requests the first time its type comes to an environment, three while the routes read are fresh (declarations not yet complete)', async () => {
     const type = freshType();
     const empty = `${type}#${filterHash({})}`;
     // The router's clocks stand still: whatever it read stays fresh (the cache lifetime is the next tests' subject).
@@ -260,7 +262,9 @@ describe('waiter and event router', () => {
     ]);
     recorded = [];
     expect(await router.handler(warm, lambdaContext)).toEqual({ matched: 0 });
-    expect(recorded).toEqual([`PutItem EVT#${warm.id}`, `PutItem EARLY#${empty}`]);
+    // The routes say nobody declared the type; until every version's waits are declared that changes nothing (the
+    // router asks at most once per cache lifetime, see "declared waits" below).
+    expect(recorded).toEqual([`PutItem EVT#${warm.id}`, 'GetItem DECLARED', `PutItem EARLY#${empty}`]);
     expect(await events.getEvent(warm.id)).toMatchObject({ type, data: { task_id: 'nobody' } });
   });
 
@@ -302,7 +306,11 @@ describe('waiter and event router', () => {
       after: async () => {
         recorded = [];
         expect(await emit(type, { task_id: 'fenced' }, awaited)).toBe(0);
-        expect(recorded).toEqual([`PutItem EVT#${awaited}`, `PutItem EARLY#${type}#${filterHash({})}`]);
+        expect(recorded).toEqual([
+          `PutItem EVT#${awaited}`,
+          'GetItem DECLARED',
+          `PutItem EARLY#${type}#${filterHash({})}`,
+        ]);
       },
     };
 
@@ -355,7 +363,11 @@ describe('waiter and event router', () => {
     await putRaw(admin, names.history, legacyWaiter(await startRun(), {}, 'token-legacy-unfiltered'));
     const { findRoutes } = await import('../../lambdas/shared/repositories/waiters.ts');
     // The waiters without a filter are read on every event, as those registered with a route record are.
-    expect((await findRoutes(type, Date.now())).routes).toEqual({ keySets: [['task_id']], unfiltered: true });
+    expect((await findRoutes(type, Date.now())).routes).toEqual({
+      keySets: [['task_id']],
+      unfiltered: true,
+      declared: true,
+    });
     expect(await emit(type, { task_id: 'old' })).toBe(2);
     expect(resumedTokens().sort()).toEqual(['token-legacy-filtered', 'token-legacy-unfiltered']);
   });
@@ -502,5 +514,130 @@ describe('park', () => {
 
     expect(out).toEqual({ status: 'released' });
     expect(resumedTokens()).toEqual(['park-2']);
+  });
+});
+
+describe('declared waits', () => {
+  let declared: typeof import('../../lambdas/shared/declared-waits.ts');
+  let waiters: typeof import('../../lambdas/shared/repositories/waiters.ts');
+  const doc = DynamoDBDocumentClient.from(admin);
+  beforeAll(async () => {
+    declared = await import('../../lambdas/shared/declared-waits.ts');
+    waiters = await import('../../lambdas/shared/repositories/waiters.ts');
+  });
+  beforeEach(async () => {
+    await waiters.markDeclarationsComplete(Date.now());
+  });
+  afterEach(async () => {
+    // The other tests of this file run as before declarations: every type counts as declared.
+    await doc.send(new DeleteCommand({ TableName: names.history, Key: { pk: 'DECLARED', sk: 'COMPLETE' } }));
+  });
+
+  /** A workflow document whose only step waits for `type` (all that declarations read of it). */
+  const waitingFor = (type: string) =>
+    ({
+      name: `waits-${type}`,
+      definition: { steps: [{ name: 'wait', step_type: 'event_wait', event_type: type }] },
+    }) as unknown as import('../../lib/core/workflow/schema.ts').WorkflowDocument;
+
+  const earlyEventsOf = async (type: string) =>
+    (
+      await doc.send(
+        new QueryCommand({
+          TableName: names.history,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `EARLY#${type}#${filterHash({})}` },
+        }),
+      )
+    ).Items ?? [];
+
+  it('stores an event of a type no version declared and writes nothing else, once the routes were read after declarations were known complete', async () => {
+    const type = freshType();
+    const empty = `${type}#${filterHash({})}`;
+    const start = route.routesClock.now();
+    const clock = vi.spyOn(route.routesClock, 'now').mockReturnValue(start);
+    const first = busEvent(type, { n: 1 });
+    const second = busEvent(type, { n: 2 });
+    const third = busEvent(type, { n: 3 });
+    const fourth = busEvent(type, { n: 4 });
+
+    recorded = [];
+    await router.handler(first, lambdaContext);
+    // Routes not read yet: the event is routed as always.
+    expect(recorded).toEqual([
+      `PutItem EVT#${first.id}`,
+      `PutItem EARLY#${empty}`,
+      `Query WAITKEYS#${type}`,
+      `Query WAIT#${empty}`,
+    ]);
+    recorded = [];
+    await router.handler(second, lambdaContext);
+    // Fresh routes say nobody declared the type, but they were read before this router knew declarations complete.
+    expect(recorded).toEqual([`PutItem EVT#${second.id}`, 'GetItem DECLARED', `PutItem EARLY#${empty}`]);
+    clock.mockReturnValue({
+      wall: start.wall + route.ROUTES_CACHE_MS + 1,
+      mono: start.mono + route.ROUTES_CACHE_MS + 1,
+    });
+    recorded = [];
+    await router.handler(third, lambdaContext);
+    expect(recorded).toEqual([`PutItem EVT#${third.id}`, `PutItem EARLY#${empty}`, `Query WAIT#${empty}`]);
+    recorded = [];
+    expect(await router.handler(fourth, lambdaContext)).toEqual({ matched: 0 });
+    expect(recorded).toEqual([`PutItem EVT#${fourth.id}`]);
+    expect(await events.getEvent(fourth.id)).toMatchObject({ type, data: { n: 4 } });
+    expect((await earlyEventsOf(type)).map((e) => String(e.sk).split('#')[1])).toEqual([first.id, second.id, third.id]);
+  });
+
+  it('keeps early events of a declared type, and a run of the declaring version that registers its wait later takes one', async () => {
+    const type = freshType();
+    vi.spyOn(route.routesClock, 'now').mockReturnValue(route.routesClock.now());
+    expect(await declared.declareWorkflowWaits(waitingFor(type))).toEqual([type]);
+    const run = await startRun();
+    // Routes read (declared) and cached; the awaited event comes on those cached routes, before the wait registers.
+    await router.handler(busEvent(type, { task_id: 'other' }), lambdaContext);
+    const awaited = busEvent(type, { task_id: 'mine' });
+    recorded = [];
+    await router.handler(awaited, lambdaContext);
+    expect(recorded).toEqual([`PutItem EVT#${awaited.id}`, `PutItem EARLY#${type}#${filterHash({})}`]);
+
+    const { outcome } = await waitFor(type, { task_id: 'mine' }, {}, run);
+    expect(outcome).toMatchObject({ status: 'matched', event_id: awaited.id });
+  });
+
+  it('counts a type with a registered wait as declared, whatever declared it (a version from before declarations)', async () => {
+    const type = freshType();
+    const start = route.routesClock.now();
+    const clock = vi.spyOn(route.routesClock, 'now').mockReturnValue(start);
+    // This router knows declarations complete before it reads the type's routes.
+    await router.handler(busEvent(type, { task_id: 'first' }), lambdaContext);
+    await router.handler(busEvent(type, { task_id: 'first' }), lambdaContext);
+    const { input } = await waitFor(type, { task_id: 'undeclared' });
+    clock.mockReturnValue({
+      wall: start.wall + route.ROUTES_CACHE_MS + 1,
+      mono: start.mono + route.ROUTES_CACHE_MS + 1,
+    });
+    expect(await router.handler(busEvent(type, { task_id: 'undeclared' }), lambdaContext)).toEqual({ matched: 1 });
+    expect(resumedTokens()).toEqual([input.task_token]);
+  });
+
+  it("makes a new declaration wait out the routers' cache lifetime once declarations are complete, and no other", async () => {
+    const timed = async (run: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await run();
+      return performance.now() - t0;
+    };
+    // New, with declarations complete: a router may trust a read that lacks it.
+    expect(await timed(() => declared.declareEventTypes([freshType()]))).toBeGreaterThanOrEqual(
+      declared.DECLARATION_FENCE_MS - 1,
+    );
+    // Declared long ago: every router has read it since.
+    const old = freshType();
+    await declared.declareEventTypes([old], Date.now() - 120_000);
+    expect(await timed(() => declared.declareEventTypes([old]))).toBeLessThan(declared.DECLARATION_FENCE_MS);
+    // Not yet complete: no router trusts a read without it.
+    await doc.send(new DeleteCommand({ TableName: names.history, Key: { pk: 'DECLARED', sk: 'COMPLETE' } }));
+    expect(await timed(() => declared.declareEventTypes([freshType()]))).toBeLessThan(declared.DECLARATION_FENCE_MS);
+    // No wait step, nothing declared.
+    expect(await declared.declareWorkflowWaits({ ...waitingFor('x'), definition: { steps: [] } } as never)).toEqual([]);
   });
 });

@@ -382,6 +382,24 @@ describe('managed services', () => {
     prod.templates['Services']!.resourceCountIs('AWS::EC2::NatGateway', 2);
   });
 
+  it('declares the waits of the deployed workflows before their state machines are created or updated', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const waited = new Set<string>();
+    for (const file of readdirSync('statemachines').filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(`statemachines/${file}`, 'utf8');
+      for (const m of text.matchAll(/"event_type"\s*:\s*"([^"]+)"/g)) waited.add(m[1]!);
+    }
+    const declarations = resourcesOf(dev, 'Custom::StewardWaitDeclarations');
+    expect(declarations).toHaveLength(1);
+    expect(waited.size).toBeGreaterThan(0);
+    expect(declarations[0]!.Properties['event_types']).toEqual([...waited].sort());
+    const template = dev.raw[declarations[0]!.stack]!;
+    const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    expect(machines.length).toBeGreaterThan(0);
+    for (const machine of machines)
+      expect((machine as { DependsOn?: string[] }).DependsOn).toContain(declarations[0]!.id);
+  });
+
   it('registers the services through the registrar custom resource with their Cloud Map base_url', () => {
     const regs = resourcesOf(dev, 'Custom::StewardRegistration').filter((r) => r.stack === 'Services');
     expect(regs).toHaveLength(1);

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
+import { filterHash } from '../../lib/core/routing/filters.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { type ApiLambda, call, fakeEventBridge, fakeStepFunctions, seedWorkflow, setHandlerEnv } from './harness.ts';
@@ -297,6 +298,104 @@ describe('deployed workflows (registrar)', () => {
     expect(del.status).toBe(409);
     expect(removed.Data.removed).toBe('1');
     expect((await call(workflows, 'GET', `/workflows/${deployed.id}`)).status).toBe(404);
+  });
+});
+
+describe('declared waits (registrar)', () => {
+  it("declares the deployed workflows' waits, and on its first run those of every stored version, then says so", async () => {
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { ddb } = await import('../../lambdas/shared/clients/dynamodb.ts');
+    const history = process.env.HISTORY_TABLE_NAME!;
+    const declaredAt = async (type: string) =>
+      (
+        await ddb.send(
+          new GetCommand({
+            TableName: history,
+            Key: { pk: `WAIT#${type}#${filterHash({})}`, sk: '#DECLARED' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item?.declared_at;
+    // A workflow stored before declarations existed: its first version waits for one type, its second for another.
+    const created = await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Before Declarations') });
+    const firstType = 'agent.task_completed';
+    const second = seedWorkflow('Before Declarations');
+    (second as unknown as { definition: { steps: Array<Record<string, unknown>> } }).definition.steps.push({
+      name: 'second_wait',
+      step_type: 'event_wait',
+      event_type: 'agent.reviewed',
+    });
+    const next = await call(workflows, 'POST', `/workflows/${created.body.id}/versions`, {
+      body: { ...second, version: '2.0.0' },
+    });
+    expect(next.status).toBe(201);
+    // Forget those declarations, as a release before them would have left the table.
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    for (const type of [firstType, 'agent.reviewed']) {
+      await ddb.send(
+        new DeleteCommand({ TableName: history, Key: { pk: `WAIT#${type}#${filterHash({})}`, sk: '#DECLARED' } }),
+      );
+    }
+    expect(await declaredAt(firstType)).toBeUndefined();
+
+    const first = await registrar({
+      RequestType: 'Create',
+      ResourceType: 'Custom::StewardWaitDeclarations',
+      LogicalResourceId: 'Declarations',
+      ResourceProperties: { event_types: ['deploy.ready', 'deploy.ready'] },
+    } as never);
+    const again = await registrar({
+      RequestType: 'Update',
+      ResourceType: 'Custom::StewardWaitDeclarations',
+      PhysicalResourceId: first.PhysicalResourceId,
+      ResourceProperties: { event_types: ['deploy.ready'] },
+      OldResourceProperties: { event_types: [] },
+    } as never);
+    const deleted = await registrar({
+      RequestType: 'Delete',
+      ResourceType: 'Custom::StewardWaitDeclarations',
+      PhysicalResourceId: first.PhysicalResourceId,
+      ResourceProperties: { event_types: ['deploy.ready'] },
+    } as never);
+
+    expect(first.PhysicalResourceId).toBe('steward-declarations-Declarations');
+    expect(first.Data).toMatchObject({ declared: '1' });
+    expect(Number(first.Data.backfilled_versions)).toBeGreaterThanOrEqual(2);
+    expect(again.Data).toEqual({ declared: '1', backfilled_versions: '0' });
+    expect(deleted.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    for (const type of ['deploy.ready', firstType, 'agent.reviewed'])
+      expect(await declaredAt(type)).toEqual(expect.any(Number));
+    const complete = await ddb.send(
+      new GetCommand({ TableName: history, Key: { pk: 'DECLARED', sk: 'COMPLETE' }, ConsistentRead: true }),
+    );
+    expect(complete.Item).toBeDefined();
+  });
+
+  it('declares what a new workflow and a new version wait for before they can start a run', async () => {
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { ddb } = await import('../../lambdas/shared/clients/dynamodb.ts');
+    const doc = seedWorkflow('Declares Its Waits');
+    const steps = (doc as unknown as { definition: { steps: Array<Record<string, unknown>> } }).definition.steps;
+    const wait = steps.find((s) => s.step_type === 'event_wait')!;
+    wait.event_type = 'agent.declared_on_create';
+    const created = await call(workflows, 'POST', '/workflows', { body: doc });
+    wait.event_type = 'agent.declared_on_version';
+    const next = await call(workflows, 'POST', `/workflows/${created.body.id}/versions`, {
+      body: { ...doc, version: '2.0.0' },
+    });
+
+    expect(created.status).toBe(201);
+    expect(next.status).toBe(201);
+    for (const type of ['agent.declared_on_create', 'agent.declared_on_version']) {
+      const item = await ddb.send(
+        new GetCommand({
+          TableName: process.env.HISTORY_TABLE_NAME!,
+          Key: { pk: `WAIT#${type}#${filterHash({})}`, sk: '#DECLARED' },
+          ConsistentRead: true,
+        }),
+      );
+      expect(item.Item?.declared_at).toEqual(expect.any(Number));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
 import { isAlive } from '../../../lib/core/routing/expiry.ts';
 import { type EventFilter, filterHash } from '../../../lib/core/routing/filters.ts';
@@ -19,6 +19,11 @@ import { queryAll } from './drain.ts';
  *   cannot start a waiter's sort key (execution ids are UUIDs).
  * - legacy key-sets: pk `WAITKEYS#<event_type>` sk `<sorted filter keys joined by ,>`, written by releases before
  *   routes, never since. Waits registered before an upgrade are still found through them (see {@link findRoutes}).
+ * - declaration: pk `WAIT#<event_type>#<hash of the empty filter>` sk `#DECLARED`, `declared_at` (ms): some workflow
+ *   version waits for the type, written before that version's runs can start (see lambdas/shared/declared-waits.ts).
+ *   Kept without TTL, like routes.
+ * - declarations complete: pk `DECLARED` sk `COMPLETE`, written once by the registrar after it declared the waits of
+ *   every version stored before declarations existed. Until it exists, every type counts as declared.
  */
 
 const TABLE = requireEnv(ENV.historyTable);
@@ -88,6 +93,52 @@ export interface RouteState {
   createdAt: number;
   /** Whether some waiter already waited out the routers' cache lifetime after the route existed. */
   settled: boolean;
+}
+
+/** Sort key of a type's declaration, in the partition of its routes. */
+const DECLARED_SK = '#DECLARED';
+
+/** The item whose existence says every stored workflow version's waits are declared. */
+const DECLARATIONS_COMPLETE = { pk: 'DECLARED', sk: 'COMPLETE' };
+
+/**
+ * Declares that a workflow version waits for these event types (idempotent: the first declaration's time stays).
+ * Returns the latest `declared_at` among them (ms, each on its first declarer's clock).
+ */
+export async function declareWaits(eventTypes: readonly string[], nowMs: number): Promise<number> {
+  let latest = 0;
+  for (const eventType of eventTypes) {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { pk: routesPk(eventType), sk: DECLARED_SK },
+        UpdateExpression: 'SET declared_at = if_not_exists(declared_at, :now), event_type = :type',
+        ExpressionAttributeValues: { ':now': nowMs, ':type': eventType },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    latest = Math.max(latest, Number(out.Attributes?.declared_at ?? nowMs));
+  }
+  return latest;
+}
+
+/** Whether every stored workflow version's waits are declared (a strongly consistent read). */
+export async function declarationsComplete(): Promise<boolean> {
+  const out = await ddb.send(new GetCommand({ TableName: TABLE, Key: DECLARATIONS_COMPLETE, ConsistentRead: true }));
+  return out.Item !== undefined;
+}
+
+/** Records that every stored workflow version's waits are declared (once; a later call changes nothing). */
+export async function markDeclarationsComplete(nowMs: number): Promise<void> {
+  await written(
+    ddb.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...DECLARATIONS_COMPLETE, completed_at: nowMs },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
 }
 
 /** Registers the route of a key-set (the empty one too) for the event type: idempotent. */
@@ -166,14 +217,16 @@ export async function findRoutes(eventType: string, nowMs: number): Promise<Rout
   const items = await queryAll({
     TableName: TABLE,
     KeyConditionExpression: 'pk = :pk',
-    FilterExpression: '#status = :waiting OR attribute_exists(route_keys)',
+    FilterExpression: '#status = :waiting OR attribute_exists(route_keys) OR attribute_exists(declared_at)',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':pk': routesPk(eventType), ':waiting': 'waiting' },
     ConsistentRead: true,
   });
-  const out: RoutesAndUnfiltered = { routes: { keySets: [], unfiltered: false }, unfiltered: [] };
+  const out: RoutesAndUnfiltered = { routes: { keySets: [], unfiltered: false, declared: false }, unfiltered: [] };
   for (const item of items) {
-    if (typeof item.route_keys === 'string') {
+    if (item.sk === DECLARED_SK) {
+      out.routes.declared = true;
+    } else if (typeof item.route_keys === 'string') {
       const keys = decodeRoute(item.route_keys);
       if (keys.length === 0) out.routes.unfiltered = true;
       else out.routes.keySets.push(keys);
@@ -186,6 +239,8 @@ export async function findRoutes(eventType: string, nowMs: number): Promise<Rout
   for (const keys of await legacy) {
     if (!known.has(encodeRoute(keys))) out.routes.keySets.push(keys);
   }
+  // A wait registered without a declaration (a version from before declarations) declares its type as well.
+  if (out.routes.keySets.length > 0 || out.routes.unfiltered) out.routes.declared = true;
   return out;
 }
 

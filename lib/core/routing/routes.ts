@@ -35,6 +35,13 @@ export interface TypeRoutes {
   keySets: string[][];
   /** Whether waits without a filter were ever registered for the type (their waiters are then read every time). */
   unfiltered: boolean;
+  /**
+   * Whether some workflow version may wait for the type: it declared the type before its runs could start, or a
+   * wait of the type was registered (a route, a live waiter without a filter, a legacy key-set). When not, and
+   * every version's waits are known to be declared, the router stores the event and nothing else (see
+   * {@link RoutesCache.freshEntry} and docs/engine.md, "Declared waits").
+   */
+  declared: boolean;
 }
 
 /** A route as stored (`route_keys`): `:` then the sorted keys joined by `,`, so the empty key-set is `:`. */
@@ -81,6 +88,11 @@ export class RoutesCache {
    * may not advance; the wall clock can be stepped), so both must say fresh.
    */
   fresh(eventType: string, now: Instant): TypeRoutes | undefined {
+    return this.freshEntry(eventType, now)?.routes;
+  }
+
+  /** {@link fresh}, with the instant taken before the read that returned the routes. */
+  freshEntry(eventType: string, now: Instant): { routes: TypeRoutes; at: Instant } | undefined {
     const entry = this.entries.get(eventType);
     if (!entry) return undefined;
     const wallAge = now.wall - entry.at.wall;
@@ -89,6 +101,6 @@ export class RoutesCache {
       this.entries.delete(eventType);
       return undefined;
     }
-    return entry.routes;
+    return entry;
   }
 }

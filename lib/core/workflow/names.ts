@@ -96,3 +96,14 @@ export function nestedLists(step: WorkflowStep, path: string): Array<{ steps: Wo
 export function stepNames(workflow: WorkflowDocument): string[] {
   return allSteps(workflow).map((s) => s.step.name);
 }
+
+/**
+ * The event types a workflow's `event_wait` steps wait for (nested and fallback steps included), sorted and unique:
+ * what a version declares before its runs can start, so the router keeps early events of these types (see
+ * docs/engine.md, "Declared waits").
+ */
+export function waitedEventTypes(workflow: WorkflowDocument): string[] {
+  const types = new Set<string>();
+  for (const { step } of allSteps(workflow)) if (step.step_type === 'event_wait') types.add(step.event_type);
+  return [...types].sort();
+}

@@ -9,7 +9,7 @@ import {
   routesCacheMs,
 } from '../../../lib/core/routing/routes.ts';
 
-const routes = { keySets: [['task_id']], unfiltered: false };
+const routes = { keySets: [['task_id']], unfiltered: false, declared: true };
 
 describe('routes cache', () => {
   it('answers while both clocks say the read is at most the lifetime old', () => {

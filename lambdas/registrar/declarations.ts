@@ -1,0 +1,50 @@
+import { waitedEventTypes } from '../../lib/core/workflow/names.ts';
+import { declareEventTypes } from '../shared/declared-waits.ts';
+import { declarationsComplete, declareWaits, markDeclarationsComplete } from '../shared/repositories/waiters.ts';
+import { listVersions, listWorkflows } from '../shared/repositories/workflows.ts';
+
+/** Properties of the `Custom::StewardWaitDeclarations` resource: what the stack's deployed workflows wait for. */
+export interface DeclarationProperties {
+  event_types?: string[];
+}
+
+/** What a declaration run did. */
+export interface DeclarationOutcome {
+  declared: number;
+  /** Versions whose waits were declared because they were stored before declarations existed (first run only). */
+  backfilled_versions: number;
+}
+
+/**
+ * Declares the event types a stack's deployed workflows wait for (declared waits, lambdas/shared/declared-waits.ts).
+ * CloudFormation runs it before it creates or updates those workflows' state machines, which depend on it. The first
+ * run in a deployment also declares the waits of every workflow version already stored (API-created ones and those
+ * of earlier deployments), then records that declarations are complete: from then on routers may skip the early
+ * events of types nobody declared.
+ */
+export async function declareDeployedWaits(
+  props: DeclarationProperties,
+  now = Date.now(),
+): Promise<DeclarationOutcome> {
+  const types = [...new Set(props.event_types ?? [])].filter((t) => typeof t === 'string' && t !== '').sort();
+  await declareEventTypes(types, now);
+  let backfilled = 0;
+  if (!(await declarationsComplete())) {
+    let page: Awaited<ReturnType<typeof listWorkflows>> | undefined;
+    do {
+      page = await listWorkflows(100, page?.lastKey);
+      for (const workflow of page.items) {
+        let versions: Awaited<ReturnType<typeof listVersions>> | undefined;
+        do {
+          versions = await listVersions(workflow.id, 100, versions?.lastKey);
+          for (const version of versions.items) {
+            await declareWaits(waitedEventTypes(version.definition), now);
+            backfilled++;
+          }
+        } while (versions.lastKey);
+      }
+    } while (page.lastKey);
+    await markDeclarationsComplete(Date.now());
+  }
+  return { declared: types.length, backfilled_versions: backfilled };
+}
