@@ -56,6 +56,11 @@ export class RegistrarProvider extends Construct {
       },
     );
   }
+
+  /** A custom resource of `resourceType` served by the registrar, as `scope`'s child `Resource`. */
+  resource(scope: Construct, resourceType: string, properties: Record<string, unknown>): CustomResource {
+    return new CustomResource(scope, 'Resource', { serviceToken: this.provider.serviceToken, resourceType, properties });
+  }
 }
 
 /** Properties of a {@link Registration}. */
@@ -77,10 +82,10 @@ export class Registration extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistrationProps) {
     super(scope, id);
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: props.provider.provider.serviceToken,
-      resourceType: 'Custom::StewardRegistration',
-      properties: { workflows: props.workflows ?? [], services: props.services ?? [], groups: props.groups ?? [] },
+    this.resource = props.provider.resource(this, 'Custom::StewardRegistration', {
+      workflows: props.workflows ?? [],
+      services: props.services ?? [],
+      groups: props.groups ?? [],
     });
   }
 }
@@ -103,10 +108,8 @@ export class WaitDeclarations extends Construct {
 
   constructor(scope: Construct, id: string, props: WaitDeclarationsProps) {
     super(scope, id);
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: props.provider.provider.serviceToken,
-      resourceType: 'Custom::StewardWaitDeclarations',
-      properties: { event_types: [...new Set(props.eventTypes)].sort() },
+    this.resource = props.provider.resource(this, 'Custom::StewardWaitDeclarations', {
+      event_types: [...new Set(props.eventTypes)].sort(),
     });
   }
 }
