@@ -149,6 +149,7 @@ export function createStewardApp(options: StewardAppOptions = {}): StewardApp {
     registry: data.registry,
     history: data.history,
     runtime,
+    registrar: data.registrar,
     openApiDir: app.outdir,
     apiGatewayCloudWatchRole: contextFlag(app, 'api-gateway-cloudwatch-role'),
     clusterNames: network ? [settings.deployment] : [],

@@ -6,6 +6,8 @@ import { listVersions, listWorkflows } from '../shared/repositories/workflows.ts
 /** Properties of the `Custom::StewardWaitDeclarations` resource: what the stack's deployed workflows wait for. */
 export interface DeclarationProperties {
   event_types?: string[];
+  /** Completes the declarations (see {@link declareDeployedWaits}); CloudFormation passes it as a string. */
+  complete?: boolean | 'true' | 'false';
 }
 
 /** What a declaration run did. */
@@ -17,10 +19,11 @@ export interface DeclarationOutcome {
 
 /**
  * Declares the event types a stack's deployed workflows wait for (declared waits, lambdas/shared/declared-waits.ts).
- * CloudFormation runs it before it creates or updates those workflows' state machines, which depend on it. The first
- * run in a deployment also declares the waits of every workflow version already stored (API-created ones and those
- * of earlier deployments), then records that declarations are complete: from then on routers may skip the early
- * events of types nobody declared.
+ * CloudFormation runs it before it creates or updates those workflows' state machines, which depend on it. The
+ * resource that completes the declarations (in the API stack, once the workflows API that declares is live) declares
+ * the waits of every workflow version already stored (API-created ones and those of earlier deployments) the first
+ * time, then records that declarations are complete: from then on routers may skip the early events of types nobody
+ * declared.
  */
 export async function declareDeployedWaits(
   props: DeclarationProperties,
@@ -29,7 +32,8 @@ export async function declareDeployedWaits(
   const types = [...new Set(props.event_types ?? [])].filter((t) => typeof t === 'string' && t !== '').sort();
   await declareEventTypes(types, now);
   let backfilled = 0;
-  if (!(await declarationsComplete())) {
+  const completes = props.complete === true || props.complete === 'true';
+  if (completes && !(await declarationsComplete())) {
     let page: Awaited<ReturnType<typeof listWorkflows>> | undefined;
     do {
       page = await listWorkflows(100, page?.lastKey);

@@ -59,7 +59,11 @@ export class RegistrarProvider extends Construct {
 
   /** A custom resource of `resourceType` served by the registrar, as `scope`'s child `Resource`. */
   resource(scope: Construct, resourceType: string, properties: Record<string, unknown>): CustomResource {
-    return new CustomResource(scope, 'Resource', { serviceToken: this.provider.serviceToken, resourceType, properties });
+    return new CustomResource(scope, 'Resource', {
+      serviceToken: this.provider.serviceToken,
+      resourceType,
+      properties,
+    });
   }
 }
 
@@ -95,13 +99,19 @@ export interface WaitDeclarationsProps {
   readonly provider: RegistrarProvider;
   /** The event types the stack's deployed workflows wait for (`event_wait` steps). */
   readonly eventTypes: readonly string[];
+  /**
+   * Whether this run also completes the declarations: declares the waits of every workflow version already stored
+   * (once) and records that every version's waits are declared, so routers may skip undeclared types. Only once no
+   * code that stores versions without declaring them can run: in the stack of the workflows API, after its
+   * function. @default false
+   */
+  readonly completes?: boolean;
 }
 
 /**
  * Declares the event types a stack's deployed workflows wait for, before CloudFormation creates or updates their
  * state machines (each depends on it): the event router keeps early events only of declared types (declared waits,
- * docs/engine.md). Its first run in a deployment also declares the waits of every workflow version already stored.
- * One per workflows stack, present even without deployed workflows, so that first run happens.
+ * docs/engine.md). One per workflows stack; the API stack holds the one that completes the declarations.
  */
 export class WaitDeclarations extends Construct {
   readonly resource: CustomResource;
@@ -110,6 +120,7 @@ export class WaitDeclarations extends Construct {
     super(scope, id);
     this.resource = props.provider.resource(this, 'Custom::StewardWaitDeclarations', {
       event_types: [...new Set(props.eventTypes)].sort(),
+      ...(props.completes ? { complete: true } : {}),
     });
   }
 }

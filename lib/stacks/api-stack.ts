@@ -5,6 +5,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { openApiDocument } from '../api/openapi.ts';
+import { type RegistrarProvider, WaitDeclarations } from '../constructs/registration.ts';
 import { StewardApi } from '../constructs/steward-api.ts';
 import { StewardFunction } from '../constructs/steward-function.ts';
 import { ROUTES } from '../core/api/routes/index.ts';
@@ -18,6 +19,8 @@ export interface ApiStackProps extends StackProps {
   readonly registry: dynamodb.ITable;
   readonly history: dynamodb.ITable;
   readonly runtime: WorkflowRuntime;
+  /** The registrar's provider: completes the declared waits once this stack's workflows API is live. */
+  readonly registrar: RegistrarProvider;
   /**
    * Directory the OpenAPI document is written to (`steward-openapi.json`).
    * @default - not written
@@ -69,6 +72,15 @@ export class ApiStack extends Stack {
       this.functions.push(f);
       byId[fid] = f.function;
     }
+    // Every version stored before declared waits is declared, and routers told so, only once the workflows API that
+    // declares new versions' waits is the one running (docs/engine.md, "Declared waits").
+    const complete = new WaitDeclarations(this, 'WaitDeclarationsComplete', {
+      provider: props.registrar,
+      eventTypes: [],
+      completes: true,
+    });
+    const workflowsApi = byId['api-workflows'];
+    if (workflowsApi) complete.node.addDependency(workflowsApi);
     this.api = new StewardApi(this, 'Api', {
       routes: ROUTES,
       functions: byId,

@@ -210,13 +210,13 @@ export class WorkflowsStack extends Stack {
 
   /** Creates the registration of every workflow added; call once, after the last addWorkflow. */
   register(): void {
-    // Declared first: every deployed state machine is created or updated only once its waits are declared.
-    const declarations = new WaitDeclarations(this, 'WaitDeclarations', {
-      provider: this.props.registrar,
-      eventTypes: this.waitedTypes,
-    });
-    for (const m of this.machines) m.stateMachine.node.addDependency(declarations);
     if (this.registered.length > 0) {
+      // Declared first: every deployed state machine is created or updated only once its waits are declared.
+      const declarations = new WaitDeclarations(this, 'WaitDeclarations', {
+        provider: this.props.registrar,
+        eventTypes: this.waitedTypes,
+      });
+      for (const m of this.machines) m.stateMachine.node.addDependency(declarations);
       const r = new Registration(this, 'Registration', { provider: this.props.registrar, workflows: this.registered });
       for (const m of this.machines) r.node.addDependency(m.alias);
     }

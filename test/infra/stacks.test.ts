@@ -389,15 +389,26 @@ describe('managed services', () => {
       const text = readFileSync(`statemachines/${file}`, 'utf8');
       for (const m of text.matchAll(/"event_type"\s*:\s*"([^"]+)"/g)) waited.add(m[1]!);
     }
-    const declarations = resourcesOf(dev, 'Custom::StewardWaitDeclarations');
+    const all = resourcesOf(dev, 'Custom::StewardWaitDeclarations');
+    const declarations = all.filter((r) => r.stack === 'Workflows');
     expect(declarations).toHaveLength(1);
     expect(waited.size).toBeGreaterThan(0);
-    expect(declarations[0]!.Properties['event_types']).toEqual([...waited].sort());
-    const template = dev.raw[declarations[0]!.stack]!;
+    expect(declarations[0]!.Properties).toEqual({ ServiceToken: expect.anything(), event_types: [...waited].sort() });
+    const template = dev.raw.Workflows!;
     const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
     expect(machines.length).toBeGreaterThan(0);
     for (const machine of machines)
       expect((machine as { DependsOn?: string[] }).DependsOn).toContain(declarations[0]!.id);
+    // Completed in the API stack, once the workflows API function that declares new versions' waits is in place.
+    const completing = all.filter((r) => r.stack === 'Api');
+    expect(completing).toHaveLength(1);
+    expect(completing[0]!.Properties).toMatchObject({ event_types: [], complete: true });
+    const workflowsApi = Object.entries(dev.raw.Api!.Resources).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ApiWorkflows'),
+    )?.[0];
+    expect(workflowsApi).toBeDefined();
+    const completingResource = dev.raw.Api!.Resources[completing[0]!.id] as { DependsOn?: string[] };
+    expect(completingResource.DependsOn).toContain(workflowsApi);
   });
 
   it('registers the services through the registrar custom resource with their Cloud Map base_url', () => {

@@ -302,7 +302,7 @@ describe('deployed workflows (registrar)', () => {
 });
 
 describe('declared waits (registrar)', () => {
-  it("declares the deployed workflows' waits, and on its first run those of every stored version, then says so", async () => {
+  it("declares the deployed workflows' waits; the completing resource, on its first run, those of every stored version, then says so", async () => {
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const { ddb } = await import('../../lambdas/shared/clients/dynamodb.ts');
     const history = process.env.HISTORY_TABLE_NAME!;
@@ -338,18 +338,34 @@ describe('declared waits (registrar)', () => {
     }
     expect(await declaredAt(firstType)).toBeUndefined();
 
+    // A workflows stack's declarations: its own types, nothing else.
+    const stackOnly = await registrar({
+      RequestType: 'Create',
+      ResourceType: 'Custom::StewardWaitDeclarations',
+      LogicalResourceId: 'StackDeclarations',
+      ResourceProperties: { event_types: ['deploy.ready', 'deploy.ready'] },
+    } as never);
+    expect(stackOnly.Data).toEqual({ declared: '1', backfilled_versions: '0' });
+    expect(await declaredAt(firstType)).toBeUndefined();
+    expect(await declaredAt('deploy.ready')).toEqual(expect.any(Number));
+    const notYet = await ddb.send(
+      new GetCommand({ TableName: history, Key: { pk: 'DECLARED', sk: 'COMPLETE' }, ConsistentRead: true }),
+    );
+    expect(notYet.Item).toBeUndefined();
+
+    // The completing one (CloudFormation sends its boolean as a string).
     const first = await registrar({
       RequestType: 'Create',
       ResourceType: 'Custom::StewardWaitDeclarations',
       LogicalResourceId: 'Declarations',
-      ResourceProperties: { event_types: ['deploy.ready', 'deploy.ready'] },
+      ResourceProperties: { event_types: ['deploy.ready'], complete: 'true' },
     } as never);
     const again = await registrar({
       RequestType: 'Update',
       ResourceType: 'Custom::StewardWaitDeclarations',
       PhysicalResourceId: first.PhysicalResourceId,
-      ResourceProperties: { event_types: ['deploy.ready'] },
-      OldResourceProperties: { event_types: [] },
+      ResourceProperties: { event_types: ['deploy.ready'], complete: 'true' },
+      OldResourceProperties: { event_types: [], complete: 'true' },
     } as never);
     const deleted = await registrar({
       RequestType: 'Delete',
