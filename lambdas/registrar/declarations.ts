@@ -1,7 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitedEventTypes } from '../../lib/core/workflow/names.ts';
 import { declareEventTypes } from '../shared/declared-waits.ts';
 import { declarationsComplete, declareWaits, markDeclarationsComplete } from '../shared/repositories/waiters.ts';
 import { listVersions, listWorkflows } from '../shared/repositories/workflows.ts';
+
+/**
+ * How long a request the previous workflows API began may still run (its function's 29-second timeout, with a
+ * margin); STEWARD_DECLARATIONS_SETTLE_MS overrides it (tests).
+ */
+const IN_FLIGHT_MS = Number(process.env.STEWARD_DECLARATIONS_SETTLE_MS ?? 30_000);
 
 /** Properties of the `Custom::StewardWaitDeclarations` resource: what the stack's deployed workflows wait for. */
 export interface DeclarationProperties {
@@ -34,6 +41,12 @@ export async function declareDeployedWaits(
   let backfilled = 0;
   const completes = props.complete === true || props.complete === 'true';
   if (completes && !(await declarationsComplete())) {
+    // The previous workflows API may still be finishing a create or a new version it began before it was replaced
+    // (API Gateway waits 29 s at most), which would store a version without declaring it: with workflows from the
+    // API stored, such a request could be under way, so its time is waited out first (once per deployment's life;
+    // it also lets the workflows index catch up). A deployment without any has had no workflows API in use.
+    const first = await listWorkflows(100);
+    if (first.items.some((w) => w.managed_by === 'api')) await sleep(IN_FLIGHT_MS);
     let page: Awaited<ReturnType<typeof listWorkflows>> | undefined;
     do {
       page = await listWorkflows(100, page?.lastKey);

@@ -10,6 +10,9 @@ import { enforceDataRules } from '../support/data-rules.ts';
 import { useFreshTables } from '../support/tables.ts';
 import { type ApiLambda, call, fakeEventBridge, fakeStepFunctions, seedWorkflow, setHandlerEnv } from './harness.ts';
 
+// A request of the previous workflows API still under way is waited out before declarations complete: briefly here.
+process.env.STEWARD_DECLARATIONS_SETTLE_MS = '300';
+
 const sfn = fakeStepFunctions();
 const bus = fakeEventBridge();
 let workflows: ApiLambda;
@@ -353,7 +356,9 @@ describe('declared waits (registrar)', () => {
     );
     expect(notYet.Item).toBeUndefined();
 
-    // The completing one (CloudFormation sends its boolean as a string).
+    // The completing one (CloudFormation sends its boolean as a string). Workflows from the API are stored, so it
+    // first waits out a create the previous workflows API might still be finishing.
+    const completingStarted = performance.now();
     const first = await registrar({
       RequestType: 'Create',
       ResourceType: 'Custom::StewardWaitDeclarations',
@@ -374,6 +379,7 @@ describe('declared waits (registrar)', () => {
       ResourceProperties: { event_types: ['deploy.ready'] },
     } as never);
 
+    expect(performance.now() - completingStarted).toBeGreaterThanOrEqual(299);
     expect(first.PhysicalResourceId).toBe('steward-declarations-Declarations');
     expect(first.Data).toMatchObject({ declared: '1' });
     expect(Number(first.Data.backfilled_versions)).toBeGreaterThanOrEqual(2);
