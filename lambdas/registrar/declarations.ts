@@ -44,24 +44,35 @@ export async function declareDeployedWaits(
     // The previous workflows API may still be finishing a create or a new version it began before it was replaced
     // (API Gateway waits 29 s at most), which would store a version without declaring it: with workflows from the
     // API stored, such a request could be under way, so its time is waited out first (once per deployment's life;
-    // it also lets the workflows index catch up). A deployment without any has had no workflows API in use.
-    const first = await listWorkflows(100);
-    if (first.items.some((w) => w.managed_by === 'api')) await sleep(IN_FLIGHT_MS);
-    let page: Awaited<ReturnType<typeof listWorkflows>> | undefined;
-    do {
-      page = await listWorkflows(100, page?.lastKey);
-      for (const workflow of page.items) {
-        let versions: Awaited<ReturnType<typeof listVersions>> | undefined;
-        do {
-          versions = await listVersions(workflow.id, 100, versions?.lastKey);
-          for (const version of versions.items) {
-            await declareWaits(waitedEventTypes(version.definition), now);
-            backfilled++;
-          }
-        } while (versions.lastKey);
-      }
-    } while (page.lastKey);
+    // it also lets the workflows index catch up). A deployment without any has had no workflows API in use (more
+    // than a page of workflows counts as some).
+    let page = await listWorkflows(100);
+    if (page.lastKey || page.items.some((w) => w.managed_by === 'api')) {
+      await sleep(IN_FLIGHT_MS);
+      page = await listWorkflows(100);
+    }
+    for (;;) {
+      // A page's workflows side by side: at a start of local mode this is on the way to ready.
+      const counts = await Promise.all(page.items.map((workflow) => declareVersionsOf(workflow.id, now)));
+      backfilled += counts.reduce((a, b) => a + b, 0);
+      if (!page.lastKey) break;
+      page = await listWorkflows(100, page.lastKey);
+    }
     await markDeclarationsComplete(Date.now());
   }
   return { declared: types.length, backfilled_versions: backfilled };
+}
+
+/** Declares what every stored version of a workflow waits for; returns how many versions it read. */
+async function declareVersionsOf(workflowId: string, now: number): Promise<number> {
+  const types = new Set<string>();
+  let read = 0;
+  let versions: Awaited<ReturnType<typeof listVersions>> | undefined;
+  do {
+    versions = await listVersions(workflowId, 100, versions?.lastKey);
+    for (const version of versions.items) for (const t of waitedEventTypes(version.definition)) types.add(t);
+    read += versions.items.length;
+  } while (versions.lastKey);
+  await declareWaits([...types], now);
+  return read;
 }

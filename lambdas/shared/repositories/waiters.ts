@@ -106,20 +106,21 @@ const DECLARATIONS_COMPLETE = { pk: 'DECLARED', sk: 'COMPLETE' };
  * Returns the latest `declared_at` among them (ms, each on its first declarer's clock).
  */
 export async function declareWaits(eventTypes: readonly string[], nowMs: number): Promise<number> {
-  let latest = 0;
-  for (const eventType of eventTypes) {
-    const out = await ddb.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: { pk: routesPk(eventType), sk: DECLARED_SK },
-        UpdateExpression: 'SET declared_at = if_not_exists(declared_at, :now), event_type = :type',
-        ExpressionAttributeValues: { ':now': nowMs, ':type': eventType },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    latest = Math.max(latest, Number(out.Attributes?.declared_at ?? nowMs));
-  }
-  return latest;
+  const declaredAt = await Promise.all(
+    eventTypes.map(async (eventType) => {
+      const out = await ddb.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: { pk: routesPk(eventType), sk: DECLARED_SK },
+          UpdateExpression: 'SET declared_at = if_not_exists(declared_at, :now), event_type = :type',
+          ExpressionAttributeValues: { ':now': nowMs, ':type': eventType },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Number(out.Attributes?.declared_at ?? nowMs);
+    }),
+  );
+  return Math.max(0, ...declaredAt);
 }
 
 /** Whether every stored workflow version's waits are declared (a strongly consistent read). */
