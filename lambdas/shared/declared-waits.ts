@@ -35,6 +35,9 @@ export async function waitUntil(fromMono: number, ms: number): Promise<void> {
   }
 }
 
+/** The fence's wait (an object, so a test can tell whether a declaration waited without timing it). */
+export const declarationFence = { wait: waitUntil };
+
 /**
  * Declares event types some workflow version waits for and, when a declaration is new and routers may already trust
  * reads without it, waits out their cache lifetime. Call it before the version can start a run (before its record,
@@ -45,7 +48,7 @@ export async function declareEventTypes(types: readonly string[], now = Date.now
   const latest = await declareWaits(types, now);
   const declaredAt = performance.now();
   if (DECLARATION_FENCE_MS === 0 || latest < now - DECLARATION_FENCE_MS - DECLARATION_SKEW_MS) return;
-  if (await declarationsComplete()) await waitUntil(declaredAt, DECLARATION_FENCE_MS);
+  if (await declarationsComplete()) await declarationFence.wait(declaredAt, DECLARATION_FENCE_MS);
 }
 
 /** {@link declareEventTypes} for the waits of a workflow document; returns the declared types. */
