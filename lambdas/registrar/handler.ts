@@ -1,4 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { WAIT_DECLARATIONS_RESOURCE_TYPE } from '../../lib/core/routing/routes.ts';
 import { lambdaHandler } from '../shared/handler.ts';
 import { logger } from '../shared/powertools.ts';
 import { type DeclarationProperties, declareDeployedWaits } from './declarations.ts';
@@ -24,7 +25,7 @@ export interface RegistrarResponse {
  * history stays, and retiring is an explicit act (DELETE /services/{id}).
  */
 export const handler = lambdaHandler(async (event: CloudFormationCustomResourceEvent): Promise<RegistrarResponse> => {
-  if (event.ResourceType === DECLARATIONS_TYPE) return declarations(event);
+  if (event.ResourceType === WAIT_DECLARATIONS_RESOURCE_TYPE) return declarations(event);
   const props = event.ResourceProperties as unknown as RegistrarProperties;
   const workflows = props.workflows ?? [];
   const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, removed: 0 };
@@ -56,9 +57,6 @@ export const handler = lambdaHandler(async (event: CloudFormationCustomResourceE
     Data: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
   };
 });
-
-/** The custom resource of a stack's declared waits (lib/constructs/registration.ts, WaitDeclarations). */
-export const DECLARATIONS_TYPE = 'Custom::StewardWaitDeclarations';
 
 /**
  * Declared waits of a stack's deployed workflows: declared on Create and Update; nothing on Delete (a declaration

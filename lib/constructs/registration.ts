@@ -2,6 +2,7 @@ import { type CfnResource, CustomResource, Stack, Validations } from 'aws-cdk-li
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { WAIT_DECLARATIONS_RESOURCE_TYPE } from '../core/routing/routes.ts';
 import type { TierConfig } from '../core/tiers.ts';
 import type { StewardFunction } from './steward-function.ts';
 
@@ -118,7 +119,7 @@ export class WaitDeclarations extends Construct {
 
   constructor(scope: Construct, id: string, props: WaitDeclarationsProps) {
     super(scope, id);
-    this.resource = props.provider.resource(this, 'Custom::StewardWaitDeclarations', {
+    this.resource = props.provider.resource(this, WAIT_DECLARATIONS_RESOURCE_TYPE, {
       event_types: [...new Set(props.eventTypes)].sort(),
       ...(props.completes ? { complete: true } : {}),
     });

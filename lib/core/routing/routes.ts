@@ -44,6 +44,12 @@ export interface TypeRoutes {
   declared: boolean;
 }
 
+/**
+ * The CloudFormation type of the custom resource that declares a stack's waits (lib/constructs/registration.ts),
+ * by which the registrar tells it from a registration.
+ */
+export const WAIT_DECLARATIONS_RESOURCE_TYPE = 'Custom::StewardWaitDeclarations';
+
 /** A route as stored (`route_keys`): `:` then the sorted keys joined by `,`, so the empty key-set is `:`. */
 export const encodeRoute = (keys: readonly string[]): string => `:${[...keys].sort().join(',')}`;
 

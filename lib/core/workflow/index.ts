@@ -22,7 +22,7 @@ export type { ListParallelism } from './compile-context.ts';
 export { buildStepGraph, criticalPath, findCycles, type StepGraph, topologicalOrder } from './dag.ts';
 export { type Problem, WorkflowCompileError, WorkflowError, WorkflowValidationError } from './errors.ts';
 export { workflowGraph } from './graph.ts';
-export { allSteps, type LocatedStep, stepNames, waitedEventTypes } from './names.ts';
+export { allSteps, type LocatedStep, stepNames } from './names.ts';
 export { type CompileReport, STANDARD_USD_PER_TRANSITION } from './report.ts';
 export { LAMBDA_ERRORS, LAMBDA_RETRIER, retrierFor, retrierProblems, retryDelays } from './retry.ts';
 export type {
