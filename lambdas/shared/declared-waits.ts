@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { routeFenceMs, routesCacheMs } from '../../lib/core/routing/routes.ts';
+import { routeFenceMs, routesCacheMs, waitUntil } from '../../lib/core/routing/routes.ts';
 import { waitedEventTypes } from '../../lib/core/workflow/names.ts';
 import type { WorkflowDocument } from '../../lib/core/workflow/schema.ts';
 import { declarationsComplete, declareWaits } from './repositories/waiters.ts';
@@ -27,13 +26,6 @@ export const DECLARATION_FENCE_MS = routeFenceMs(routesCacheMs(process.env.STEWA
  * clock may still be inside its fence, so this one waits too.
  */
 const DECLARATION_SKEW_MS = 30_000;
-
-/** Resolves once `ms` have passed on the monotonic clock since `fromMono` (a timer may fire a little early). */
-export async function waitUntil(fromMono: number, ms: number): Promise<void> {
-  for (let left = fromMono + ms - performance.now(); left > 0; left = fromMono + ms - performance.now()) {
-    await sleep(Math.ceil(left));
-  }
-}
 
 /** The fence's wait (an object, so a test can tell whether a declaration waited without timing it). */
 export const declarationFence = { wait: waitUntil };

@@ -1,11 +1,10 @@
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { DEFAULT_WAITER_KEEP_SECONDS, expiresAt } from '../../lib/core/routing/expiry.ts';
 import { filterHash, keySetOf, matchesFilter } from '../../lib/core/routing/filters.ts';
-import { routeFenceMs } from '../../lib/core/routing/routes.ts';
+import { routeFenceMs, waitUntil } from '../../lib/core/routing/routes.ts';
 import type { EventWaitInput, ParkInput } from '../../lib/core/runtime-contract.ts';
 import { deliver, EARLY_KEEP_SECONDS, ROUTES_CACHE_MS } from '../event-router/route.ts';
 import { loadSfnCallbacks } from '../shared/clients/lazy.ts';
-import { waitUntil } from '../shared/declared-waits.ts';
 import { logger } from '../shared/powertools.ts';
 import { findEarlyEvents } from '../shared/repositories/events.ts';
 import { storePauseToken } from '../shared/repositories/executions.ts';

@@ -12,6 +12,8 @@
  * machines' clocks.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** How long a router trusts the routes it read (ms); STEWARD_ROUTES_CACHE_MS overrides it (tests use it). */
 export const DEFAULT_ROUTES_CACHE_MS = 1_000;
 
@@ -27,6 +29,16 @@ export function routesCacheMs(raw: string | undefined): number {
  */
 export function routeFenceMs(cacheMs: number): number {
   return cacheMs === 0 ? 0 : cacheMs + Math.max(50, Math.ceil(cacheMs / 10));
+}
+
+/**
+ * Resolves once `ms` have passed on the monotonic clock since `fromMono` (a timer may fire a little early): how a
+ * fence is waited out, by a waiter of a new route and by a declarer of a new type alike.
+ */
+export async function waitUntil(fromMono: number, ms: number): Promise<void> {
+  for (let left = fromMono + ms - performance.now(); left > 0; left = fromMono + ms - performance.now()) {
+    await sleep(Math.ceil(left));
+  }
 }
 
 /** What the router needs to know of an event type before it reads any waiter. */
