@@ -4,6 +4,7 @@
  * the local SDK endpoints), and feeds the services the state machines, rules, schedules, topics and managed
  * services the templates declare.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { type AwsServices, LambdaRunner, startAwsEndpoint } from './aws/index.ts';
 import type { EndpointGuard } from './aws/server.ts';
 import { bundleFunctions } from './bundles.ts';
@@ -35,6 +36,8 @@ export interface BackendOptions {
   /** Start the managed services' processes (local ECS). */
   startContainers: boolean;
   dynamodbUrl: string;
+  /** A port to the DynamoDB thread for one Lambda environment (lib/local/dynamo.ts); without it, HTTP. */
+  connectDynamo?: () => MessagePort;
   /** The SDK environment handlers get, given the endpoint's URL. */
   sdkEnv: (awsUrl: string) => Record<string, string>;
   /** Extra environment for the managed services' processes (STEWARD_URL). */
@@ -77,6 +80,9 @@ export const BACKGROUND_NICE = 15;
  */
 export const BACKGROUND_YIELD_MS = 2_000;
 
+/** `http` makes the functions' SDK use HTTP to local mode's endpoints rather than message ports. */
+export const LOCAL_TRANSPORT_ENV = 'STEWARD_LOCAL_TRANSPORT';
+
 /** Environments of an API function, and invocations each serves at once (see `concurrencyOf` below). */
 export const API_ENVIRONMENTS = 2;
 const API_INVOCATIONS_PER_ENVIRONMENT = 16;
@@ -116,6 +122,13 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
   );
   const sdkEnv = options.sdkEnv(endpoint.url);
   const apiFunctions = new Set(options.wiring.api.map((route) => route.functionName));
+  // Each environment's SDK reaches the AWS endpoint and DynamoDB's thread over ports of its own, not HTTP
+  // (lambdas/shared/clients/local-transport.ts); STEWARD_LOCAL_TRANSPORT=http keeps HTTP, to compare or to debug.
+  const overPorts = process.env[LOCAL_TRANSPORT_ENV] !== 'http';
+  const connectAws = (): Record<string, MessagePort> => ({
+    [new URL(endpoint.url).origin]: endpoint.connect(),
+    ...(options.connectDynamo ? { [new URL(options.dynamodbUrl).origin]: options.connectDynamo() } : {}),
+  });
   let attached: AttachedServices | undefined;
   const runner = new LambdaRunner({
     rootDir: options.rootDir,
@@ -142,6 +155,7 @@ export async function createBackend(options: BackendOptions): Promise<LocalBacke
     // back, three times each: 8 % less CPU a run and 150 MB less memory with one.
     maxConcurrency: 1,
     invocationsPerEnvironment: 8,
+    connectAws: overPorts ? connectAws : undefined,
     // Background functions yield to the API's only where they are niced (steward local), not in tests that set none.
     yieldMs: (options.backgroundNice ?? 0) > 0 ? BACKGROUND_YIELD_MS : 0,
     // The API's functions answer callers that wait (API Gateway gives up at 29 s): two environments, each serving up

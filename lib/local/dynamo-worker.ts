@@ -12,19 +12,24 @@
  * Messages out: `{ type: 'ready', url, internalUrl }`, `{ type: 'error', code, message }`, `{ type: 'denial', denial }`,
  * `{ type: 'stats', evaluated, lookups }`, `{ type: 'swept', id, deleted | error }`, `{ type: 'closed' }`. Messages
  * in: `{ type: 'role', roleArn }` (a key issued since the start), `{ type: 'ttl', table }` (a table to expire items
- * of), `{ type: 'sweep', id }` (one pass now), `{ type: 'close' }`.
+ * of), `{ type: 'sweep', id }` (one pass now), `{ type: 'connect', port }` (a function's port: its SDK's requests
+ * come over it, see lib/local/aws/port-server.ts), `{ type: 'close' }`.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Admission } from './admission.ts';
 import { AwsError } from './aws/errors.ts';
+import { servePort } from './aws/port-server.ts';
 import { rememberDynaliteParses } from './expression-cache.ts';
 import { LocalIam, type PortableIam } from './iam/guard.ts';
 import { closeLevelIterators } from './level-iterators.ts';
 import { textMemoryStore } from './text-store.ts';
 import { directCall, type ExpiringTable, replay, TtlSweeper } from './ttl-sweeper.ts';
+
+/** A message of the main thread (see the module comment). */
+type MainMessage = { type: string; roleArn?: string; table?: ExpiringTable; id?: number; port?: MessagePort };
 
 /** What the main thread hands the worker (see dynamo.ts). */
 export interface DynamoWorkerData {
@@ -144,13 +149,17 @@ async function main(): Promise<void> {
   let front: ReturnType<typeof createServer> | undefined;
   let reportStats: NodeJS.Timeout | undefined;
   let guard: LocalIam | undefined;
+  // What a request reaches: the guarded front, or dynalite itself when there is no guard. HTTP and the functions'
+  // ports (`connect`) both go through it.
+  let listener = store.listeners('request')[0] as RequestListener;
   try {
     const internalPort = await listen(store, data.iam ? 0 : data.port);
     let url = `http://127.0.0.1:${internalPort}`;
     if (data.iam) {
       guard = LocalIam.fromPortable(data.iam, { onDenial: (denial) => port.postMessage({ type: 'denial', denial }) });
       const handler = store.listeners('request')[0] as RequestListener;
-      front = createServer(guarded(guard, handler, new Set(data.priorityRoles)));
+      listener = guarded(guard, handler, new Set(data.priorityRoles));
+      front = createServer(listener);
       front.keepAliveTimeout = 5_000;
       try {
         url = `http://127.0.0.1:${await listen(front, data.port)}`;
@@ -179,8 +188,10 @@ async function main(): Promise<void> {
   sweeper.every(data.ttlSweepMs, (error) =>
     process.stderr.write(`steward local: expiring items failed: ${error.message}\n`),
   );
-  port.on('message', (msg: { type: string; roleArn?: string; table?: ExpiringTable; id?: number }) => {
+  const served = listener;
+  port.on('message', (msg: MainMessage) => {
     if (msg.type === 'role' && msg.roleArn && guard) guard.keysFor(msg.roleArn);
+    if (msg.type === 'connect' && msg.port) servePort(msg.port, served);
     if (msg.type === 'ttl' && msg.table) sweeper.add(msg.table);
     if (msg.type === 'sweep') {
       sweeper.sweep().then(

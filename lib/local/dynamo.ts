@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -46,6 +47,11 @@ export interface LocalDynamo {
   createTables(tables: readonly LocalTable[]): Promise<void>;
   /** One pass of TTL over the tables created so far: deletes every expired item; resolves with how many. */
   sweepExpired(): Promise<number>;
+  /**
+   * A port to the DynamoDB thread for one Lambda environment: its SDK's requests come over it rather than over HTTP,
+   * through the same signature check and IAM (lambdas/shared/clients/local-transport.ts).
+   */
+  connect(): MessagePort;
   close(): Promise<void>;
 }
 
@@ -202,6 +208,11 @@ export async function startDynamo(options: {
   return {
     url,
     sweepExpired,
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ type: 'connect', port: port1 }, [port1]);
+      return port2;
+    },
     async createTables(tables) {
       for (const table of tables) {
         if (table.ttlAttribute) {

@@ -286,6 +286,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalStewa
         speed,
         startContainers: samples,
         dynamodbUrl: dynamo.url,
+        connectDynamo: () => dynamo.connect(),
         // Local services run on loopback, so local mode allows it; Steward's own endpoints stay refused (lib/core/outbound).
         sdkEnv: (awsUrl) => ({
           ...sdkEnvironment(awsUrl, dynamo.url),

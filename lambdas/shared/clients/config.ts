@@ -1,6 +1,12 @@
+import { localRequestHandlerFromHost } from './local-transport.ts';
+
+/** Set only in local mode's worker threads, whose host gave them ports to its endpoints. */
+const localRequestHandler = localRequestHandlerFromHost();
+
 /**
  * What every AWS SDK client of Steward's handlers is created with, besides the standard environment (region,
- * endpoint): a logger without `info` and `error`.
+ * endpoint): a logger without `info` and `error`, and in local mode's worker threads the transport over message ports
+ * (local-transport.ts; never on Lambda, where the SDK keeps its HTTP handler).
  *
  * The SDK's logger middleware evaluates `logger?.info?.({ input: filterSensitiveLog(input), output: … })` after every
  * call (`logger?.error?.(…)` after every failure, a refused condition included), and its default logger has no-op
@@ -15,4 +21,5 @@ export const clientConfig = {
     trace: (): void => {},
     warn: (): void => {},
   } as never,
+  ...(localRequestHandler === undefined ? {} : { requestHandler: localRequestHandler as never }),
 };

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { OperationInput, ServiceKey } from '../iam/actions.ts';
 import type { Caller } from '../iam/credentials.ts';
 import type { SignedRequest } from '../iam/sigv4.ts';
 import { AwsError } from './errors.ts';
+import { servePort } from './port-server.ts';
 import { parseQueryParams } from './query.ts';
 
 /** Operations of a JSON-protocol service by name (`StartExecution` → handler of its input). */
@@ -71,6 +73,11 @@ type Check = (operation: string, input: OperationInput) => Promise<AwsError | un
 export interface AwsEndpoint {
   /** Base URL for `AWS_ENDPOINT_URL_*`, e.g. `http://127.0.0.1:4566`. */
   url: string;
+  /**
+   * A port for one Lambda environment: its SDK's requests come over it rather than over HTTP, and are served by the
+   * same dispatch, signature check and IAM (lambdas/shared/clients/local-transport.ts).
+   */
+  connect(): MessagePort;
   close(): Promise<void>;
 }
 
@@ -99,11 +106,12 @@ const SCHEDULER_PATH = /^\/(schedules|schedule-groups)(?:\/([^/]+))?$/;
  * Errors are written in each protocol's own shape so the SDK raises the matching exception class.
  */
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     dispatch(options.services, options.guard, req, res).catch((error: unknown) => {
       writeJsonError(res, 'application/x-amz-json-1.0', new AwsError('InternalFailure', String(error), 500));
     });
-  });
+  };
+  const server = createServer(listener);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -112,6 +120,11 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.address}:${address.port}`,
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      servePort(port1, listener);
+      return port2;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import { AwsError, LOCAL_REGION } from '../aws/errors.ts';
 import type { InvokeResult, LocalFunction } from './types.ts';
 import { WorkerSlot } from './worker-slot.ts';
@@ -27,6 +28,11 @@ export interface LambdaRunnerOptions {
   concurrencyOf?: (fn: LocalFunction) => { environments?: number; invocationsPerEnvironment?: number } | undefined;
   /** Delays before the two retries of a failed async invoke (Lambda waits ~1 min then ~2 min). @default [1000, 2000] */
   asyncRetryDelaysMs?: number[];
+  /**
+   * Ports to local mode's endpoints for a new environment, by endpoint origin: its SDK's requests to them go over the
+   * ports rather than HTTP (lambdas/shared/clients/local-transport.ts). @default none (HTTP)
+   */
+  connectAws?: () => Record<string, MessagePort>;
   /** Base directory of relative entries. @default process.cwd() */
   rootDir?: string;
   /**
@@ -295,6 +301,7 @@ export class LambdaRunner {
       (dead) => {
         pool.slots = pool.slots.filter((s) => s !== dead);
       },
+      this.options.connectAws?.(),
     );
     pool.slots.push(slot);
     return slot;

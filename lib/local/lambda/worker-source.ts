@@ -1,3 +1,5 @@
+import { LOCAL_AWS_PORTS } from '../../../lambdas/shared/clients/local-transport.ts';
+
 /**
  * Source of the worker thread that hosts one instance of a handler. It runs as an `eval` worker (CommonJS
  * script) so that it needs no loader itself: for a TypeScript entry it registers tsx (a bundle needs none), imports
@@ -23,6 +25,9 @@ try {
 } catch {
   // Not Linux.
 }
+// The SDK's transport to local mode's endpoints (lambdas/shared/clients/local-transport.ts), read when the handler's
+// clients are created.
+globalThis[Symbol.for(${JSON.stringify(LOCAL_AWS_PORTS.description)})] = workerData.awsPorts;
 // A TypeScript entry needs tsx's loader; a bundle (.mjs/.js) does not, and registering tsx costs each worker
 // about as much as loading the bundle itself. Bundles keep readable stack traces through their source maps.
 const loader = /.[cm]?tsx?$/.test(workerData.entryUrl)
