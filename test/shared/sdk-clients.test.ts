@@ -1,6 +1,9 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
-import { dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
+import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
+import { eventBridge } from '../../lambdas/shared/clients/eventbridge.ts';
 
 /**
  * Counts how often the SDK's logger middleware runs a call's input and output through the sensitive-data filter
@@ -40,5 +43,52 @@ describe("handlers' AWS SDK clients", () => {
       plain.destroy();
     }
     expect(await filterWalks(dynamodb)).toBe(0);
+  });
+
+  it('resolve each command class’s middleware once, a document command’s included, and send each command’s own input', async () => {
+    // Answered before anything is sent: what reached the wire (the serialized body) is recorded.
+    const bodies: unknown[] = [];
+    dynamodb.middlewareStack.add(
+      () => async (args) => {
+        bodies.push(JSON.parse(String((args.request as { body: string }).body)));
+        return { output: { $metadata: {} }, response: {} };
+      },
+      { step: 'build', name: 'answerDocumentCommands' },
+    );
+    const resolves = vi.spyOn(GetItemCommand.prototype, 'resolveMiddleware');
+    for (const pk of ['a', 'b', 'c']) await ddb.send(new GetCommand({ TableName: 'T', Key: { pk } }));
+    expect(resolves).toHaveBeenCalledTimes(1);
+    // lib-dynamodb's handler, kept by the SDK's cache, would have sent `a` three times.
+    expect(bodies.map((b) => (b as { Key: unknown }).Key)).toEqual([
+      { pk: { S: 'a' } },
+      { pk: { S: 'b' } },
+      { pk: { S: 'c' } },
+    ]);
+    // Values are marshalled per command too, undefined ones dropped as configured.
+    await ddb.send(
+      new UpdateCommand({
+        TableName: 'T',
+        Key: { pk: 'd' },
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': 7, ':gone': undefined },
+      }),
+    );
+    expect(bodies.at(-1)).toMatchObject({ Key: { pk: { S: 'd' } }, ExpressionAttributeValues: { ':n': { N: '7' } } });
+    resolves.mockRestore();
+  });
+
+  it('resolve a low-level command’s middleware once (the SDK’s cacheMiddleware)', async () => {
+    eventBridge.middlewareStack.add(
+      () => async () => ({ output: { FailedEntryCount: 0, Entries: [], $metadata: {} }, response: {} }),
+      {
+        step: 'initialize',
+        name: 'answerPutEvents',
+      },
+    );
+    const resolves = vi.spyOn(PutEventsCommand.prototype, 'resolveMiddleware');
+    for (let i = 0; i < 3; i++)
+      await eventBridge.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 't', Detail: '{}' }] }));
+    expect(resolves).toHaveBeenCalledTimes(1);
+    resolves.mockRestore();
   });
 });
