@@ -3,10 +3,10 @@
  * Lambda construct (`BUNDLING` in lib/constructs/bundling.ts, code splitting included, so a chunk behind `import()`
  * loads on first use here as on Lambda). A bundle loads in tens of milliseconds, where compiling the TypeScript
  * sources in every worker took seconds per function. Bundles are cached in `.steward/build/<hash>/`, keyed by the
- * sources they are built from.
+ * sources they are built from; a build a running process uses is kept when another one is made.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { bundleSource, bundlingOptions } from '../constructs/bundling.ts';
@@ -34,10 +34,42 @@ function cacheKey(rootDir: string, ids: readonly string[]): { base: string; outd
   return { base, outdir: join(base, key) };
 }
 
+/**
+ * A process that runs functions from a build leaves a file `in-use.<pid>` in it: another build (sources changed, a
+ * second local mode, the tests) must not delete a build a running local mode still loads chunks from, since a
+ * function's lazy chunks load on first use, long after it started.
+ */
+const IN_USE = 'in-use.';
+
+/** True while the process exists (EPERM: it exists, owned by someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function inUse(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => name.startsWith(IN_USE) && alive(Number(name.slice(IN_USE.length))));
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes the builds no running process uses: the cache keeps one build per set of sources in use, not every one. */
 function dropOtherBuilds(base: string, outdir: string): void {
   if (!existsSync(base)) return;
-  for (const old of readdirSync(base))
-    if (join(base, old) !== outdir) rmSync(join(base, old), { recursive: true, force: true });
+  for (const old of readdirSync(base)) {
+    const dir = join(base, old);
+    if (dir !== outdir && !inUse(dir)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function markInUse(outdir: string): void {
+  writeFileSync(join(outdir, `${IN_USE}${process.pid}`), '');
 }
 
 /**
@@ -48,13 +80,15 @@ function dropOtherBuilds(base: string, outdir: string): void {
 export async function bundleFunctions(rootDir: string, ids: readonly string[]): Promise<Map<string, string>> {
   const { base, outdir } = cacheKey(rootDir, ids);
   const out = new Map(ids.map((id) => [id, join(outdir, `${id}.mjs`)]));
-  if ([...out.values()].every((file) => existsSync(file))) return out;
-  dropOtherBuilds(base, outdir);
-  await build({
-    ...LOCAL_BUNDLING,
-    entryPoints: Object.fromEntries(ids.map((id) => [id, join(rootDir, 'lambdas', id, 'handler.ts')])),
-    outdir,
-  });
+  if (![...out.values()].every((file) => existsSync(file))) {
+    dropOtherBuilds(base, outdir);
+    await build({
+      ...LOCAL_BUNDLING,
+      entryPoints: Object.fromEntries(ids.map((id) => [id, join(rootDir, 'lambdas', id, 'handler.ts')])),
+      outdir,
+    });
+  }
+  markInUse(outdir);
   return out;
 }
 

@@ -22,12 +22,12 @@ type Resolved = (command: unknown) => Promise<{ output: unknown }>;
 
 /**
  * The document client, resolving each command class's middleware once, as the other clients do (`cacheMiddleware`,
- * config.ts): the SDK's own cache cannot serve lib-dynamodb's commands, whose resolved handler sends the command it was resolved for
- * whatever command it is called with (`async () => handler(this.clientCommand)`), so every later GetCommand would
- * send the first one's input. Here the handler is resolved the way lib-dynamodb resolves it and called with each
- * command's own low-level command, as the SDK's cache calls a low-level command's handler: the marshalling middleware
- * reads the input it is handed, and nothing else of the handler depends on the instance. A command sent with options
- * goes through the SDK's uncached path, as the SDK does.
+ * config.ts). The SDK's own cache cannot serve lib-dynamodb's commands: their resolved handler sends the command it
+ * was resolved for whatever command it is called with (`async () => handler(this.clientCommand)`), so every later
+ * GetCommand would send the first one's input. Here the handler is resolved the way lib-dynamodb resolves it and
+ * called with each command's own low-level command, as the SDK's cache calls a low-level command's handler: the
+ * marshalling middleware reads the input it is handed, and nothing else of the handler depends on the instance. A
+ * command sent with options goes through the SDK's uncached path, as the SDK does.
  */
 function resolvingOncePerCommand(client: DynamoDBDocumentClient): DynamoDBDocumentClient {
   const resolved = new WeakMap<object, Resolved>();
