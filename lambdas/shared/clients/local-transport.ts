@@ -42,7 +42,7 @@ export interface PortResponse {
 
 /** The endpoint went away (its thread stopped): retryable, as a reset connection is for the SDK. */
 const connectionLost = (): Error =>
-  Object.assign(new Error('the local endpoint closed its port'), { name: 'Error', code: 'ECONNRESET' });
+  Object.assign(new Error('the local endpoint closed its port'), { code: 'ECONNRESET' });
 
 const aborted = (): Error => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 
@@ -79,7 +79,7 @@ class PortClient {
       for (const { reject } of this.pending.values()) reject(connectionLost());
       this.pending.clear();
     });
-    // An idle port does not keep the thread alive; a request in flight does (its promise is awaited).
+    // An idle port does not keep the thread alive; while a request is in flight it does (ref'd by send).
     port.unref();
   }
 
