@@ -54,16 +54,23 @@ export const handler = lambdaHandler(async (event: DiscoveryEvent): Promise<Reco
   return reconcile(found, completed);
 });
 
-/** Registers what the scans found; marks services of a completed scan that it no longer finds. */
+/**
+ * Registers what the scans found; marks services of a completed scan that it no longer finds. A service found by
+ * several scans of one pass (an ECS service registered in a Cloud Map namespace is both) keeps the scan it was
+ * discovered by while that scan still finds it, rather than changing hands at every pass.
+ */
 export async function reconcile(found: Found[], completed: ReadonlySet<string>): Promise<Record<string, unknown>> {
   const events = [];
   const seen = new Set<string>();
+  const scansOf = new Map<string, Set<string>>();
+  for (const f of found) scansOf.set(f.spec.name, (scansOf.get(f.spec.name) ?? new Set()).add(f.by));
   for (const f of found) {
     const { record, created } = await registerManagedService(f.spec, 'discovery');
     seen.add(record.id);
     if (created)
       events.push(stewardEvent('service.registered', { service_id: record.id, name: record.name, source: f.by }));
-    if (record.discovered_by !== f.by || record.disappeared_at) {
+    const keptBy = record.discovered_by !== undefined && scansOf.get(f.spec.name)?.has(record.discovered_by);
+    if (!keptBy || record.disappeared_at) {
       await putIfVersion(
         { ...record, discovered_by: f.by, disappeared_at: undefined, version: record.version + 1 },
         record.version,

@@ -397,9 +397,15 @@ export class CfnEvaluator {
         return { ref: keyId, attrs: { Arn: arn('kms', `key/${keyId}`), KeyId: keyId } };
       }
       case 'AWS::ServiceDiscovery::PrivateDnsNamespace':
+      case 'AWS::ServiceDiscovery::PublicDnsNamespace':
       case 'AWS::ServiceDiscovery::HttpNamespace': {
         const n = `ns-${hash(`${stackName}/${id}`)}`;
         return { ref: n, attrs: { Id: n, Arn: arn('servicediscovery', `namespace/${n}`) } };
+      }
+      case 'AWS::ServiceDiscovery::Service': {
+        const n = `srv-${hash(`${stackName}/${id}`)}`;
+        const name = given('Name') ?? localName(stackName, id, 127);
+        return { ref: n, attrs: { Id: n, Arn: arn('servicediscovery', `service/${n}`), Name: name } };
       }
       default: {
         const n = localName(stackName, id, 255);

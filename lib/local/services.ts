@@ -4,7 +4,9 @@
  * queues, and the managed services (local ECS runs them as child processes).
  */
 import type { EventPattern } from '../core/events/pattern.ts';
+import { LOCAL_REGION } from './aws/errors.ts';
 import type { AwsServices, LambdaRunner } from './aws/index.ts';
+import { type CloudMapInstance, CloudMapService } from './cloudmap/index.ts';
 import { CloudWatchService, type MetricSeries } from './cloudwatch/index.ts';
 import { LogSubscriptions } from './cloudwatch/subscriptions.ts';
 import { EcsService, portOpen } from './ecs/index.ts';
@@ -184,6 +186,36 @@ export function defineContainerServices(
   }
 }
 
+/**
+ * The instances of a Cloud Map service: each running task of the ECS services that register with it, with the
+ * attributes ECS registers (the address is the loopback one every local task listens on).
+ */
+export function cloudMapInstances(
+  ecs: Pick<EcsService, 'runningTaskIds'>,
+  wiring: Pick<LocalWiring, 'containerServices'>,
+  serviceId: string,
+): CloudMapInstance[] {
+  return wiring.containerServices.flatMap((service) =>
+    service.registries
+      .filter((r) => r.serviceId === serviceId)
+      .flatMap((registry) =>
+        ecs.runningTaskIds(service.serviceName).map((taskId) => ({
+          id: taskId,
+          attributes: {
+            AWS_INSTANCE_IPV4: '127.0.0.1',
+            ...(registry.port === undefined ? {} : { AWS_INSTANCE_PORT: String(registry.port) }),
+            AWS_INIT_HEALTH_STATUS: 'HEALTHY',
+            AVAILABILITY_ZONE: `${LOCAL_REGION}a`,
+            REGION: LOCAL_REGION,
+            ECS_CLUSTER_NAME: service.cluster,
+            ECS_SERVICE_NAME: service.serviceName,
+            ECS_TASK_DEFINITION_FAMILY: service.family,
+          },
+        })),
+      ),
+  );
+}
+
 /** Starts every service and loads it from the wiring. */
 export async function attachServices(options: AttachOptions): Promise<AttachedServices> {
   const { runner, wiring, speed, log } = options;
@@ -214,6 +246,11 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
     },
   });
   defineContainerServices(ecs, wiring, options);
+  const cloudMap = new CloudMapService({
+    namespaces: wiring.cloudMap.namespaces,
+    services: wiring.cloudMap.services,
+    instancesOf: (serviceId) => cloudMapInstances(ecs, wiring, serviceId),
+  });
   let stepFunctions: StepFunctionsService | undefined;
   eventBridge = new EventBridgeService({
     scheduler,
@@ -295,6 +332,7 @@ export async function attachServices(options: AttachOptions): Promise<AttachedSe
   options.services.scheduler = schedules.operations();
   options.services.secretsManager = secrets.secretsManagerOperations();
   options.services.ssm = secrets.ssmOperations();
+  options.services.cloudMap = cloudMap.operations();
   await loadStateMachines(stepFunctions, wiring);
   try {
     if (options.startContainers) await checkPortsFree(wiring);

@@ -1,10 +1,11 @@
 /**
  * Local mode's wiring, derived from the synthesized CloudFormation templates: the tables, functions, state machines,
- * rules, schedules, topics, custom resources and managed services of the deployment, with every reference resolved
+ * rules, schedules, topics, custom resources, managed services and Cloud Map namespaces of the deployment, with every reference resolved
  * to its local name or ARN. Nothing here is a second, hand-kept list: what the stacks deploy is what runs locally.
  */
 import { ROUTES } from '../core/api/routes/index.ts';
 import { CfnEvaluator, type CfnResource, type StackTemplate, TemplateError } from './cfn.ts';
+import type { CloudMapNamespace, CloudMapServiceDefinition } from './cloudmap/service.ts';
 
 /** Metadata keys the stacks put on resources so local mode knows what they are. */
 export const METADATA = {
@@ -128,6 +129,13 @@ export interface LocalContainerService {
   dependsOn: string[];
   /** The role its tasks run as (`TaskRoleArn`), when set. */
   taskRoleArn?: string;
+  /** Its task definition's family (ECS registers it with Cloud Map as `ECS_TASK_DEFINITION_FAMILY`). */
+  family: string;
+  /**
+   * The Cloud Map services its tasks register with (`ServiceRegistries`), by service id, with the port ECS registers
+   * as `AWS_INSTANCE_PORT` when the registry names one (`Port` or `ContainerPort`).
+   */
+  registries: Array<{ serviceId: string; port?: number }>;
   containers: Array<{
     name: string;
     image?: string;
@@ -160,6 +168,8 @@ export interface LocalWiring {
   api: LocalApiRoute[];
   /** CloudWatch Logs subscription filters (`AWS::Logs::SubscriptionFilter`). */
   logSubscriptions: LocalLogSubscription[];
+  /** Cloud Map namespaces and services (`AWS::ServiceDiscovery::*`); their instances are the ECS tasks registered. */
+  cloudMap: { namespaces: CloudMapNamespace[]; services: CloudMapServiceDefinition[] };
 }
 
 /** A subscription filter: log events of `logGroupName` matching `filterPattern` go to `destinationArn`. */
@@ -329,6 +339,7 @@ export function deriveWiring(
   }
 
   const containerServices = deriveContainerServices(cfn, ofType, props);
+  const cloudMap = deriveCloudMap(cfn, ofType, props);
   const logSubscriptions: LocalLogSubscription[] = ofType('AWS::Logs::SubscriptionFilter').map((f) => {
     const p = props(f);
     return {
@@ -361,7 +372,49 @@ export function deriveWiring(
     containerServices,
     api,
     logSubscriptions,
+    cloudMap,
   };
+}
+
+const NAMESPACE_TYPES: Record<string, CloudMapNamespace['type']> = {
+  'AWS::ServiceDiscovery::PrivateDnsNamespace': 'DNS_PRIVATE',
+  'AWS::ServiceDiscovery::PublicDnsNamespace': 'DNS_PUBLIC',
+  'AWS::ServiceDiscovery::HttpNamespace': 'HTTP',
+};
+
+const optionalText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function deriveCloudMap(
+  cfn: CfnEvaluator,
+  ofType: (type: string) => Found[],
+  props: (f: Found) => Record<string, unknown>,
+): LocalWiring['cloudMap'] {
+  const namespaces = Object.entries(NAMESPACE_TYPES).flatMap(([type, kind]) =>
+    ofType(type).map((f) => {
+      const p = props(f);
+      return {
+        id: cfn.ref(f.stackName, f.logicalId),
+        name: String(p.Name),
+        type: kind,
+        description: optionalText(p.Description),
+      };
+    }),
+  );
+  const services = ofType('AWS::ServiceDiscovery::Service').map((f) => {
+    const p = props(f);
+    const dnsConfig = p.DnsConfig as Record<string, unknown> | undefined;
+    const namespaceId = optionalText(p.NamespaceId) ?? optionalText(dnsConfig?.NamespaceId);
+    if (!namespaceId) throw new TemplateError(`${f.stackName}/${f.logicalId}: a Cloud Map service without a namespace`);
+    return {
+      id: cfn.ref(f.stackName, f.logicalId),
+      name: cfn.attr(f.stackName, f.logicalId, 'Name'),
+      namespaceId,
+      description: optionalText(p.Description),
+      dnsConfig,
+      healthCheckCustomConfig: p.HealthCheckCustomConfig as Record<string, unknown> | undefined,
+    };
+  });
+  return { namespaces, services };
 }
 
 function busName(nameOrArn: string): string {
@@ -479,6 +532,15 @@ function deriveContainerServices(
       };
     });
     const cluster = String(p.Cluster ?? 'default');
+    const registries = ((p.ServiceRegistries as Array<Record<string, unknown>> | undefined) ?? []).map((r) => {
+      const registryArn = String(r.RegistryArn ?? '');
+      const port = r.Port ?? r.ContainerPort;
+      return {
+        serviceId: registryArn.split(':service/').pop() ?? registryArn,
+        ...(port === undefined ? {} : { port: Number(port) }),
+      };
+    });
+    const taskDefinitionArn = String(p.TaskDefinition ?? '');
     return {
       logicalId: f.logicalId,
       cluster: cluster.includes(':cluster/') ? cluster.split(':cluster/')[1]! : cluster,
@@ -487,6 +549,8 @@ function deriveContainerServices(
       desiredCount: Number(p.DesiredCount ?? 1),
       dependsOn: dependsOnOf(f.resource),
       taskRoleArn: typeof td.TaskRoleArn === 'string' ? td.TaskRoleArn : undefined,
+      family: optionalText(td.Family) ?? /task-definition\/([^:]+)/.exec(taskDefinitionArn)?.[1] ?? f.logicalId,
+      registries,
       containers,
     };
   });

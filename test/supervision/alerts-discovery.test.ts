@@ -181,4 +181,29 @@ describe('discovery (ECS and Cloud Map mocked, local DynamoDB)', () => {
     ecs.on(ListServicesCommand).rejects(new Error('throttled'));
     expect(await discovery.handler({ 'detail-type': 'Scheduled Event' })).toEqual({ found: 1, disappeared: 0 });
   });
+
+  it('keeps the scan a service was discovered by when the cluster and the namespace both list it', async () => {
+    // An ECS service registered in a Cloud Map namespace is found by both scans of every pass.
+    ecs.on(ListServicesCommand).resolves({ serviceArns: [`${CLUSTER}/agent-orchestrator`] });
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'agent-orchestrator', status: 'ACTIVE' }] });
+    // (`web`, found by the case before, disappears in this pass.)
+    expect(await discovery.handler({ 'detail-type': 'Scheduled Event' })).toMatchObject({ found: 2 });
+    const first = (await services.getServiceByName('agent-orchestrator'))!;
+    expect([`ecs:${CLUSTER}`, 'cloudmap:ns-1']).toContain(first.discovered_by);
+    expect(first.spec).toMatchObject({ port: 8081, ecs: { cluster: CLUSTER, service_name: 'agent-orchestrator' } });
+
+    for (let pass = 0; pass < 3; pass++) {
+      expect(await discovery.handler({ 'detail-type': 'Scheduled Event' })).toEqual({ found: 2, disappeared: 0 });
+    }
+    const later = (await services.getServiceByName('agent-orchestrator'))!;
+    expect(later.discovered_by).toBe(first.discovered_by);
+    expect(later.version).toBe(first.version);
+
+    // Once the scan it was discovered by no longer lists it, the other scan that does takes it over.
+    const other = first.discovered_by === 'cloudmap:ns-1' ? `ecs:${CLUSTER}` : 'cloudmap:ns-1';
+    if (first.discovered_by === 'cloudmap:ns-1') cloudMap.on(ListCloudMapServices).resolves({ Services: [] });
+    else ecs.on(ListServicesCommand).resolves({ serviceArns: [] });
+    expect(await discovery.handler({ 'detail-type': 'Scheduled Event' })).toEqual({ found: 1, disappeared: 0 });
+    expect((await services.getServiceByName('agent-orchestrator'))!.discovered_by).toBe(other);
+  });
 });

@@ -5,11 +5,13 @@
  *   `AWS_ENDPOINT_URL_<SERVICE>` at its `url`).
  * - {@link LambdaRunner}: runs the handlers, each in its own worker threads with its own environment.
  * - {@link StepFunctionsService}, {@link EventBridgeService}, {@link EcsService}, {@link CloudWatchService},
- *   {@link SnsService}, {@link SqsService}, {@link SecretsService}: the services, each exposing its operations for the server.
+ *   {@link SnsService}, {@link SqsService}, {@link SecretsService}, {@link CloudMapService}: the services, each exposing its
+ *   operations for the server.
  * - {@link LocalScheduler}: `rate()` / `cron()` schedules with a speed factor.
  * - {@link matchesPattern}: EventBridge event-pattern matching (pure, from lib/core).
  */
 export { matchesPattern, validatePattern } from '../../core/events/pattern.ts';
+export * from '../cloudmap/index.ts';
 export * from '../cloudwatch/index.ts';
 export * from '../ecs/index.ts';
 export * from '../eventbridge/index.ts';

@@ -33,6 +33,8 @@ export interface AwsServices {
   sqs?: JsonOperations;
   secretsManager?: JsonOperations;
   ssm?: JsonOperations;
+  /** AWS Cloud Map (service discovery), read side. */
+  cloudMap?: JsonOperations;
   sns?: QueryOperations;
   lambda?: LambdaInvokeApi;
   /** EventBridge Scheduler (REST-JSON: its paths are mapped onto operation names). */
@@ -94,6 +96,11 @@ const JSON_TARGETS: Record<string, { service: keyof AwsServices; iam: ServiceKey
   AmazonSQS: { service: 'sqs', iam: 'sqs', contentType: 'application/x-amz-json-1.0' },
   secretsmanager: { service: 'secretsManager', iam: 'secretsmanager', contentType: 'application/x-amz-json-1.1' },
   AmazonSSM: { service: 'ssm', iam: 'ssm', contentType: 'application/x-amz-json-1.1' },
+  Route53AutoNaming_v20170314: {
+    service: 'cloudMap',
+    iam: 'servicediscovery',
+    contentType: 'application/x-amz-json-1.1',
+  },
 };
 
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;

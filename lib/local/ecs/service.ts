@@ -125,6 +125,15 @@ export class EcsService {
     return s ? this.running(s)?.child.pid : undefined;
   }
 
+  /**
+   * Ids of a service's running tasks (the last part of their ARNs): what ECS registers with the service's Cloud Map
+   * services, from the moment a task runs until it stops.
+   */
+  runningTaskIds(service: string): string[] {
+    const s = this.services.get(service);
+    return (s?.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING').map((t) => t.arn.split('/').pop() ?? t.arn);
+  }
+
   /** Stops every process (SIGTERM, then SIGKILL after the grace period). */
   async close(): Promise<void> {
     this.closing = true;

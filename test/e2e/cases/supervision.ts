@@ -53,6 +53,27 @@ export function supervisionCases(get: () => E2E): void {
     }, 60_000);
 
     it.runIf(isLocal)(
+      'discovers the managed services both in their ECS cluster and in Cloud Map, every scan completing',
+      async () => {
+        const local = e2e.local!;
+        const discovery = local.wiring.functions.find((f) => f.id === 'discovery')!;
+        const managed = local.wiring.containerServices.map((s) => s.serviceName);
+        const failedScans = () => e2e.logs.filter((line) => line.includes('Discovery scan failed'));
+        const before = failedScans().length;
+
+        const outcome = await local.backend.invoke(discovery.name, { 'detail-type': 'Scheduled Event' });
+
+        // Each managed service is found twice: in the ECS cluster, and among the namespace's Cloud Map services
+        // (the instances ECS registered for its running task).
+        expect(outcome).toMatchObject({ ok: true, payload: { found: 2 * managed.length, disappeared: 0 } });
+        expect(failedScans().slice(before)).toEqual([]);
+        const { body } = await e2e.api<{ services: Array<{ name: string }> }>('GET', '/services?limit=100');
+        expect(body.services.map((s) => s.name)).toEqual(expect.arrayContaining(managed));
+      },
+      60_000,
+    );
+
+    it.runIf(isLocal)(
       'restarts a service on request: a new task, service.restarted, an audit record and the budget spent',
       async () => {
         const name = 'planning-system';

@@ -80,4 +80,28 @@ describe('local wiring of the real app', () => {
       'project-coordinator',
     ]);
   });
+
+  it('serves the Cloud Map namespace and services, each managed service registering its tasks with its own', () => {
+    const [namespace] = wiring.cloudMap.namespaces;
+    const discovery = wiring.functions.find((f) => f.id === 'discovery')!;
+
+    expect(wiring.cloudMap.namespaces).toHaveLength(resources('AWS::ServiceDiscovery::PrivateDnsNamespace').length);
+    expect(namespace).toMatchObject({ name: 'steward.local', type: 'DNS_PRIVATE', id: expect.stringMatching(/^ns-/) });
+    // The discovery handler scans the namespace local mode serves.
+    expect(discovery.environment.CLOUDMAP_NAMESPACE_IDS).toBe(namespace!.id);
+    expect(wiring.cloudMap.services.map((s) => s.name).sort()).toEqual(
+      wiring.containerServices.map((s) => s.serviceName).sort(),
+    );
+    for (const service of wiring.containerServices) {
+      const registered = wiring.cloudMap.services.find((s) => s.id === service.registries[0]?.serviceId);
+      expect(registered, service.serviceName).toMatchObject({
+        name: service.serviceName,
+        namespaceId: namespace!.id,
+        id: expect.stringMatching(/^srv-/),
+      });
+      // A-records only: ECS registers no port, as on AWS.
+      expect(service.registries).toEqual([{ serviceId: registered!.id }]);
+      expect(service.family).not.toBe('');
+    }
+  });
 });
