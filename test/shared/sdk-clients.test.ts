@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -76,6 +78,25 @@ describe("handlers' AWS SDK clients", () => {
     expect(bodies.at(-1)).toMatchObject({ Key: { pk: { S: 'd' } }, ExpressionAttributeValues: { ':n': { N: '7' } } });
     resolves.mockRestore();
   });
+
+  it('keep their configuration in V8’s fast-property mode, which the SDK’s own construction leaves', () => {
+    const script = fileURLToPath(new URL('./fixtures/fast-config.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', script], {
+      env: { ...process.env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' },
+      encoding: 'utf8',
+    });
+    const { fast, plain, afterWrites } = JSON.parse(out) as {
+      fast: Record<string, boolean>;
+      plain: boolean;
+      afterWrites: boolean;
+    };
+
+    // Without withFastConfig the SDK leaves it in dictionary mode: that is what every call's spreads paid for.
+    expect(plain).toBe(false);
+    expect(Object.keys(fast)).toHaveLength(9);
+    for (const [name, isFast] of Object.entries(fast)) expect(isFast, name).toBe(true);
+    expect(afterWrites).toBe(true);
+  }, 60_000);
 
   it('resolve a low-level command’s middleware once (the SDK’s cacheMiddleware)', async () => {
     eventBridge.middlewareStack.add(

@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, DynamoDBDocumentClientCommand } from '@aws-sdk/lib-dynamodb';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /**
  * One DynamoDB client per execution environment, configured only by the standard environment
  * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB in local mode). Tests attach the data-rule middleware to `dynamodb`.
  * lib-dynamodb refuses a client with the SDK's middleware cache; the document client below keeps its own.
  */
-export const dynamodb = new DynamoDBClient({ ...clientConfig, cacheMiddleware: false });
+export const dynamodb = withFastConfig(new DynamoDBClient({ ...clientConfig, cacheMiddleware: false }));
 
 /** A document command's parts the client reaches: protected in lib-dynamodb's types, public at run time. */
 interface DocumentCommand {

@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const eventBridge = new EventBridgeClient(clientConfig);
+export const eventBridge = withFastConfig(new EventBridgeClient(clientConfig));

@@ -1,5 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const lambda = new LambdaClient(clientConfig);
+export const lambda = withFastConfig(new LambdaClient(clientConfig));

@@ -1,5 +1,5 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const scheduler = new SchedulerClient(clientConfig);
+export const scheduler = withFastConfig(new SchedulerClient(clientConfig));

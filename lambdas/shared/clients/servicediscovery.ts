@@ -1,5 +1,5 @@
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const serviceDiscovery = new ServiceDiscoveryClient(clientConfig);
+export const serviceDiscovery = withFastConfig(new ServiceDiscoveryClient(clientConfig));

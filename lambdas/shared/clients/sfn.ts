@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const sfn = new SFNClient(clientConfig);
+export const sfn = withFastConfig(new SFNClient(clientConfig));

@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { clientConfig } from './config.ts';
+import { clientConfig, withFastConfig } from './config.ts';
 
 /** Created once per execution environment; endpoint and region from the standard environment only. */
-export const sns = new SNSClient(clientConfig);
+export const sns = withFastConfig(new SNSClient(clientConfig));
