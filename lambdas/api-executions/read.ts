@@ -117,6 +117,8 @@ export async function getExecutionHistory(request: ApiRequest): Promise<ApiResul
         if (error?.name === 'InvalidToken') {
           throw new ValidationError([{ field: 'query.next_token', message: 'is not a token this API issued' }]);
         }
+        // Step Functions keeps a closed run's history 90 days; a record kept longer has its step attempts only.
+        if (error?.name === 'ExecutionDoesNotExist') return { events: [], nextToken: undefined };
         throw error;
       });
     sfnEvents = (out.events ?? []) as SfnHistoryEvent[];

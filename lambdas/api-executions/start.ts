@@ -83,7 +83,8 @@ export async function retryStep(request: ApiRequest): Promise<ApiResult> {
     });
     if (gotSlot && (await clearHeldSlot(record.execution_id))) await releaseSlot(record.workflow_id);
     const name = (error as Error)?.name;
-    if (name === 'ExecutionNotRedrivable' || name === 'ExecutionLimitExceeded') {
+    // ExecutionDoesNotExist: Step Functions no longer keeps the run (90 days after it closed), so nothing to redrive.
+    if (name === 'ExecutionNotRedrivable' || name === 'ExecutionLimitExceeded' || name === 'ExecutionDoesNotExist') {
       throw new ConflictError(`Step Functions cannot redrive this execution: ${(error as Error).message}`);
     }
     throw error;

@@ -345,6 +345,15 @@ describe('reading executions', () => {
     expect(byId.body.step).toBe('task_preparation');
     expect(list.body.steps.map((s: { execution_id: string }) => s.execution_id)).toContain(id);
     expect((await call(executions, 'GET', '/steps/nope')).status).toBe(404);
+
+    // Past Step Functions' retention (90 days after a run closed) its history is gone: Steward's attempts remain.
+    sfn.sfn
+      .on(GetExecutionHistoryCommand)
+      .rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+    const expired = await call(executions, 'GET', `/executions/${id}/history`);
+    expect(expired.status).toBe(200);
+    expect(expired.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['step_attempt', 'step_attempt']);
+    expect(expired.body.next_token).toBeNull();
   });
 });
 
@@ -404,6 +413,17 @@ describe('retry a failed step', () => {
     const undone = await call(executions, 'POST', `/executions/${id2}/steps/agent_assignment/retry`);
     expect(undone.status).toBe(409);
     expect(undone.body.error.message).toContain('undone');
+
+    // A run Step Functions no longer keeps (90 days after it closed) cannot be redriven: 409, the record unchanged.
+    const id3 = (await start()).body.execution_id;
+    await statusHandler(statusChange(id3, 'FAILED', Date.now(), { error: 'Steward.Http5xx', cause: 'boom' }));
+    sfn.sfn
+      .on(RedriveExecutionCommand)
+      .rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+    const gone = await call(executions, 'POST', `/executions/${id3}/steps/agent_assignment/retry`);
+    expect(gone.status).toBe(409);
+    expect(gone.body.error.message).toContain('cannot redrive');
+    expect((await repo.getExecution(id3))?.status).toBe('failed');
   });
 });
 

@@ -11,6 +11,11 @@
  * Writes are plain `write(2)` calls without fsync: the kernel keeps them when the process is killed (SIGKILL, a
  * crash), which is what local mode promises; a power cut may lose the last lines. A line cut short by a kill is
  * dropped on load and the file is truncated to its last complete line before anything is appended.
+ *
+ * Retention, as Step Functions keeps a Standard execution's history for 90 days after it closes: on load, executions
+ * closed longer ago than that are left out, and when there were any the journal is rewritten without them (and
+ * without definitions no remaining execution uses), through a temporary file and a rename, before anything is
+ * appended. So a data folder used for months holds what AWS would still show, not every run it ever made.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -63,6 +68,22 @@ type Line =
   | { kind: 'event'; arn: string; event: HistoryEvent }
   | { kind: 'token'; arn: string; token: string; state: string; at: number };
 
+/** How long Step Functions keeps a Standard execution's history after it closes. */
+export const CLOSED_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** History events that close an execution (a later `ExecutionRedriven` opens it again). */
+const CLOSING_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
+
+/** When an execution closed (epoch ms), or undefined while it is open. */
+export function closedAt(events: readonly HistoryEvent[]): number | undefined {
+  let at: number | undefined;
+  for (const event of events) {
+    if (CLOSING_EVENTS.has(event.type)) at = event.timestamp * 1000;
+    else if (event.type === 'ExecutionRedriven') at = undefined;
+  }
+  return at;
+}
+
 /** Reads and appends the files described in the module comment. */
 export class ExecutionStore {
   private readonly machinesFile: string;
@@ -71,7 +92,11 @@ export class ExecutionStore {
   private closed = false;
   private readonly definitions = new Set<string>();
 
-  constructor(readonly dir: string) {
+  /** @param now the clock retention is judged by (tests move it). */
+  constructor(
+    readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.machinesFile = join(dir, 'machines.json');
     this.journalFile = join(dir, 'executions.jsonl');
@@ -91,18 +116,29 @@ export class ExecutionStore {
   }
 
   /**
-   * Every execution of the journal, in start order. Opens the journal for appending, cut back to its last complete
-   * line first.
+   * Every execution of the journal still within its retention, in start order. Opens the journal for appending, cut
+   * back to its last complete line first, or rewritten without the executions past their retention.
    */
   loadExecutions(): StoredExecution[] {
     const buffer = existsSync(this.journalFile) ? readFileSync(this.journalFile) : Buffer.alloc(0);
     const complete = buffer.lastIndexOf(0x0a) + 1;
     if (complete < buffer.length) truncateSync(this.journalFile, complete);
     if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    const all = this.parse(buffer.subarray(0, complete));
+    const horizon = this.now() - CLOSED_RETENTION_MS;
+    const kept = all.filter((e) => (closedAt(e.events) ?? Number.POSITIVE_INFINITY) >= horizon);
+    if (kept.length < all.length) this.rewrite(kept);
     this.fd = openSync(this.journalFile, 'a');
+    return kept;
+  }
+
+  /** The journal's executions (every complete line; the definitions seen are remembered). */
+  private parse(journal: Buffer): StoredExecution[] {
+    this.definitions.clear();
     const texts = new Map<string, string>();
     const executions = new Map<string, StoredExecution>();
-    for (const raw of buffer.subarray(0, complete).toString('utf8').split('\n')) {
+    for (const raw of journal.toString('utf8').split('\n')) {
       if (raw.length === 0) continue;
       let line: Line;
       try {
@@ -124,6 +160,30 @@ export class ExecutionStore {
       }
     }
     return [...executions.values()];
+  }
+
+  /**
+   * Replaces the journal with `executions` alone (each definition once, then each execution's start, events and
+   * tokens), atomically: a kill during the rewrite leaves the old journal, whole.
+   */
+  private rewrite(executions: readonly StoredExecution[]): void {
+    const lines: string[] = [];
+    this.definitions.clear();
+    for (const e of executions) {
+      if (!this.definitions.has(e.start.definition)) {
+        this.definitions.add(e.start.definition);
+        lines.push(JSON.stringify({ kind: 'definition', hash: e.start.definition, text: e.definition } satisfies Line));
+      }
+      lines.push(JSON.stringify({ kind: 'start', start: e.start } satisfies Line));
+      const arn = e.start.executionArn;
+      for (const event of e.events) lines.push(JSON.stringify({ kind: 'event', arn, event } satisfies Line));
+      for (const t of e.tokens) {
+        lines.push(JSON.stringify({ kind: 'token', arn, token: t.token, state: t.state, at: t.at } satisfies Line));
+      }
+    }
+    const tmp = `${this.journalFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    renameSync(tmp, this.journalFile);
   }
 
   /** Records a new execution (and its definition, the first time it is seen). */
