@@ -109,10 +109,9 @@ export class CloudMapService {
   operations(): JsonOperations {
     return {
       ListNamespaces: (i) => {
+        const filters = filtersOf(i, ['TYPE', 'NAME', 'HTTP_NAME']);
         const namespaces = this.options.namespaces.filter((n) =>
-          filtersOf(i, ['TYPE', 'NAME', 'HTTP_NAME']).every((f) =>
-            f.name === 'TYPE' ? f.test(n.type) : f.test(n.name),
-          ),
+          filters.every((f) => f.test(f.name === 'TYPE' ? n.type : n.name)),
         );
         const page = paginate(namespaces, i);
         return { Namespaces: page.items.map((n) => this.describeNamespace(n)), ...page.next };
