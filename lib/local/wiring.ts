@@ -185,10 +185,10 @@ const AWS_ONLY_CUSTOM_RESOURCES = new Set(['Custom::VpcRestrictDefaultSG']);
 
 type Found = { stackName: string; logicalId: string; resource: CfnResource };
 
-const metaString = (r: CfnResource, key: string): string | undefined => {
-  const v = r.Metadata?.[key];
-  return typeof v === 'string' ? v : undefined;
-};
+/** A template value when it is a string, else undefined. */
+const optionalText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const metaString = (r: CfnResource, key: string): string | undefined => optionalText(r.Metadata?.[key]);
 
 /** A table's TTL attribute, when its `TimeToLiveSpecification` enables TTL. */
 function ttlAttribute(spec: unknown): string | undefined {
@@ -256,8 +256,8 @@ export function deriveWiring(
     const targets = ((p.Targets as Array<Record<string, unknown>> | undefined) ?? []).map((t) => ({
       id: String(t.Id),
       arn: String(t.Arn),
-      input: typeof t.Input === 'string' ? t.Input : undefined,
-      inputPath: typeof t.InputPath === 'string' ? t.InputPath : undefined,
+      input: optionalText(t.Input),
+      inputPath: optionalText(t.InputPath),
       inputTransformer: t.InputTransformer as LocalTarget['inputTransformer'],
     }));
     return {
@@ -267,7 +267,7 @@ export function deriveWiring(
       arn: cfn.attr(f.stackName, f.logicalId, 'Arn'),
       eventBusName: bus,
       eventPattern: p.EventPattern as Record<string, unknown> | undefined,
-      scheduleExpression: typeof p.ScheduleExpression === 'string' ? p.ScheduleExpression : undefined,
+      scheduleExpression: optionalText(p.ScheduleExpression),
       enabled: p.State === undefined || p.State === 'ENABLED',
       targets,
     };
@@ -381,8 +381,6 @@ const NAMESPACE_TYPES: Record<string, CloudMapNamespace['type']> = {
   'AWS::ServiceDiscovery::PublicDnsNamespace': 'DNS_PUBLIC',
   'AWS::ServiceDiscovery::HttpNamespace': 'HTTP',
 };
-
-const optionalText = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function deriveCloudMap(
   cfn: CfnEvaluator,
@@ -525,7 +523,7 @@ function deriveContainerServices(
       const mapping = (c.PortMappings as Array<{ ContainerPort?: number }> | undefined)?.[0];
       return {
         name: String(c.Name),
-        image: typeof c.Image === 'string' ? c.Image : undefined,
+        image: optionalText(c.Image),
         command,
         environment,
         port: mapping?.ContainerPort === undefined ? undefined : Number(mapping.ContainerPort),
@@ -548,7 +546,7 @@ function deriveContainerServices(
       serviceArn: cfn.ref(f.stackName, f.logicalId),
       desiredCount: Number(p.DesiredCount ?? 1),
       dependsOn: dependsOnOf(f.resource),
-      taskRoleArn: typeof td.TaskRoleArn === 'string' ? td.TaskRoleArn : undefined,
+      taskRoleArn: optionalText(td.TaskRoleArn),
       family: optionalText(td.Family) ?? /task-definition\/([^:]+)/.exec(taskDefinitionArn)?.[1] ?? f.logicalId,
       registries,
       containers,
