@@ -1,6 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, allStates, prepareDefinition } from './definition.ts';
-import { type HistoryRecorder, stateEventType } from './history.ts';
+import { CLOSING_EVENT, type HistoryRecorder, stateEventType } from './history.ts';
 import { type ResumedWait, type TaskDeps, taskHandler } from './tasks.ts';
 
 /** Execution statuses, as Step Functions reports them. */
@@ -135,11 +135,11 @@ export function finish(
   record.output = outcome.output;
   record.error = outcome.error;
   record.cause = outcome.cause;
-  const h = record.history;
-  if (outcome.status === 'SUCCEEDED') h.push('ExecutionSucceeded', { output: outcome.output });
-  else if (outcome.status === 'FAILED') h.push('ExecutionFailed', { error: outcome.error, cause: outcome.cause });
-  else if (outcome.status === 'TIMED_OUT') h.push('ExecutionTimedOut', { error: outcome.error, cause: outcome.cause });
-  else if (outcome.status === 'ABORTED') h.push('ExecutionAborted', { error: outcome.error, cause: outcome.cause });
+  if (outcome.status === 'RUNNING') return;
+  record.history.push(
+    CLOSING_EVENT[outcome.status],
+    outcome.status === 'SUCCEEDED' ? { output: outcome.output } : { error: outcome.error, cause: outcome.cause },
+  );
 }
 
 function buildOverrides(

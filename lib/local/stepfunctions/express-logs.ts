@@ -4,6 +4,7 @@
  * reproduces exactly that, so what tracks Express runs in AWS (a log subscription) tracks them here too.
  */
 import type { ExecutionRecord } from './execution.ts';
+import { CLOSING_EVENT } from './history.ts';
 
 /** A state machine's `loggingConfiguration` (the parts that decide what is logged where). */
 export interface MachineLogging {
@@ -28,13 +29,7 @@ export function parseLogging(value: unknown): MachineLogging | undefined {
   };
 }
 
-const TYPE_OF: Record<ExecutionRecord['status'], string> = {
-  RUNNING: 'ExecutionStarted',
-  SUCCEEDED: 'ExecutionSucceeded',
-  FAILED: 'ExecutionFailed',
-  ABORTED: 'ExecutionAborted',
-  TIMED_OUT: 'ExecutionTimedOut',
-};
+const TYPE_OF: Record<ExecutionRecord['status'], string> = { RUNNING: 'ExecutionStarted', ...CLOSING_EVENT };
 
 /**
  * The log record of an Express execution's status (`ExecutionStarted` … `ExecutionTimedOut`), or undefined when the

@@ -7,6 +7,20 @@ export interface HistoryEvent {
   [details: string]: unknown;
 }
 
+/** The history event that closes an execution, by the status it closes in (a later `ExecutionRedriven` opens it again). */
+export const CLOSING_EVENT = {
+  SUCCEEDED: 'ExecutionSucceeded',
+  FAILED: 'ExecutionFailed',
+  TIMED_OUT: 'ExecutionTimedOut',
+  ABORTED: 'ExecutionAborted',
+} as const;
+
+const CLOSED_IN = new Map(Object.entries(CLOSING_EVENT).map(([status, type]) => [type as string, status]));
+
+/** The status an event of this type closes an execution in, or undefined when it closes none. */
+export const closingStatus = (type: string): keyof typeof CLOSING_EVENT | undefined =>
+  CLOSED_IN.get(type) as keyof typeof CLOSING_EVENT | undefined;
+
 /** Appends AWS-shaped history events with ids in order. */
 export class HistoryRecorder {
   /**

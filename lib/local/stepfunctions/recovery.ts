@@ -4,7 +4,7 @@
  */
 import { type AslDefinition, type AslState, NO_TASK_TIMEOUT_SECONDS } from './definition.ts';
 import type { ExecutionRecord } from './execution.ts';
-import { type HistoryEvent, HistoryRecorder } from './history.ts';
+import { closingStatus, type HistoryEvent, HistoryRecorder } from './history.ts';
 import type { StoredExecution, StoredToken } from './store.ts';
 
 /** Error of runs that could not continue after a restart. */
@@ -60,14 +60,12 @@ export function restoreRecord(
       record.error = d.error === undefined ? undefined : String(d.error);
       record.cause = d.cause === undefined ? undefined : String(d.cause);
     };
+    const closing = closingStatus(event.type);
     if (event.type.endsWith('StateEntered')) {
       record.transitions++;
       if (typeof d.name === 'string' && topLevel.has(d.name))
         record.lastTopLevel = { name: d.name, input: parse(d.input) };
-    } else if (event.type === 'ExecutionSucceeded') end('SUCCEEDED');
-    else if (event.type === 'ExecutionFailed') end('FAILED');
-    else if (event.type === 'ExecutionTimedOut') end('TIMED_OUT');
-    else if (event.type === 'ExecutionAborted') end('ABORTED');
+    } else if (closing) end(closing);
     else if (event.type === 'ExecutionRedriven') {
       record.status = 'RUNNING';
       record.redriveCount = Number(d.redriveCount ?? record.redriveCount + 1);

@@ -30,7 +30,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { HistoryEvent } from './history.ts';
+import { closingStatus, type HistoryEvent } from './history.ts';
 
 /** What an execution was started with: the fields its history does not hold. */
 export interface StoredStart {
@@ -71,14 +71,11 @@ type Line =
 /** How long Step Functions keeps a Standard execution's history after it closes. */
 export const CLOSED_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
-/** History events that close an execution (a later `ExecutionRedriven` opens it again). */
-const CLOSING_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
-
 /** When an execution closed (epoch ms), or undefined while it is open. */
 export function closedAt(events: readonly HistoryEvent[]): number | undefined {
   let at: number | undefined;
   for (const event of events) {
-    if (CLOSING_EVENTS.has(event.type)) at = event.timestamp * 1000;
+    if (closingStatus(event.type)) at = event.timestamp * 1000;
     else if (event.type === 'ExecutionRedriven') at = undefined;
   }
   return at;
