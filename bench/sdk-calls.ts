@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './support/local-steward.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, 'results', 'sdk-calls.json');
@@ -98,7 +99,6 @@ if (child) {
   process.env.AWS_SECRET_ACCESS_KEY = 'bench';
   process.stdout.write(`${await measure(child as Operation, process.argv[3] === 'fast')}\n`);
 } else {
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const figures: Record<string, { fast_us: number; dictionary_us: number; saved: number; rounds: number }> = {};
   for (const operation of OPERATIONS) {
     const runs = { fast: [] as number[], dictionary: [] as number[] };

@@ -7,6 +7,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runCasesFile } from '../lib/cli/test.ts';
+import { median } from './support/local-steward.ts';
 
 const root = join(import.meta.dirname, '..');
 const workflow = join(root, 'statemachines/agent-task-execution.json');
@@ -32,7 +33,6 @@ const first = await once();
 const cold = Math.round(performance.now() - coldStart);
 const runs = [];
 for (let r = 0; r < 5; r++) runs.push(await once());
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const results = {
   measured_at: new Date().toISOString(),
