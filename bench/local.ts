@@ -8,7 +8,8 @@
  *   each start request (p50/p99/max), runs completed per second, and the peak resident memory of local mode (the
  *   process with its worker threads; its child processes counted separately); a first burst right after "ready",
  *   then more on the same local mode: the second, and the sustained figures of the later ones (see {@link loadBursts}).
- *   Each burst also reports its starts' phase: until the last start answered, and the CPU a start cost meanwhile.
+ *   Each burst also reports its starts' phase: until the last start answered, and the CPU a start cost meanwhile,
+ *   and the machine's speed just after it (bench/support/machine-speed.ts).
  * - restart: with `--data`, 20 runs wait on an event, local mode is SIGKILLed and started again: how many of them
  *   are recoverable (continued, or failed at their step and retried), and completed by their events.
  * Usage: npx tsx bench/local.ts              (everything; writes bench/results/local.json)
@@ -34,6 +35,7 @@ import {
   twoStepWorkflow,
   waitFor,
 } from './support/local-steward.ts';
+import { machineReferenceMs } from './support/machine-speed.ts';
 
 /** 50 concurrent runs of a 5-step workflow created over the API. */
 async function concurrentRuns(
@@ -249,7 +251,10 @@ interface LoadFigures {
   runs_per_second: number;
   rss_mb_peak: number;
   rss_mb_peak_with_child_processes: number;
-  /** CPU time local mode used per run (all threads): the figure a busy machine does not distort. */
+  /**
+   * CPU time local mode used per run (all threads): other processes' load does not count in it, but the host's speed
+   * does (see {@link LoadFigures.machine_reference_ms}).
+   */
   cpu_ms_per_run: number;
   /** The same, per thread group (see {@link cpuByThread}): where the time goes. */
   cpu_ms_per_run_by_thread: Record<string, number>;
@@ -258,6 +263,11 @@ interface LoadFigures {
    * work and whatever background work was not held back; the runs' work is the rest).
    */
   starts_phase: { seconds: number; cpu_ms_per_start: number; cpu_ms_per_start_by_thread: Record<string, number> };
+  /**
+   * The machine's speed just after the burst: ms of a fixed single-core workload (bench/support/machine-speed.ts),
+   * lower is faster. Figures taken at different moments compare only beside it.
+   */
+  machine_reference_ms: number;
 }
 
 /** `n` concurrent starts of a 2-step workflow; every run must complete. */
@@ -302,6 +312,8 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
       console.log(JSON.stringify(fns.body));
     }
     const peaks = memory.stop();
+    // After the burst, not before: the first burst stays right after "ready".
+    const reference = machineReferenceMs();
     if (completed < ok.length) {
       const failed = await api<{ executions: Array<{ error_details?: unknown }> }>(
         'GET',
@@ -330,6 +342,7 @@ async function loadRuns(n: number, pid: number): Promise<LoadFigures> {
         cpu_ms_per_start: startsByThread.reduce((sum, [, ms]) => sum + ms, 0),
         cpu_ms_per_start_by_thread: Object.fromEntries(startsByThread),
       },
+      machine_reference_ms: reference,
     };
   } finally {
     service.close();
@@ -461,7 +474,7 @@ const listed = (ms: Record<string, number>): string =>
 
 function printLoad(load: LoadFigures, label = 'first burst after start'): void {
   console.log(
-    `${load.started} concurrent starts of a 2-step workflow (${label}): start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run (${listed(load.cpu_ms_per_run_by_thread)}); the starts answered within ${load.starts_phase.seconds} s, ${load.starts_phase.cpu_ms_per_start} ms of CPU a start meanwhile (${listed(load.starts_phase.cpu_ms_per_start_by_thread)})`,
+    `${load.started} concurrent starts of a 2-step workflow (${label}): start p50 ${load.start_latency_ms.p50} ms, p99 ${load.start_latency_ms.p99} ms, max ${load.start_latency_ms.max} ms (target p99 ≤ 2000); ${load.completed} completed in ${load.seconds} s = ${load.runs_per_second} runs/s (target ≥ 25); peak RSS ${load.rss_mb_peak} MB (target ≤ 1024), ${load.rss_mb_peak_with_child_processes} MB with child processes; ${load.cpu_ms_per_run} ms of CPU per run (${listed(load.cpu_ms_per_run_by_thread)}); the starts answered within ${load.starts_phase.seconds} s, ${load.starts_phase.cpu_ms_per_start} ms of CPU a start meanwhile (${listed(load.starts_phase.cpu_ms_per_start_by_thread)}); machine reference ${load.machine_reference_ms} ms`,
   );
 }
 
@@ -524,11 +537,13 @@ function sustained(later: LoadFigures[]) {
     runs_per_second_median: Number(median(later.map((b) => b.runs_per_second)).toFixed(2)),
     cpu_ms_per_run_median: Math.round(median(later.map((b) => b.cpu_ms_per_run))),
     rss_mb_peak: Math.max(...later.map((b) => b.rss_mb_peak)),
+    machine_reference_ms_median: Math.round(median(later.map((b) => b.machine_reference_ms))),
     per_burst: later.map((b) => ({
       start_p99_ms: b.start_latency_ms.p99,
       runs_per_second: b.runs_per_second,
       cpu_ms_per_run: b.cpu_ms_per_run,
       rss_mb_peak: b.rss_mb_peak,
+      machine_reference_ms: b.machine_reference_ms,
     })),
   };
 }
