@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { allowedMethods, matchRoute } from '../../lib/core/api/match.ts';
+import { allowedMethods, decodePathParam, matchRoute } from '../../lib/core/api/match.ts';
 import { checkPathParams } from '../../lib/core/api/params.ts';
 import type { Route } from '../../lib/core/api/route.ts';
 import { HttpError, ValidationError } from './errors.ts';
@@ -69,15 +69,6 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   return body;
 }
 
-/** Decodes a path parameter; one that is not valid percent-encoding (a bare `%`) is taken as it is. */
-function decodeParam(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 function routeOf(
   routes: readonly Route[],
   event: APIGatewayProxyEvent,
@@ -86,7 +77,8 @@ function routeOf(
   const byResource = routes.find((r) => r.method === event.httpMethod && r.path === event.resource);
   if (byResource) {
     const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = decodeParam(v);
+    for (const [k, v] of Object.entries(event.pathParameters ?? {}))
+      if (v !== undefined) params[k] = decodePathParam(v);
     return { route: byResource, params };
   }
   return matchRoute(routes, event.httpMethod, event.path);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findRoute, matchPath, ROUTES } from '../../lib/core/api/routes/index.ts';
+import { allowedMethods, findRoute, matchPath, ROUTES } from '../../lib/core/api/routes/index.ts';
 import { FUNCTIONS } from '../../lib/core/functions.ts';
 
 describe('route table', () => {
@@ -89,7 +89,11 @@ describe('route table', () => {
     expect(findRoute(method, path)).toBeUndefined();
   });
 
-  it('refuses malformed percent-encoding instead of throwing', () => {
-    expect(matchPath('/events/{event_id}', '/events/%E0%A4%A')).toBeUndefined();
+  it('takes malformed percent-encoding as it is instead of throwing, as the handlers take API Gateway parameters', () => {
+    expect(matchPath('/events/{event_id}', '/events/%E0%A4%A')).toEqual({ event_id: '%E0%A4%A' });
+    expect(matchPath('/events/{event_id}', '/events/%')).toEqual({ event_id: '%' });
+    expect(matchPath('/events/{event_id}', '/events/a%2Fb')).toEqual({ event_id: 'a/b' });
+    expect(findRoute('PUT', '/events/%')).toBeUndefined();
+    expect(allowedMethods(ROUTES, '/events/%')).toEqual(['GET']);
   });
 });

@@ -1,5 +1,17 @@
 import type { Route } from './route.ts';
 
+/**
+ * Decodes a path parameter; one that is not valid percent-encoding (a bare `%`, a cut sequence) is taken as it is,
+ * so the path still names its route (a wrong method answers 405, a malformed id the operation's own 400 or 404).
+ */
+export function decodePathParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** Matches a concrete path against a route path, returning its parameters, or undefined. */
 export function matchPath(routePath: string, path: string): Record<string, string> | undefined {
   const want = routePath.split('/').filter(Boolean);
@@ -10,13 +22,7 @@ export function matchPath(routePath: string, path: string): Record<string, strin
     const w = want[i]!;
     const g = got[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
-      let value: string;
-      try {
-        value = decodeURIComponent(g);
-      } catch {
-        return undefined;
-      }
-      params[w.slice(1, -1)] = value;
+      params[w.slice(1, -1)] = decodePathParam(g);
     } else if (w !== g) {
       return undefined;
     }
