@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_MIN_COMPRESSION_BYTES } from '../../lib/core/api/compression.ts';
@@ -415,8 +416,19 @@ describe('managed services', () => {
     const regs = resourcesOf(dev, 'Custom::StewardRegistration').filter((r) => r.stack === 'Services');
     expect(regs).toHaveLength(1);
     const services = regs[0]!.Properties['services'] as Array<Record<string, unknown>>;
-    const ecsOnes = services.filter((x) => x['image']);
-    expect(ecsOnes.every((x) => String(x['base_url']).startsWith(`http://${x['name']}.steward.local:`))).toBe(true);
+    // The manifest's services that run on ECS (an image or a build directory): each registered with its ECS service
+    // and its Cloud Map address, whatever loopback base_url the manifest gives local mode.
+    const manifest = JSON.parse(readFileSync('services.json', 'utf8')) as {
+      services: Array<{ name: string; port?: number; image?: string; build?: string }>;
+    };
+    const onEcs = manifest.services.filter((s) => s.image ?? s.build);
+    expect(onEcs.length).toBeGreaterThan(0);
+    const ecsOnes = services.filter((x) => x['ecs']);
+    expect(ecsOnes.map((x) => x['name']).sort()).toEqual(onEcs.map((s) => s.name).sort());
+    for (const spec of onEcs)
+      expect(ecsOnes.find((x) => x['name'] === spec.name)?.['base_url']).toBe(
+        `http://${spec.name}.steward.local:${spec.port}`,
+      );
   });
 
   it("registers the manifest's supervision groups with the services", async () => {

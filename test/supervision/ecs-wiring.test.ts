@@ -175,6 +175,7 @@ describe('ECS task stops reach the restarter', () => {
     const restarterArn = wiring.functions.find((f) => f.id === 'restarter')!.arn;
     const pid = ecs.pidOf('r1')!;
     const before = delivered.length;
+    const published = entries.length;
 
     process.kill(pid, 'SIGKILL');
 
@@ -191,11 +192,19 @@ describe('ECS task stops reach the restarter', () => {
     });
     // ECS replaces the task: a new process, reported RUNNING (not routed: the rule wants STOPPED).
     await until(() => (ecs.pidOf('r1') !== undefined && ecs.pidOf('r1') !== pid ? true : undefined));
-    await until(() =>
-      entries.find(
-        (e) => e.DetailType === 'ECS Task State Change' && String(e.Detail).includes('"lastStatus":"RUNNING"'),
-      ),
+    // Only what was published after the kill: the launches of r1 to r3 put RUNNING changes in `entries` before it.
+    const running = await until(() =>
+      entries
+        .slice(published)
+        .map((e) => ({ type: e.DetailType, detail: JSON.parse(String(e.Detail)) as Record<string, unknown> }))
+        .find(
+          (e) =>
+            e.type === 'ECS Task State Change' && e.detail.group === 'service:r1' && e.detail.lastStatus === 'RUNNING',
+        ),
     );
+    expect(running.detail.taskArn).toEqual(expect.any(String));
+    expect(running.detail.taskArn).not.toBe(stop.payload.detail.taskArn);
+    expect(stop.payload.detail.taskArn).toEqual(expect.any(String));
   }, 60_000);
 
   it('reports a forced new deployment and a StopTask with the stop codes that are not crashes', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern, validatePattern } from '../../../lib/core/events/pattern.ts';
 
@@ -199,13 +200,135 @@ describe('EventBridge pattern matching (documentation examples)', () => {
 });
 
 describe('EventBridge pattern matching (fuzz)', () => {
-  it('never throws on arbitrary patterns and events', async () => {
-    const fc = await import('fast-check');
+  // Patterns from the grammar (every operator, nested objects, $or), over the keys the events use, so that matching
+  // reaches the operators and goes deep; junk mixed in at every level.
+  const KEYS = ['source', 'detail-type', 'state', 'n', 'ip', 'tags'] as const;
+  const scalar = fc.oneof(
+    fc.constantFrom('running', 'Running', 'aws.ec2', '10.0.0.1', '2001:db8::1', '', 'a*b'),
+    fc.string({ maxLength: 8 }),
+    fc.integer({ min: -100, max: 100 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const text = fc.oneof(
+    fc.constantFrom(
+      'run',
+      'RUN',
+      'ing',
+      'aws.',
+      '10.0.0.0/8',
+      '10.0.0.1',
+      '2001:db8::/32',
+      '::1/128',
+      '*',
+      'a\\*b',
+      'r*g',
+    ),
+    fc.string({ maxLength: 6 }),
+  );
+  const caseless = fc.oneof(text, fc.record({ 'equals-ignore-case': text }));
+  const matcher = fc.oneof(
+    scalar,
+    fc.record({ prefix: caseless }),
+    fc.record({ suffix: caseless }),
+    fc.record({ 'equals-ignore-case': fc.oneof(text, fc.array(text, { maxLength: 3 })) }),
+    fc.record({ wildcard: text }),
+    fc.record({
+      numeric: fc.array(
+        fc.oneof(fc.constantFrom('<', '<=', '=', '>', '>=', '!'), fc.integer({ min: -100, max: 100 }), fc.double()),
+        { maxLength: 5 },
+      ),
+    }),
+    fc.record({ cidr: text }),
+    fc.record({ exists: fc.oneof(fc.boolean(), scalar) }),
+    fc.record({
+      'anything-but': fc.oneof(
+        scalar,
+        fc.array(scalar, { maxLength: 3 }),
+        fc.record({ prefix: text }),
+        fc.record({ suffix: text }),
+        fc.record({ 'equals-ignore-case': text }),
+        fc.record({ wildcard: text }),
+      ),
+    }),
+    fc.jsonValue({ maxDepth: 1 }),
+  );
+  const leaf = fc.array(matcher, { maxLength: 3 });
+  const { pattern } = fc.letrec((tie) => ({
+    pattern: fc.dictionary(
+      fc.constantFrom(...KEYS, 'detail', '$or'),
+      fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        tie('pattern'),
+        fc.array(tie('pattern'), { maxLength: 3 }),
+      ),
+      { maxKeys: 3 },
+    ),
+  }));
+  const { event } = fc.letrec((tie) => ({
+    event: fc.dictionary(
+      fc.constantFrom(...KEYS, 'detail'),
+      fc.oneof({ depthSize: 'small' }, scalar, fc.array(scalar, { maxLength: 3 }), tie('event')),
+      { maxKeys: 5 },
+    ),
+  }));
+
+  it('never throws on patterns of every operator and events of the same keys, and matches some of them', () => {
+    let valid = 0;
+    let matched = 0;
+    const runs = 2_000;
     fc.assert(
-      fc.property(fc.jsonValue(), fc.jsonValue(), (pattern, event) => {
-        const valid = validatePattern(pattern) === undefined;
-        const result = valid ? matchesPattern(pattern as Record<string, unknown>, event) : false;
+      fc.property(pattern, event, (p, e) => {
+        if (validatePattern(p) !== undefined) return;
+        valid++;
+        const result = matchesPattern(p, e);
         expect(typeof result).toBe('boolean');
+        if (result) matched++;
+      }),
+      { numRuns: runs },
+    );
+    // The generator reaches the matcher, and the matcher says yes as well as no.
+    expect(valid).toBeGreaterThan(runs / 4);
+    expect(matched).toBeGreaterThan(runs / 50);
+    expect(valid - matched).toBeGreaterThan(runs / 50);
+  });
+
+  // Flat events of non-null scalars, with a pattern of their own values: what each operator must say about them.
+  const flatEvent = fc.dictionary(
+    fc.constantFrom(...KEYS),
+    fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -1_000, max: 1_000 }), fc.boolean()),
+    { minKeys: 1, maxKeys: 5 },
+  );
+  const own = (e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, [v]]));
+
+  it('an event matches a pattern of its own values, and not once one of them is negated or said to be absent', () => {
+    fc.assert(
+      fc.property(flatEvent, fc.nat(), (e, pick) => {
+        const keys = Object.keys(e);
+        const key = keys[pick % keys.length]!;
+        const value = e[key];
+        expect(matchesPattern(own(e), e)).toBe(true);
+        expect(matchesPattern({ ...own(e), [key]: [{ exists: true }] }, e)).toBe(true);
+        expect(matchesPattern({ ...own(e), [key]: [{ 'anything-but': [value] }] }, e)).toBe(false);
+        expect(matchesPattern({ ...own(e), [key]: [{ exists: false }] }, e)).toBe(false);
+        expect(matchesPattern({ $or: [{ [key]: [{ 'anything-but': value }] }, own(e)] }, e)).toBe(true);
+        if (typeof value === 'string') {
+          expect(matchesPattern({ [key]: [{ prefix: value.slice(0, pick % (value.length + 1)) }] }, e)).toBe(true);
+          expect(matchesPattern({ [key]: [{ suffix: value.slice(pick % (value.length + 1)) }] }, e)).toBe(true);
+          expect(matchesPattern({ [key]: [{ 'equals-ignore-case': value.toUpperCase() }] }, e)).toBe(
+            value.toUpperCase().toLowerCase() === value.toLowerCase(),
+          );
+          expect(matchesPattern({ [key]: [{ wildcard: '*' }] }, e)).toBe(true);
+          expect(matchesPattern({ [key]: [{ numeric: ['>=', 0] }] }, e)).toBe(false);
+        }
+        if (typeof value === 'number') {
+          expect(matchesPattern({ [key]: [{ numeric: ['>=', value, '<=', value] }] }, e)).toBe(true);
+          expect(matchesPattern({ [key]: [{ numeric: ['>', value] }] }, e)).toBe(false);
+          expect(matchesPattern({ [key]: [{ numeric: ['<', value + 1] }] }, e)).toBe(true);
+          expect(matchesPattern({ [key]: [{ prefix: '' }] }, e)).toBe(false);
+        }
       }),
       { numRuns: 500 },
     );
