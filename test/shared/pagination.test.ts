@@ -16,17 +16,35 @@ describe('pagination tokens', () => {
     const token = encodeNextToken({ pk: 'EXEC#1', sk: 'META' })!;
     const [body, sum] = token.split('.');
     const tampered = `${Buffer.from(JSON.stringify({ pk: 'EXEC#2', sk: 'META' })).toString('base64url')}.${sum}`;
-    for (const bad of [tampered, body!, `${token}x`, 'not-a-token', `${token}.extra`]) {
+    const refusal = {
+      statusCode: 400,
+      problems: [{ field: 'query.next_token', message: 'is not a token this API issued' }],
+    };
+    for (const bad of [tampered, body!, `${token}x`, 'not-a-token', `${token}.extra`, 'garbage']) {
       expect(() => decodeNextToken(bad)).toThrow(ValidationError);
+      expect(() => decodeNextToken(bad)).toThrow(expect.objectContaining(refusal));
     }
-    try {
-      decodeNextToken('garbage');
-    } catch (error) {
-      expect((error as ValidationError).problems[0]).toEqual({
-        field: 'query.next_token',
-        message: 'is not a token this API issued',
-      });
-    }
+    expect(() => decodeNextToken('garbage', 'query.cursor')).toThrow(
+      expect.objectContaining({ problems: [{ field: 'query.cursor', message: 'is not a token this API issued' }] }),
+    );
+  });
+
+  it('refuses a genuine token whose key is not an object', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.jsonValue(), { maxLength: 3 }),
+          fc.string({ minLength: 1 }),
+          fc.integer().filter((n) => n !== 0),
+          fc.constant(true),
+        ),
+        (notAKey) => {
+          const token = encodeNextToken(notAKey as never)!;
+          expect(token).toMatch(/^[\w-]+\.[\w-]{12}$/);
+          expect(() => decodeNextToken(token)).toThrow(ValidationError);
+        },
+      ),
+    );
   });
 
   it('never throws anything but a ValidationError for arbitrary strings', () => {

@@ -30,10 +30,29 @@ beforeEach(() => {
 
 describe("Steward's own health", () => {
   it('liveness answers without touching dependencies', async () => {
-    const res = await handler(apiEvent('GET', '/health/liveness'), context);
-    expect(res.statusCode).toBe(200);
-    expect(json(res).status).toBe('ok');
-    expect(bus.calls()).toHaveLength(0);
+    const { dynamodb } = await import('../../lambdas/shared/clients/dynamodb.ts');
+    const sent: string[] = [];
+    const counter = 'countLivenessRequests';
+    dynamodb.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        sent.push(ctx.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: counter },
+    );
+    try {
+      const res = await handler(apiEvent('GET', '/health/liveness'), context);
+      expect(res.statusCode).toBe(200);
+      expect(json(res).status).toBe('ok');
+      expect(bus.calls()).toHaveLength(0);
+      expect(sfn.calls()).toHaveLength(0);
+      expect(sent).toEqual([]);
+      // The counter sees what the handler sends: readiness reads the tables through the same client.
+      await handler(apiEvent('GET', '/health/readiness'), context);
+      expect(sent.length).toBeGreaterThan(0);
+    } finally {
+      dynamodb.middlewareStack.remove(counter);
+    }
   });
 
   it('readiness is 200 when tables, bus and state machines answer', async () => {

@@ -59,8 +59,9 @@ export function fakeStepFunctions() {
       const arn = arnOf(input.name);
       return { stateMachineArn: arn, stateMachineVersionArn: publish(arn), creationDate: new Date() };
     });
+    // As Step Functions: a version (and its ARN) only when the update asks to publish one.
     sfn.on(UpdateStateMachineCommand).callsFake((input) => ({
-      stateMachineVersionArn: publish(input.stateMachineArn),
+      ...(input.publish ? { stateMachineVersionArn: publish(input.stateMachineArn) } : {}),
       updateDate: new Date(),
     }));
     sfn.on(UpdateStateMachineAliasCommand).rejects(Object.assign(new Error('no alias'), { name: 'ResourceNotFound' }));

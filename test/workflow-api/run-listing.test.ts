@@ -95,6 +95,7 @@ describe('GET /executions without filters', () => {
     expect(ids).toEqual(newestFirst(runs));
     expect(pages).toBeGreaterThanOrEqual(7);
     // One Query per status partition and page, on the start-time index, each bounded by the page size.
+    expect(queries).toHaveLength(STATUSES.length * pages);
     expect(queries.every((q) => q.IndexName === 'gsi4' && q.FilterExpression === undefined && q.Limit === 8)).toBe(
       true,
     );
@@ -104,6 +105,7 @@ describe('GET /executions without filters', () => {
     const { ids } = await everyPage({ from: at(10), to: at(19), limit: '100' });
 
     expect(ids).toEqual(newestFirst(runs.filter((_, i) => i >= 10 && i <= 19)));
+    expect(queries).toHaveLength(STATUSES.length);
     expect(queries.every((q) => q.FilterExpression === undefined)).toBe(true);
   });
 
@@ -132,6 +134,8 @@ describe('GET /executions?status=', () => {
 
     expect(all.ids).toEqual(newestFirst(failed));
     expect(ranged.ids).toEqual(newestFirst(failed.filter((r) => r.started_at >= at(20))));
+    // One Query a page: the status is the partition key.
+    expect(queries).toHaveLength(all.pages + ranged.pages);
     expect(queries.every((q) => q.IndexName === 'gsi4' && q.FilterExpression === undefined)).toBe(true);
   });
 

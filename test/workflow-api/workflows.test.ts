@@ -212,7 +212,11 @@ describe('new versions', () => {
     expect(viaHeader.status).toBe(200);
     expect(sameLabel.status).toBe(409);
     expect(versions.body.versions.map((v: { version: string }) => v.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
-    expect(sfn.sfn.commandCalls(UpdateStateMachineCommand).every((c) => c.args[0].input.publish === true)).toBe(true);
+    // The two accepted updates, each publishing a version; the refused ones never reached Step Functions.
+    const updates = sfn.sfn.commandCalls(UpdateStateMachineCommand);
+    expect(updates).toHaveLength(2);
+    expect(updates.every((c) => c.args[0].input.publish === true)).toBe(true);
+    expect(viaHeader.body.version_arn).toMatch(/:3$/);
   });
 
   it('refuses a rename and a change of execution type', async () => {
