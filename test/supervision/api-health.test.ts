@@ -35,7 +35,7 @@ describe("Steward's own health", () => {
     const counter = 'countLivenessRequests';
     dynamodb.middlewareStack.add(
       (next, ctx) => async (args) => {
-        sent.push(ctx.commandName);
+        sent.push(ctx.commandName ?? 'unknown');
         return next(args);
       },
       { step: 'initialize', name: counter },
