@@ -91,7 +91,8 @@ describe('status handler', () => {
   ])('%s → %s with %s, applied over a paused record', async (fact, status, event) => {
     const wf = await createWorkflow(`Fact ${fact}`);
     const id = (await call(executions, 'POST', '/executions', { body: { workflow_id: wf } })).body.execution_id;
-    await call(executions, 'PUT', `/executions/${id}/pause`);
+    expect((await call(executions, 'PUT', `/executions/${id}/pause`)).status).toBe(200);
+    expect((await repo.getExecution(id))?.status).toBe('paused');
     await repo.markStepStarted(id, 'x');
 
     await statusHandler(statusChange(id, fact, Date.now(), { error: 'Steward.Timeout', cause: 'slow' }));

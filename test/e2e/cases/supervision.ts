@@ -13,9 +13,11 @@ export function supervisionCases(get: () => E2E): void {
 
   const ORCHESTRATOR = 'http://127.0.0.1:4511';
 
-  const busEvents = async (type: string): Promise<Array<{ detail: { data: Record<string, unknown> } }>> => {
+  const busEvents = async (
+    type: string,
+  ): Promise<Array<{ time: string; detail: { data: Record<string, unknown> } }>> => {
     const answer = (await (await fetch(`${e2e.url}/local/events?limit=200`)).json()) as {
-      events: Array<{ 'detail-type': string; detail: { data: Record<string, unknown> } }>;
+      events: Array<{ 'detail-type': string; time: string; detail: { data: Record<string, unknown> } }>;
     };
     return answer.events.filter((e) => e['detail-type'] === type);
   };
@@ -199,7 +201,16 @@ export function supervisionCases(get: () => E2E): void {
           },
           { timeoutMs: 120_000, intervalMs: 500 },
         );
-        expect(exhausted.length).toBeGreaterThanOrEqual(1);
+        // Its own budget (services.json: 3 restarts in 300 s) runs out before its group's (agents: 10 in 600 s), and
+        // the budget was spent on exactly that many restarts within the window.
+        const spent = exhausted[0]!;
+        expect(spent.detail.data).toMatchObject({ scope: 'service', max_restarts: 3, window_seconds: 300 });
+        const at = Date.parse(spent.time);
+        const inWindow = (await ours('service.restarted')).filter((e) => {
+          const t = Date.parse(e.time);
+          return t <= at && t > at - 300_000;
+        });
+        expect(inWindow).toHaveLength(3);
       },
       200_000,
     );

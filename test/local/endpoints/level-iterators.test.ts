@@ -28,6 +28,8 @@ type Server = { listen(port: number, host: string, cb: () => void): void; addres
 
 /** Iterators attached to a store and not yet detached (abstract-level detaches an iterator when it closes). */
 const open = new Set<object>();
+/** Every iterator attached since the count began: proof that the hooks see the reads' iterators at all. */
+let attached = 0;
 
 function countOpenIterators(): void {
   const { AbstractLevel } = dynaliteAbstractLevel() as unknown as {
@@ -36,7 +38,10 @@ function countOpenIterators(): void {
   const iterator = levelIteratorPrototype();
   const { attachResource, detachResource } = AbstractLevel.prototype;
   AbstractLevel.prototype.attachResource = function (this: unknown, resource: object) {
-    if (Object.prototype.isPrototypeOf.call(iterator, resource)) open.add(resource);
+    if (Object.prototype.isPrototypeOf.call(iterator, resource)) {
+      open.add(resource);
+      attached++;
+    }
     return attachResource.call(this, resource);
   };
   AbstractLevel.prototype.detachResource = function (this: unknown, resource: object) {
@@ -126,13 +131,17 @@ async function openAfterReads(): Promise<number> {
 describe('store iterators of local DynamoDB reads', () => {
   it('are all closed in memory', async () => {
     const client = await startDynalite();
+    const before = attached;
     await readEverything(client);
+    expect(attached - before).toBeGreaterThan(0);
     expect(await openAfterReads()).toBe(0);
   });
 
   it('are all closed on disk (--data)', async () => {
     const client = await startDynalite(join(dataDir, 'dynamodb'));
+    const before = attached;
     await readEverything(client);
+    expect(attached - before).toBeGreaterThan(0);
     expect(await openAfterReads()).toBe(0);
   });
 

@@ -122,6 +122,17 @@ describe('SigV4 verification', () => {
           return { ...r, query: q };
         },
       ],
+      [
+        'query value',
+        (r) => {
+          // An existing parameter's value changed (or, on a request without one, a value given to a new one).
+          const q = new URLSearchParams(r.query);
+          const [first] = [...q.keys()];
+          if (first === undefined) q.set('p', 'v');
+          else q.set(first, `${q.get(first)}x`);
+          return { ...r, query: q };
+        },
+      ],
       ['signed header', (r) => ({ ...r, headers: { ...r.headers, 'content-type': 'text/plain' } })],
     ];
     await fc.assert(
