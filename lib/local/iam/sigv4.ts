@@ -148,7 +148,24 @@ export async function verifySignature(
       message: `Signature expired: ${amzDate} is now earlier than ${new Date(now - MAX_SKEW_MS).toISOString()}`,
     };
   }
+  // As AWS: the Host header is always signed, and so is every x-amz-* header the request carries (x-amz-target names
+  // the operation, x-amz-security-token the session); a request that leaves one out could be replayed with it changed.
+  const signed = new Set(signedHeaders.split(';'));
+  const unsigned = ['host', ...Object.keys(request.headers).filter((h) => h.startsWith('x-amz-'))].find(
+    (h) => !signed.has(h),
+  );
+  if (unsigned !== undefined) {
+    return {
+      ok: false,
+      failure: 'bad-signature',
+      message: `'${unsigned === 'host' ? 'Host' : unsigned}' must be a 'SignedHeader' in the AWS Authorization.`,
+    };
+  }
   const declared = header(request.headers, 'x-amz-content-sha256');
+  // An unsigned body is S3's alone (large uploads); every service local mode serves signs its body.
+  if (declared === 'UNSIGNED-PAYLOAD' && service !== 's3') {
+    return { ok: false, failure: 'bad-signature', message: `UNSIGNED-PAYLOAD is not accepted by ${service}` };
+  }
   // Hashed here only when declared: otherwise the signer below hashes the body itself.
   if (
     declared !== undefined &&

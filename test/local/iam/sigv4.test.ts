@@ -62,7 +62,11 @@ const PLAIN_POST: Draft = {
 };
 
 /** Signs a draft with the SDK's signer, then shapes the request as local mode's endpoints receive it. */
-async function signed(d: Draft, secret = keys.secretAccessKey): Promise<SignedRequest> {
+async function signed(
+  d: Draft,
+  secret = keys.secretAccessKey,
+  unsignableHeaders?: Set<string>,
+): Promise<SignedRequest> {
   const rawPath = `/${d.segments.map((s) => encodeURIComponent(s)).join('/')}${d.trailingSlash ? '/' : ''}`;
   // No prototype: a query name may be any text ('toString').
   const query: Record<string, string | string[]> = Object.create(null);
@@ -87,7 +91,7 @@ async function signed(d: Draft, secret = keys.secretAccessKey): Promise<SignedRe
       headers: { host: '127.0.0.1:4501', 'content-type': 'application/x-amz-json-1.0', ...d.headers },
       body: d.body,
     },
-    { signingDate: new Date(NOW - 60_000) },
+    { signingDate: new Date(NOW - 60_000), ...(unsignableHeaders ? { unsignableHeaders } : {}) },
   );
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = String(v);
@@ -215,5 +219,47 @@ describe('SigV4 verification', () => {
       failure: 'bad-signature',
       message: expect.stringContaining('scoped to a valid date'),
     });
+  });
+  it('refuses a signature that leaves out Host or an x-amz-* header the request carries, as AWS does', async () => {
+    const withTarget: Draft = { ...PLAIN_POST, headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables' } };
+    expect(await verify(await signed(withTarget))).toMatchObject({ ok: true });
+    const noHost = await signed(withTarget, keys.secretAccessKey, new Set(['host']));
+    expect(noHost.headers.authorization).not.toMatch(/SignedHeaders=[^,]*host/);
+    expect(await verify(noHost)).toMatchObject({
+      ok: false,
+      failure: 'bad-signature',
+      message: expect.stringMatching(/'Host' must be a 'SignedHeader'/),
+    });
+    const noTarget = await signed(withTarget, keys.secretAccessKey, new Set(['x-amz-target']));
+    expect(await verify(noTarget)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/'x-amz-target' must be a 'SignedHeader'/),
+    });
+    // An x-amz-* header added after signing is refused the same way.
+    const added = await signed(PLAIN_POST);
+    expect(
+      await verify({ ...added, headers: { ...added.headers, 'x-amz-target': 'DynamoDB_20120810.Scan' } }),
+    ).toMatchObject({
+      ok: false,
+      failure: 'bad-signature',
+    });
+  });
+
+  it('refuses an unsigned payload outside S3: the body would not be covered', async () => {
+    const draftWith = (service: string): Draft => ({
+      ...PLAIN_POST,
+      service,
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    for (const service of ['dynamodb', 'states', 'lambda', 'events', 'sns']) {
+      const request = await signed(draftWith(service));
+      expect(await verify(request)).toMatchObject({
+        ok: false,
+        failure: 'bad-signature',
+        message: `UNSIGNED-PAYLOAD is not accepted by ${service}`,
+      });
+      // Signed with the body's hash instead, the same request is accepted.
+      expect(await verify(await signed({ ...draftWith(service), headers: {} }))).toMatchObject({ ok: true });
+    }
   });
 });
