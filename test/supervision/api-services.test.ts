@@ -122,6 +122,25 @@ describe('service registry API (local DynamoDB)', () => {
       'body.health_checks[1].name',
     ],
     ['an unknown field', { name: 'x3', colour: 'red' }, 'body'],
+    [
+      'a maintenance window that ends before it starts',
+      {
+        name: 'x4',
+        maintenance_windows: [{ starts_at: '2027-01-01T00:00:00Z', ends_at: '2026-01-01T00:00:00Z' }],
+      },
+      'body.maintenance_windows[0].ends_at',
+    ],
+    [
+      'a maintenance window that ends as it starts',
+      {
+        name: 'x5',
+        maintenance_windows: [
+          { days: ['sun'], start: '02:00', duration_minutes: 60 },
+          { starts_at: '2027-01-01T00:00:00+01:00', ends_at: '2026-12-31T23:00:00Z' },
+        ],
+      },
+      'body.maintenance_windows[1].ends_at',
+    ],
   ])('refuses %s with a 400 naming the field', async (_label, body, field) => {
     const res = await call('POST', '/services', body);
     expect(res.statusCode).toBe(400);

@@ -126,22 +126,28 @@ export const restartPolicySchema = z.strictObject({
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h, UTC)');
 
 /** A maintenance window: one-off (`starts_at`/`ends_at`) or weekly (`days` + `start` + `duration_minutes`, UTC). */
-export const maintenanceWindowSchema = z.union([
-  z.strictObject({
-    name: z.string().min(1).max(100).optional(),
-    starts_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
-    ends_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
-  }),
-  z.strictObject({
-    name: z.string().min(1).max(100).optional(),
-    days: z
-      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
-      .min(1)
-      .max(7),
-    start: hhmm,
-    duration_minutes: positiveInt(7 * 24 * 60),
-  }),
-]);
+export const maintenanceWindowSchema = z
+  .union([
+    z.strictObject({
+      name: z.string().min(1).max(100).optional(),
+      starts_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+      ends_at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+    }),
+    z.strictObject({
+      name: z.string().min(1).max(100).optional(),
+      days: z
+        .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+        .min(1)
+        .max(7),
+      start: hhmm,
+      duration_minutes: positiveInt(7 * 24 * 60),
+    }),
+  ])
+  .superRefine((window, ctx) => {
+    // A one-off window that ends before it starts would never mute anything, silently.
+    if ('starts_at' in window && Date.parse(window.ends_at) <= Date.parse(window.starts_at))
+      ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
+  });
 
 const tierResources = z.strictObject({
   cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).optional(),
