@@ -48,16 +48,29 @@ export function serviceOutboundProblems(
       return spec.port;
     }
   })();
+  const baseHost = (() => {
+    try {
+      return spec.base_url ? new URL(spec.base_url).hostname : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
   (spec.health_checks ?? []).forEach((check, i) => {
     const at = `body.health_checks[${i}]`;
     switch (check.type) {
       case 'http':
         if (check.url) add(`${at}.url`, checkUrl(policy, check.url));
         break;
-      case 'tcp':
-        if (check.host)
-          add(`${at}.host`, checkDestination(policy, { host: check.host, port: check.port ?? basePort ?? 0 }));
+      case 'tcp': {
+        // The port the prober connects to: the check's, else the service's, else base_url's.
+        const port = check.port ?? spec.port ?? basePort ?? 0;
+        if (check.host) add(`${at}.host`, checkDestination(policy, { host: check.host, port }));
+        // Without a host it connects to base_url's host: on another port than base_url's, that pair is a
+        // destination of its own (base_url's host on another port may be one of Steward's endpoints).
+        else if (baseHost !== undefined && port !== basePort)
+          add(`${at}.port`, checkDestination(policy, { host: baseHost, port }));
         break;
+      }
       case 'database':
         add(`${at}.host`, checkDestination(policy, { host: check.host, port: check.port ?? 0 }));
         break;

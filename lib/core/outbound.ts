@@ -158,10 +158,31 @@ const METADATA_NAMES = new Set(['instance-data', 'instance-data.ec2.internal', '
 /** What an address is, as far as the policy cares. */
 export type AddressClass = 'instance-metadata' | 'link-local' | 'unspecified' | 'loopback' | 'other';
 
+/**
+ * The IPv4 address an IPv6 address carries by a translation or tunnelling convention that can deliver to it:
+ * IPv4-compatible (`::a.b.c.d`, but not `::` or `::1`), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64's well-known
+ * prefix (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/48`). IPv4-mapped addresses are reduced by {@link parseIp}.
+ */
+function embeddedIpv4(ip: ParsedIp): ParsedIp | undefined {
+  if (ip.version !== 6) return undefined;
+  const b = ip.bytes;
+  const zeros = (from: number, to: number): boolean => b.slice(from, to).every((x) => x === 0);
+  const last4 = { version: 4 as const, bytes: b.slice(12) };
+  if (zeros(0, 12) && !(zeros(12, 15) && (b[15] === 0 || b[15] === 1))) return last4;
+  if (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0) return last4;
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return last4;
+  if (b[0] === 0x20 && b[1] === 0x02) return { version: 4, bytes: b.slice(2, 6) };
+  return undefined;
+}
+
 /** Classifies an IP address (a literal; anything that is not one is `other`). */
 export function classifyAddress(address: string | ParsedIp): AddressClass {
-  const ip = typeof address === 'string' ? parseIp(address) : address;
-  if (!ip) return 'other';
+  const parsed = typeof address === 'string' ? parseIp(address) : address;
+  if (!parsed) return 'other';
+  // An address that delivers to an IPv4 one is what that one is, where that is anything but `other`.
+  const inner = embeddedIpv4(parsed);
+  if (inner && classifyAddress(inner) !== 'other') return classifyAddress(inner);
+  const ip = parsed;
   const any = (list: { network: ParsedIp; bits: number }[]): boolean =>
     list.some((c) => inPrefix(ip, c.network, c.bits));
   if (any(METADATA)) return 'instance-metadata';
@@ -171,9 +192,21 @@ export function classifyAddress(address: string | ParsedIp): AddressClass {
   return 'other';
 }
 
+/**
+ * A host as a connection would read it: what a URL's host parser makes of it, which is what the resolver does with
+ * IPv4 in any form the C library accepts (`127.1`, `0`, `2130706433`, `0x7f.1`, `0177.0.0.1`), so that a TCP or
+ * database check's `host` is judged as the address it reaches, as a URL's host already is.
+ */
 const normalizeHost = (host: string): string => {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+  let h = host.toLowerCase().replace(/\.$/, '');
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h === '' || /[\s/?#@\\]/.test(h)) return h;
+  try {
+    const parsed = new URL(`http://${h.includes(':') ? `[${h}]` : h}/`).hostname;
+    return parsed.startsWith('[') && parsed.endsWith(']') ? parsed.slice(1, -1) : parsed;
+  } catch {
+    return h;
+  }
 };
 
 const isLoopbackName = (host: string): boolean => host === 'localhost' || host.endsWith('.localhost');

@@ -132,6 +132,44 @@ describe('registration (POST/PUT /services) applies the outbound policy', () => 
     expect(problems(res)).toEqual([{ field, message: expect.stringContaining(rule) }]);
   });
 
+  it("refuses a TCP check's host in any IPv4 form, and a host-less one aimed at Steward's own port", async () => {
+    policyEnv({ loopback: true, own: 'http://127.0.0.1:4700' });
+    const forms: Array<[string, string]> = [
+      ['127.1', 'steward-endpoint'],
+      ['0x7f.1', 'steward-endpoint'],
+      ['2852039166', 'instance-metadata'],
+      ['0251.0376.0251.0376', 'instance-metadata'],
+      ['0', 'unspecified'],
+    ];
+    for (const [host, expected] of forms) {
+      const res = await call('POST', '/services', {
+        name: 'tcp-forms',
+        port: 8080,
+        health_checks: [{ name: 't', type: 'tcp', host, port: 4700 }],
+      });
+      expect(res.statusCode, host).toBe(400);
+      expect(problems(res)).toEqual([
+        { field: 'body.health_checks[0].host', message: expect.stringContaining(expected) },
+      ]);
+    }
+    // No host: the check connects to base_url's host, here on Steward's own API port.
+    const hostless = await call('POST', '/services', {
+      name: 'tcp-hostless',
+      base_url: 'http://127.0.0.1:4510',
+      health_checks: [{ name: 't', type: 'tcp', port: 4700 }],
+    });
+    expect(hostless.statusCode).toBe(400);
+    expect(problems(hostless)).toEqual([
+      { field: 'body.health_checks[0].port', message: expect.stringContaining('(steward-endpoint)') },
+    ]);
+    const fine = await call('POST', '/services', {
+      name: 'tcp-fine',
+      base_url: 'http://127.0.0.1:4510',
+      health_checks: [{ name: 't', type: 'tcp', port: 4511 }],
+    });
+    expect(fine.statusCode).toBe(201);
+  });
+
   it('the allow-list applies at registration; listed destinations and listed custom checks register', async () => {
     policyEnv({ allow: '*.svc.internal, 10.0.0.0/8' });
     const refused = await call('POST', '/services', { name: 'outside', base_url: 'http://203.0.113.9:8080' });

@@ -57,6 +57,16 @@ describe('classifyAddress', () => {
     ['10.0.0.1', 'other'],
     ['fec0::1', 'other'],
     ['8.8.8.8', 'other'],
+    // IPv6 forms that deliver to an IPv4 address are what that address is.
+    ['::169.254.169.254', 'instance-metadata'],
+    ['::ffff:0:169.254.169.254', 'instance-metadata'],
+    ['64:ff9b::a9fe:a9fe', 'instance-metadata'],
+    ['2002:a9fe:a9fe::', 'instance-metadata'],
+    ['2002:a9fe:1::1', 'link-local'],
+    ['64:ff9b::127.0.0.1', 'loopback'],
+    ['::0.0.0.0', 'unspecified'],
+    ['2002:808:808::1', 'other'],
+    ['64:ff9b::8.8.8.8', 'other'],
   ])('%s is %s', (ip, cls) => {
     expect(classifyAddress(ip)).toBe(cls);
   });
@@ -119,6 +129,24 @@ describe('checkDestination', () => {
     // Listing a block never opens the always-refused ones.
     const wide = outboundPolicy({ allow: ['0.0.0.0/0'] });
     expect(rule(checkUrl(wide, 'http://169.254.169.254'))).toBe('instance-metadata');
+  });
+
+  it('judges a TCP or database host as the address it reaches, whatever form of IPv4 it is written in', () => {
+    const forms: Array<[string, string]> = [
+      ['127.1', 'steward-endpoint'],
+      ['0', 'unspecified'],
+      ['0x7f.1', 'steward-endpoint'],
+      ['017700000001', 'steward-endpoint'],
+      ['2130706433', 'steward-endpoint'],
+      ['2852039166', 'instance-metadata'],
+      ['0xa9fea9fe', 'instance-metadata'],
+      ['0251.0376.0251.0376', 'instance-metadata'],
+      ['169.254.1', 'link-local'],
+      ['[::169.254.169.254]', 'instance-metadata'],
+    ];
+    for (const [host, expected] of forms) expect(rule(checkDestination(local, { host, port: 4500 }))).toBe(expected);
+    expect(rule(checkDestination(aws, { host: '2130706433', port: 5432 }))).toBe('loopback');
+    expect(checkDestination(local, { host: 'db.internal', port: 5432 })).toBeUndefined();
   });
 
   it('refuses every address of 169.254.0.0/16 whatever the policy', () => {
