@@ -75,6 +75,15 @@ async function resolveWorkflow(request: StartRequest): Promise<WorkflowRecord> {
     }
     throw new NotFoundError('Workflow', request.workflow_id ?? request.workflow_name ?? '');
   }
+  // Both given: they must name the same workflow, or the caller's intent is unknown.
+  if (request.workflow_id && request.workflow_name !== undefined && request.workflow_name !== workflow.name) {
+    throw new ValidationError([
+      {
+        field: 'body.workflow_name',
+        message: `names another workflow than workflow_id, which is '${workflow.name}'`,
+      },
+    ]);
+  }
   return workflow;
 }
 

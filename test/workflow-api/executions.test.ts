@@ -127,6 +127,19 @@ describe('POST /executions', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.problems[0].field).toBe('body.idempotency_key');
   });
+
+  it('answers 400 naming workflow_name when it names another workflow than workflow_id, and starts nothing', async () => {
+    const before = sfn.sfn.commandCalls(StartExecutionCommand).length;
+    const res = await start({ workflow_name: 'Some Other Workflow' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.problems).toEqual([
+      { field: 'body.workflow_name', message: expect.stringContaining('names another workflow than workflow_id') },
+    ]);
+    expect(sfn.sfn.commandCalls(StartExecutionCommand)).toHaveLength(before);
+    // The same workflow named both ways starts it.
+    const name = (await call(workflows, 'GET', `/workflows/${workflowId}`)).body.name as string;
+    expect((await start({ workflow_name: name })).status).toBe(201);
+  });
 });
 
 describe('pause, resume, cancel', () => {
