@@ -7,9 +7,14 @@
  * decides exactly as the main thread's would; its denials and decision counters are posted back to the main guard.
  * An allowed request goes to dynalite's request handler in this thread, without a second HTTP round trip.
  *
+ * With a guard, dynalite itself never listens: the guarded front is the thread's only socket. The main thread creates
+ * and rebuilds Steward's tables over a message port it handed this thread at the start (`setup`), served by dynalite's
+ * handler, which nothing outside the process can reach. Without a guard (`--iam off`), dynalite listens on the
+ * public port itself.
+ *
  * Expired items are deleted here too (ttl-sweeper.ts), every `ttlSweepMs`, calling dynalite's handler directly.
  *
- * Messages out: `{ type: 'ready', url, internalUrl }`, `{ type: 'error', code, message }`, `{ type: 'denial', denial }`,
+ * Messages out: `{ type: 'ready', url }`, `{ type: 'error', code, message }`, `{ type: 'denial', denial }`,
  * `{ type: 'stats', evaluated, lookups }`, `{ type: 'swept', id, deleted | error }`, `{ type: 'closed' }`. Messages
  * in: `{ type: 'role', roleArn }` (a key issued since the start), `{ type: 'ttl', table }` (a table to expire items
  * of), `{ type: 'sweep', id }` (one pass now), `{ type: 'connect', port }` (a function's port: its SDK's requests
@@ -40,6 +45,11 @@ export interface DynamoWorkerData {
   priorityRoles?: string[];
   /** How often expired items are deleted (0: only when asked; see ttl-sweeper.ts). */
   ttlSweepMs: number;
+  /**
+   * The main thread's table set-up (dynamo.ts): its requests come over this port and go to dynalite's handler, with
+   * no signature check or IAM, as CloudFormation creates tables, not a caller (lib/local/aws/port-server.ts).
+   */
+  setup: MessagePort;
 }
 
 /** A listening HTTP server; resolves once bound, rejects with the listen error. */
@@ -49,6 +59,23 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Closes dynalite's server, then its store (LevelDB with `--data`: written and released, so the folder can be opened
+ * again). dynalite closes its store only once its HTTP server has closed, and Node refuses to close a server that
+ * never listened (ERR_SERVER_NOT_RUNNING); with a guard dynalite never listens, so its server is given a handle with
+ * nothing to close (what `net.Server#close` closes), and closes as a listening one would.
+ */
+function closeDynalite(store: ReturnType<typeof createServer>): Promise<void> {
+  if (!store.listening) Object.assign(store, { _handle: { close: () => undefined } });
+  return new Promise<void>((resolve) => {
+    store.closeAllConnections();
+    store.close((error?: Error) => {
+      if (error) process.stderr.write(`steward local: closing DynamoDB's store failed: ${error.message}\n`);
+      resolve();
     });
   });
 }
@@ -149,22 +176,23 @@ async function main(): Promise<void> {
   let front: ReturnType<typeof createServer> | undefined;
   let reportStats: NodeJS.Timeout | undefined;
   let guard: LocalIam | undefined;
+  // dynalite's own handler: no signature check, no IAM. Only this thread's callers reach it (the guarded front, the
+  // TTL sweeper, the main thread's table set-up), and, without a guard, the public port.
+  const dynaliteHandler = store.listeners('request')[0] as RequestListener;
   // What a request reaches: the guarded front, or dynalite itself when there is no guard. HTTP and the functions'
   // ports (`connect`) both go through it.
-  let listener = store.listeners('request')[0] as RequestListener;
+  let listener = dynaliteHandler;
   try {
-    const internalPort = await listen(store, data.iam ? 0 : data.port);
-    let url = `http://127.0.0.1:${internalPort}`;
+    let url: string;
     if (data.iam) {
       guard = LocalIam.fromPortable(data.iam, { onDenial: (denial) => port.postMessage({ type: 'denial', denial }) });
-      const handler = store.listeners('request')[0] as RequestListener;
-      listener = guarded(guard, handler, new Set(data.priorityRoles));
+      listener = guarded(guard, dynaliteHandler, new Set(data.priorityRoles));
       front = createServer(listener);
       front.keepAliveTimeout = 5_000;
       try {
         url = `http://127.0.0.1:${await listen(front, data.port)}`;
       } catch (error) {
-        await new Promise<void>((resolve) => store.close(() => resolve()));
+        await closeDynalite(store);
         throw error;
       }
       // The status page's decision counters: reported when they changed, at most once a second.
@@ -177,14 +205,18 @@ async function main(): Promise<void> {
         port.postMessage({ type: 'stats', evaluated, lookups });
       }, 1_000);
       reportStats.unref();
+    } else {
+      url = `http://127.0.0.1:${await listen(store, data.port)}`;
     }
-    port.postMessage({ type: 'ready', url, internalUrl: `http://127.0.0.1:${internalPort}` });
+    servePort(data.setup, dynaliteHandler);
+    port.postMessage({ type: 'ready', url });
   } catch (error) {
     port.postMessage({ type: 'error', code: (error as { code?: string }).code, message: (error as Error).message });
+    data.setup.close();
     port.close();
     return;
   }
-  const sweeper = new TtlSweeper(directCall(store.listeners('request')[0] as RequestListener));
+  const sweeper = new TtlSweeper(directCall(dynaliteHandler));
   sweeper.every(data.ttlSweepMs, (error) =>
     process.stderr.write(`steward local: expiring items failed: ${error.message}\n`),
   );
@@ -211,13 +243,7 @@ async function main(): Promise<void> {
       // A pass under way ends after its page, before the store closes under it.
       .then(() => sweeper.stop())
       // dynalite's close waits for its store (LevelDB with --data) to be written and closed.
-      .then(
-        () =>
-          new Promise<void>((resolve) => {
-            store.closeAllConnections();
-            store.close(() => resolve());
-          }),
-      )
+      .then(() => closeDynalite(store))
       .finally(() => {
         port.postMessage({ type: 'closed' });
         port.close();

@@ -1,8 +1,9 @@
 /**
  * DynamoDB for local mode: dynalite on 127.0.0.1 (in memory, or in a directory with `--data`), with Steward's tables
  * created from the synthesized templates' key schemas. With a guard, callers reach dynalite only through a small
- * front that verifies each request's signature and authorizes its operation, as DynamoDB does; dynalite itself then
- * listens on a port the system picks (for the table set-up only).
+ * front that verifies each request's signature and authorizes its operation, as DynamoDB does, and dynalite itself
+ * listens on no port: the front is the only way in over the network. The tables are created (and, in a data folder,
+ * rebuilt) over a message port to the DynamoDB thread, served by dynalite's handler, which only this process holds.
  *
  * Both run in a worker thread of their own (dynamo-worker.ts): under load they were half of the main thread's work,
  * which left one of two cores idle while runs queued behind them.
@@ -18,6 +19,7 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { localRequestHandler } from '../../lambdas/shared/clients/local-transport.ts';
 import { createActiveTable } from './active-table.ts';
 import { LOCAL_REGION } from './cfn.ts';
 import type { DynamoWorkerData } from './dynamo-worker.ts';
@@ -29,8 +31,14 @@ import type { LocalTable } from './wiring.ts';
 
 const WORKER_ENTRY = new URL('./dynamo-worker.ts', import.meta.url).href;
 
+/**
+ * The table set-up's endpoint: a name for the SDK, never resolved, since its requests travel over the set-up port
+ * (lambdas/shared/clients/local-transport.ts); were one to go over HTTP, `.invalid` resolves nowhere.
+ */
+const SETUP_ENDPOINT = 'http://dynamodb-setup.steward.invalid';
+
 type WorkerMessage =
-  | { type: 'ready'; url: string; internalUrl: string }
+  | { type: 'ready'; url: string }
   | { type: 'error'; code?: string; message: string }
   | { type: 'denial'; denial: Denial }
   | { type: 'stats'; evaluated: number; lookups: number }
@@ -70,19 +78,25 @@ export async function startDynamo(options: {
   // The keys of every role of the templates, not only those issued so far: a role's key is issued just before the
   // code that signs with it starts, and the message saying so could reach this thread after that code's first call.
   if (iam) iam.roles = [...new Set([...iam.roles, ...iam.model.roles.keys()])];
+  // The table set-up's requests reach dynalite over this port (see the module comment), not over a socket.
+  const setup = new MessageChannel();
   const workerData: DynamoWorkerData = {
     port: options.port,
     dataDir: options.dataDir,
     iam,
     priorityRoles: [...(options.priorityRoles ?? [])],
     ttlSweepMs: options.ttlSweepMs ?? TTL_SWEEP_MS,
+    setup: setup.port1,
   };
-  const worker = typeScriptWorker(WORKER_ENTRY, 'the DynamoDB thread could not load: ', { workerData });
+  const worker = typeScriptWorker(WORKER_ENTRY, 'the DynamoDB thread could not load: ', {
+    workerData,
+    transferList: [setup.port1],
+  });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let closing = false;
-  const started = await new Promise<{ url: string; internalUrl: string }>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const onMessage = (msg: WorkerMessage): void => {
-      if (msg.type === 'ready') resolve({ url: msg.url, internalUrl: msg.internalUrl });
+      if (msg.type === 'ready') resolve(msg.url);
       else if (msg.type === 'error') {
         closing = true;
         reject(Object.assign(new Error(msg.message), { code: msg.code }));
@@ -98,15 +112,16 @@ export async function startDynamo(options: {
       if (!closing) process.stderr.write(`steward local: the DynamoDB thread stopped (exit code ${code})\n`);
     });
   }).catch(async (error: unknown) => {
+    setup.port2.close();
     await worker.terminate();
     throw error;
   });
   worker.on('error', (error) => process.stderr.write(`steward local: the DynamoDB thread failed: ${error.message}\n`));
   // Keys issued from now on (a function's, a task's) are recognized by the DynamoDB thread's guard too.
   const unsubscribe = guard?.credentials.onIssue((roleArn) => worker.postMessage({ type: 'role', roleArn }));
-  const { url, internalUrl } = started;
   const client = new DynamoDBClient({
-    endpoint: internalUrl,
+    endpoint: SETUP_ENDPOINT,
+    requestHandler: localRequestHandler({ [SETUP_ENDPOINT]: setup.port2 }),
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'steward-local', secretAccessKey: 'steward-local' },
   });
@@ -251,6 +266,7 @@ export async function startDynamo(options: {
     close: async () => {
       unsubscribe?.();
       client.destroy();
+      setup.port2.close();
       if (!closing) {
         closing = true;
         worker.postMessage({ type: 'close' });
