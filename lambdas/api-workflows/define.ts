@@ -33,12 +33,12 @@ const PREFIX = requireEnv(ENV.stateMachinePrefix);
 const MAX_DOCUMENT_BYTES = 150_000;
 
 /** Validates the meaning of a document and compiles it; problems become a 400 naming each field. */
-export function compileOrThrow(doc: WorkflowDocument): CompileResult {
+export function compileOrThrow(doc: WorkflowDocument, workflowId?: string): CompileResult {
   // The document is stored twice per version (workflow and version items, 400 KB each at most).
   if (Buffer.byteLength(JSON.stringify(doc)) > MAX_DOCUMENT_BYTES) {
     throw new ValidationError([{ field: 'body', message: `must be at most ${MAX_DOCUMENT_BYTES} bytes of JSON` }]);
   }
-  const checked = validateWorkflow(doc);
+  const checked = validateWorkflow(doc, { workflowId });
   if (!checked.ok) {
     throw new ValidationError(
       checked.problems.map((p) => ({ field: p.path ? `body.${p.path}` : 'body', message: p.message })),
@@ -157,7 +157,7 @@ async function newVersion(request: ApiRequest, lockRequired: boolean): Promise<W
       { field: 'body.name', message: `must stay '${current.name}': create a new workflow to rename` },
     ]);
   }
-  const { asl, report } = compileOrThrow(doc);
+  const { asl, report } = compileOrThrow(doc, current.id);
   if (report.execution_type !== current.execution_type) {
     throw new ConflictError(
       `the execution type cannot change from ${current.execution_type} to ${report.execution_type}: create a new workflow`,

@@ -103,8 +103,8 @@ export async function listWorkflowSteps(request: ApiRequest): Promise<ApiResult>
  */
 export async function validateWorkflowOperation(request: ApiRequest): Promise<ApiResult> {
   const doc: unknown = request.body === undefined ? (await load(request)).definition : request.body;
-  if (request.body !== undefined) workflowIdParam(request.params);
-  const checked = validateWorkflow(doc);
+  // The id checks event triggers against this workflow's own runs' events (see validateWorkflow's options).
+  const checked = validateWorkflow(doc, { workflowId: workflowIdParam(request.params) });
   if (!checked.ok) return { body: { valid: false, problems: checked.problems } };
   const compiled = compileWorkflow(checked.workflow as WorkflowDocument);
   return {

@@ -1,4 +1,4 @@
-import { canonicalJson, uuidv5 } from '../../lib/core/execution/ids.ts';
+import { canonicalJson, deployedWorkflowId } from '../../lib/core/execution/ids.ts';
 import { compileWorkflow, validateWorkflow, type WorkflowDocument } from '../../lib/core/workflow/index.ts';
 import {
   createWorkflowRecord,
@@ -23,10 +23,7 @@ export interface DeployedWorkflow {
   type?: string;
 }
 
-/** Deployed workflows have stable ids derived from their names, so every deployment updates the same record. */
-export function deployedWorkflowId(name: string): string {
-  return uuidv5('steward:deployed-workflow', name);
-}
+export { deployedWorkflowId };
 
 function parseDocument(w: DeployedWorkflow): WorkflowDocument {
   let doc: unknown;

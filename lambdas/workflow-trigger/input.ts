@@ -1,3 +1,6 @@
+import { STEWARD_EVENT_SOURCE } from '../../lib/core/events/types.ts';
+import { deployedWorkflowId } from '../../lib/core/execution/ids.ts';
+
 /**
  * Pure helpers of the trigger handler: input checking, idempotency keys and context mapping from the triggering
  * event. Checked by hand rather than with zod: the trigger bundle stays small (zod adds ~450 KB minified).
@@ -88,4 +91,21 @@ export function resolveContext(context: Record<string, unknown>, event: unknown)
     out[key] = typeof value === 'string' && value.startsWith('$.') ? readPath(event, value.slice(2)) : value;
   }
   return out;
+}
+
+/**
+ * Whether the triggering event was published by a run of the workflow this trigger would start: a Steward event
+ * whose data names that workflow (`workflow_id`, carried by every `workflow.*` event; `workflow_type`, its name, by
+ * the lifecycle ones). Starting a run from it would start runs without end, so the handler skips it. A workflow named
+ * by `workflow_name` (deployed) has the id its name gives.
+ */
+export function publishedByTarget(input: TriggerInput): boolean {
+  if (input.source !== 'event' || !isObject(input.event)) return false;
+  const detail = input.event.detail;
+  const source = input.event.source ?? (isObject(detail) ? detail.source : undefined);
+  if (source !== STEWARD_EVENT_SOURCE || !isObject(detail) || !isObject(detail.data)) return false;
+  const { workflow_id: id, workflow_type: name } = detail.data;
+  if (input.workflow_id !== undefined && id === input.workflow_id) return true;
+  if (input.workflow_name === undefined) return false;
+  return name === input.workflow_name || id === deployedWorkflowId(input.workflow_name);
 }

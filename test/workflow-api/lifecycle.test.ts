@@ -6,7 +6,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ddb, dynamodb } from '../../lambdas/shared/clients/dynamodb.ts';
 import { enforceDataRules } from '../support/data-rules.ts';
 import { logRequests } from '../support/request-log.ts';
@@ -413,6 +413,58 @@ describe('workflow-trigger', () => {
     const audit = await listAudit({ target: `execution/${first.execution_id}` }, 10);
     expect(audit.items.map((a) => [a.caller, a.action])).toEqual([['event-trigger', 'execution.start']]);
     await expect(trigger({ source: 'event' })).rejects.toThrow(/workflow_id/);
+  });
+});
+
+describe('workflow-trigger and the events of its own workflow', () => {
+  /** A bus event as a rule target receives it: Steward's event (seed shape) as `detail`. */
+  const busEvent = (id: string, type: string, data: Record<string, unknown>) => ({
+    version: '0',
+    id,
+    'detail-type': type,
+    source: 'steward',
+    time: '2025-03-29T06:00:00Z',
+    detail: { id: `steward-${id}`, type, source: 'steward', timestamp: '2025-03-29T06:00:00Z', data },
+  });
+
+  it('skips an event a run of the same workflow published, counts it, and starts nothing; other workflows’ start', async () => {
+    const loop = await createWorkflow('Self Loop');
+    const other = await createWorkflow('Self Loop Other');
+    const { metrics } = await import('../../lambdas/shared/powertools.ts');
+    const counted = vi.spyOn(metrics, 'addMetric');
+    const own = [
+      busEvent('own-1', 'workflow.completed', { workflow_id: loop, workflow_type: 'Self Loop', status: 'completed' }),
+      busEvent('own-2', 'workflow.step_started', { workflow_id: loop, step: 'task_preparation', attempt: 1 }),
+    ];
+
+    for (const event of own) {
+      const out = await trigger({ workflow_id: loop, source: 'event', event });
+      expect(out.outcome).toBe('skipped');
+      expect(out.reason).toMatch(/another run/);
+    }
+    // A deployed workflow is named: its own events carry its name (lifecycle) or its name's id (steps).
+    const deployedId = (await import('../../lib/core/execution/ids.ts')).deployedWorkflowId('Self Loop');
+    for (const event of [own[0]!, busEvent('own-3', 'workflow.step_failed', { workflow_id: deployedId })]) {
+      expect((await trigger({ workflow_name: 'Self Loop', source: 'event', event })).outcome).toBe('skipped');
+    }
+    expect(counted.mock.calls.filter(([name]) => name === 'TriggerSelfEventsSkipped')).toHaveLength(4);
+    counted.mockRestore();
+    const runs = await repo.listExecutions({ workflow_id: loop }, 10);
+    expect(runs.items).toEqual([]);
+
+    const chained = await trigger({
+      workflow_id: loop,
+      source: 'event',
+      event: busEvent('chain-1', 'workflow.completed', { workflow_id: other, workflow_type: 'Self Loop Other' }),
+    });
+    expect(chained.outcome).toBe('started');
+    // Another producer's event that happens to carry the id is not Steward's: it starts a run.
+    const foreign = await trigger({
+      workflow_id: loop,
+      source: 'event',
+      event: { ...busEvent('foreign-1', 'order.created', { workflow_id: loop }), source: 'shop' },
+    });
+    expect(foreign.outcome).toBe('started');
   });
 });
 

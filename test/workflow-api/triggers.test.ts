@@ -160,4 +160,57 @@ describe('triggers of API-created workflows', () => {
     expect(sfn.sfn.commandCalls(CreateStateMachineCommand)).toHaveLength(0);
     expect({ schedules: schedules.list().length, rules: rulesOnBus().Rules.length }).toEqual(before);
   });
+
+  it('refuses an event trigger on its own runs’ events at create, new version and validate, with a 400 naming it', async () => {
+    const before = { schedules: schedules.list().length, rules: rulesOnBus().Rules.length };
+    const ownEvents = { type: 'event', pattern: { source: ['steward'] } };
+    const created = await call(workflows, 'POST', '/workflows', {
+      body: seedWorkflow('Triggered Loop', { triggers: [ownEvents] }),
+    });
+    expect(created.status).toBe(400);
+    expect(JSON.stringify(created.body)).toContain('body.triggers[0].pattern');
+    expect(JSON.stringify(created.body)).toContain('another run of the same workflow');
+    expect(sfn.sfn.commandCalls(CreateStateMachineCommand)).toHaveLength(0);
+    expect({ schedules: schedules.list().length, rules: rulesOnBus().Rules.length }).toEqual(before);
+
+    const ok = await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Triggered Loop', { triggers: [] }) });
+    expect(ok.status).toBe(201);
+    const id = ok.body.id as string;
+    // Its own id, which a new version knows.
+    const byId = {
+      type: 'event',
+      pattern: { 'detail-type': ['workflow.completed'], detail: { data: { workflow_id: [id] } } },
+    };
+    const v2 = await call(workflows, 'POST', `/workflows/${id}/versions`, {
+      body: seedWorkflow('Triggered Loop', { version: '2.0.0', triggers: [everyMinute, byId] }),
+    });
+    expect(v2.status).toBe(400);
+    expect(JSON.stringify(v2.body)).toContain('body.triggers[1].pattern');
+    const put = await call(workflows, 'PUT', `/workflows/${id}`, {
+      body: seedWorkflow('Triggered Loop', { version: '2.0.0', expected_seq: 1, triggers: [ownEvents] }),
+    });
+    expect(put.status).toBe(400);
+    expect(JSON.stringify(put.body)).toContain('body.triggers[0].pattern');
+    const validated = await call(workflows, 'POST', `/workflows/${id}/validate`, {
+      body: seedWorkflow('Triggered Loop', { triggers: [byId] }),
+    });
+    expect(validated.body).toMatchObject({ valid: false, problems: [{ path: 'triggers[0].pattern' }] });
+    expect(rulesOnBus().Rules.filter((r) => r.Name.includes(id.replace(/-/g, '')))).toEqual([]);
+  });
+
+  it('accepts chaining: a trigger on another workflow’s workflow.completed', async () => {
+    const onA = {
+      type: 'event',
+      pattern: {
+        source: ['steward'],
+        'detail-type': ['workflow.completed'],
+        detail: { data: { workflow_type: ['Chain A'] } },
+      },
+    };
+    const b = await call(workflows, 'POST', '/workflows', { body: seedWorkflow('Chain B', { triggers: [onA] }) });
+    expect(b.status, JSON.stringify(b.body)).toBe(201);
+    expect(rulesOnBus().Rules.map((r) => r.Name)).toContain(
+      `steward-test-api-trigger-${(b.body.id as string).replace(/-/g, '')}-0`,
+    );
+  });
 });

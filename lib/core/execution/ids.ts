@@ -60,3 +60,8 @@ export function stateMachineName(prefix: string, workflowName: string, workflowI
       .replace(/-+$/g, '') || 'workflow';
   return `${prefix}${slug}${suffix}`;
 }
+
+/** Deployed workflows have stable ids derived from their names, so every deployment updates the same record. */
+export function deployedWorkflowId(name: string): string {
+  return uuidv5('steward:deployed-workflow', name);
+}

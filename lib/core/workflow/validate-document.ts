@@ -5,7 +5,8 @@ import { validatePattern } from '../events/pattern.ts';
 import { parseScheduleExpression } from '../schedule.ts';
 import type { Problem } from './errors.ts';
 import { allSteps, stepNameProblems } from './names.ts';
-import type { ErrorHandler, Trigger, WorkflowDocument } from './schema.ts';
+import type { ErrorHandler, WorkflowDocument } from './schema.ts';
+import { selfTriggerProblem } from './self-trigger.ts';
 import type { ValidateOptions } from './validate.ts';
 import { type CheckContext, checkList, checkRequest, LIMITS, retryPolicyProblems } from './validate-steps.ts';
 
@@ -151,8 +152,8 @@ function checkAction(
 
 const EVENT_FIELD = /^(\$\.)?[A-Za-z_][\w-]*(\.[\w-]+)*$/;
 
-function checkTriggers(triggers: Trigger[], ctx: CheckContext): void {
-  triggers.forEach((t, i) => {
+function checkTriggers(doc: WorkflowDocument, options: ValidateOptions, ctx: CheckContext): void {
+  (doc.triggers ?? []).forEach((t, i) => {
     const path = `triggers[${i}]`;
     if (t.type === 'schedule') {
       try {
@@ -177,6 +178,12 @@ function checkTriggers(triggers: Trigger[], ctx: CheckContext): void {
     // The rest of what EventBridge refuses (unknown operators, bad numeric ranges), before anything is created.
     const refused = leaves.length === 0 ? validatePattern(t.pattern) : undefined;
     if (refused) ctx.problems.push({ path: `${path}.pattern`, message: `not a valid EventBridge pattern: ${refused}` });
+    // A pattern matching the events this workflow's own runs publish would start runs without end.
+    const loop =
+      leaves.length === 0 && !refused && Object.keys(t.pattern).length > 0
+        ? selfTriggerProblem(t.pattern, doc, options.workflowId ? [options.workflowId] : [])
+        : undefined;
+    if (loop) ctx.problems.push({ path: `${path}.pattern`, message: loop });
     for (const [key, field] of Object.entries(t.context ?? {})) {
       if (!EVENT_FIELD.test(field)) {
         ctx.problems.push({
@@ -231,7 +238,7 @@ function checkWorkflowLevel(
       }
     }
   }
-  checkTriggers(doc.triggers ?? [], ctx);
+  checkTriggers(doc, options, ctx);
   if (doc.concurrency && !(Number.isInteger(doc.concurrency.max_running) && doc.concurrency.max_running >= 1)) {
     ctx.problems.push({
       path: 'concurrency.max_running',

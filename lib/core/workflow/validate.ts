@@ -13,6 +13,11 @@ import { checkGraphShape } from './validate-graph.ts';
 export interface ValidateOptions {
   /** Names of the workflows a `sub_workflow` step may call; unchecked when absent. */
   knownWorkflows?: readonly string[];
+  /**
+   * The workflow's id when it has one already (a new version of an API-created workflow): event triggers are checked
+   * against its runs' events with this id too, besides the id a deployed workflow of that name has.
+   */
+  workflowId?: string;
 }
 
 /** Result of `validateWorkflow`. */
