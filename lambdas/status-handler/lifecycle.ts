@@ -15,7 +15,7 @@ import {
   transitionExecution,
   type WriteResult,
 } from '../shared/repositories/executions.ts';
-import { finishStep } from '../shared/repositories/steps.ts';
+import { closeRunningSteps, finishStep } from '../shared/repositories/steps.ts';
 import { freeSlot } from '../shared/start-execution.ts';
 
 /**
@@ -163,6 +163,8 @@ export async function applyFact(executionId: string, fact: Fact): Promise<Execut
     const effect = factEffect(record.status, fact, record.fact_at);
     if (!effect.apply) {
       if (fact.status === 'RUNNING') await announceStart(record);
+      // A redelivered end (or one the cancel path recorded first): closes what the first delivery may not have.
+      if (endsAs(fact) === record.status) await closeSteps(record);
       return record;
     }
     const patch = await patchFor(record, fact, effect.to);
@@ -217,14 +219,48 @@ async function closeParentStep(record: ExecutionRecord, parent: ParentRef): Prom
   });
 }
 
+/** The record status an end fact leaves a run in (`cancelled`, `failed`), or undefined for the other facts. */
+const endsAs = (fact: Fact): 'cancelled' | 'failed' | undefined =>
+  fact.status === 'ABORTED'
+    ? 'cancelled'
+    : fact.status === 'FAILED' || fact.status === 'TIMED_OUT'
+      ? 'failed'
+      : undefined;
+
+/**
+ * Closes the steps a cancelled or failed run left `running` (a call in flight, an event wait): Step Functions stopped
+ * the run, so nothing else will. `cancelled` for a cancelled run, `failed` with the run's error for a failed one;
+ * conditional and repeatable ({@link closeRunningSteps}).
+ */
+async function closeSteps(record: ExecutionRecord): Promise<void> {
+  if (record.status !== 'cancelled' && record.status !== 'failed') return;
+  const closed = await closeRunningSteps({
+    executionId: record.execution_id,
+    status: record.status,
+    error:
+      record.status === 'cancelled'
+        ? { error: 'Steward.Cancelled', cause: record.cancel_reason ?? 'execution cancelled' }
+        : {
+            error: record.error_details?.error ?? 'States.Runtime',
+            cause: record.error_details?.cause ?? 'execution failed',
+          },
+    now: new Date(),
+  });
+  if (closed.length > 0) {
+    logger.info('Closed the steps the run left running', { execution_id: record.execution_id, steps: closed });
+  }
+}
+
 const tokenGone = (error: unknown): boolean =>
   ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((error as Error)?.name);
 
 /**
- * What the end of a run implies, done by whoever made the terminal (or failed) transition: its event, the answer to
- * a parent's task token (sub-workflows), and its concurrency slot.
+ * What the end of a run implies, done by whoever made the terminal (or failed) transition: the steps it left running
+ * closed, its event, the answer to a parent's task token (sub-workflows), and its concurrency slot.
  */
 export async function afterEnd(record: ExecutionRecord, options: { publishEvent?: boolean } = {}): Promise<void> {
+  // Before the event: a reader it sends to the run's steps finds none still running.
+  await closeSteps(record);
   const type = eventForStatus(record.status);
   if (type && options.publishEvent !== false) {
     await publish([

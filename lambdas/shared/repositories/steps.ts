@@ -24,7 +24,18 @@ const TABLE = requireEnv(ENV.historyTable);
 const RETENTION_SECONDS = retentionDays(process.env[ENV.historyRetentionDays]) * 86_400;
 const ttl = (nowMs: number): number => expiresAt(nowMs, RETENTION_SECONDS);
 
-export type StepStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'skipped' | 'failed_continued';
+/**
+ * Status of a step record. `cancelled`: the step was under way (a call in flight, an event wait) when its run was
+ * cancelled ({@link closeRunningSteps}).
+ */
+export type StepStatus =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'compensated'
+  | 'skipped'
+  | 'failed_continued'
+  | 'cancelled';
 
 /** The step item as stored. */
 export interface StepRecord {
@@ -201,6 +212,57 @@ export async function finishStep(args: {
       }),
     ),
   );
+}
+
+/**
+ * Closes the steps of a run that ended while they were under way (a call in flight, an event wait, a sub-workflow):
+ * `cancelled` when the run was cancelled, `failed` with the run's error when it failed or timed out (Step Functions
+ * stopped the run, so the step runner will not close them). Each write is conditional on the step being still
+ * `running` at the attempt read, so a step that ended meanwhile, or that a retry re-opened (its attempts counted on),
+ * is left alone, and a repeated call changes nothing. A retry re-opens a `failed` step as usual ({@link beginAttempt}
+ * refuses only `compensated` ones). Returns the keys of the steps it closed.
+ */
+export async function closeRunningSteps(args: {
+  executionId: string;
+  status: 'cancelled' | 'failed';
+  error: unknown;
+  now: Date;
+}): Promise<string[]> {
+  const open = await queryAll<{ sk: string; attempts?: number }>({
+    TableName: TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: '#status = :running',
+    ProjectionExpression: 'sk, attempts',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': `EXEC#${args.executionId}`, ':prefix': 'STEP#', ':running': 'running' },
+    ConsistentRead: true,
+  });
+  const closed: string[] = [];
+  for (const item of open) {
+    if (item.sk.includes('#ATTEMPT#')) continue;
+    const stepKey_ = item.sk.slice('STEP#'.length);
+    const done = await written(
+      ddb.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: key(args.executionId, item.sk),
+          UpdateExpression: 'SET #status = :status, completed_at = :at, expires_at = :ttl, error_details = :error',
+          ConditionExpression: '#status = :running AND attempts = :attempts',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': args.status,
+            ':running': 'running',
+            ':attempts': item.attempts ?? 0,
+            ':at': args.now.toISOString(),
+            ':ttl': ttl(args.now.getTime()),
+            ':error': args.error ?? null,
+          },
+        }),
+      ),
+    );
+    if (done) closed.push(stepKey_);
+  }
+  return closed;
 }
 
 /** Whether an attempt's record may be kept on the step item (the first one, when small enough). */

@@ -21,8 +21,31 @@ const CLOSED_IN = new Map(Object.entries(CLOSING_EVENT).map(([status, type]) => 
 export const closingStatus = (type: string): keyof typeof CLOSING_EVENT | undefined =>
   CLOSED_IN.get(type) as keyof typeof CLOSING_EVENT | undefined;
 
-/** Appends AWS-shaped history events with ids in order. */
+/**
+ * Whether a history takes an event of `type`, `closed` saying whether it holds its closing event: a closed one takes
+ * only `ExecutionRedriven` (which opens the execution again), as on AWS, where nothing follows
+ * `ExecutionAborted`/`ExecutionFailed`/… but a redrive.
+ */
+export const takesEvent = (closed: boolean, type: string): boolean => !closed || type === 'ExecutionRedriven';
+
+/** Whether these events leave the execution closed (a closing event not followed by `ExecutionRedriven`). */
+export function closes(events: readonly HistoryEvent[]): boolean {
+  let closed = false;
+  for (const event of events) {
+    if (closingStatus(event.type)) closed = true;
+    else if (event.type === 'ExecutionRedriven') closed = false;
+  }
+  return closed;
+}
+
+/**
+ * Appends AWS-shaped history events with ids in order. Once the execution's closing event is recorded, nothing more
+ * is (neither here nor in the journal) until a redrive's `ExecutionRedriven`: a task that was in flight when the run
+ * was stopped, or a token answered just before the stop, ends after the execution did and leaves no trace.
+ */
 export class HistoryRecorder {
+  private closed: boolean;
+
   /**
    * @param events the history so far (an execution restored from the data folder)
    * @param onEvent sees every event pushed (the data folder's journal)
@@ -30,18 +53,25 @@ export class HistoryRecorder {
   constructor(
     readonly events: HistoryEvent[] = [],
     private readonly onEvent?: (event: HistoryEvent) => void,
-  ) {}
+  ) {
+    this.closed = closes(events);
+  }
 
   /**
-   * Records an event. `details` lands under `<camelCaseType>EventDetails` (e.g. `taskScheduledEventDetails`), the
-   * key the SDK deserializes for that type.
+   * Records an event, unless the execution is closed (see the class comment); says whether it was recorded.
+   * `details` lands under `<camelCaseType>EventDetails` (e.g. `taskScheduledEventDetails`), the key the SDK
+   * deserializes for that type.
    */
-  push(type: string, details?: Record<string, unknown>, detailsKey?: string): void {
+  push(type: string, details?: Record<string, unknown>, detailsKey?: string): boolean {
+    if (!takesEvent(this.closed, type)) return false;
+    if (closingStatus(type)) this.closed = true;
+    else if (type === 'ExecutionRedriven') this.closed = false;
     const id = this.events.length + 1;
     const event: HistoryEvent = { timestamp: Date.now() / 1000, type, id, previousEventId: id - 1 };
     if (details) event[detailsKey ?? `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`] = details;
     this.events.push(event);
     this.onEvent?.(event);
+    return true;
   }
 }
 

@@ -81,7 +81,10 @@ const executionSummary = (r: ExecutionRecord): Record<string, unknown> => ({
  */
 export class StepFunctionsService {
   readonly registry = new MachineRegistry();
-  readonly tokens = new TaskTokens();
+  readonly tokens = new TaskTokens((arn) => {
+    const status = this.executions.get(arn)?.status;
+    return status !== undefined && status !== 'RUNNING';
+  });
   private readonly executions = new Map<string, ExecutionRecord>();
   /** `loggingConfiguration` by state machine name. */
   private readonly logging = new Map<string, MachineLogging>();

@@ -30,7 +30,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { closingStatus, type HistoryEvent } from './history.ts';
+import { closingStatus, type HistoryEvent, takesEvent } from './history.ts';
 
 /** What an execution was started with: the fields its history does not hold. */
 export interface StoredStart {
@@ -135,6 +135,7 @@ export class ExecutionStore {
     this.definitions.clear();
     const texts = new Map<string, string>();
     const executions = new Map<string, StoredExecution>();
+    const closed = new Set<string>();
     for (const raw of journal.toString('utf8').split('\n')) {
       if (raw.length === 0) continue;
       let line: Line;
@@ -151,7 +152,14 @@ export class ExecutionStore {
         if (definition === undefined) continue;
         executions.set(line.start.executionArn, { start: line.start, definition, events: [], tokens: [] });
       } else if (line.kind === 'event') {
-        executions.get(line.arn)?.events.push(line.event);
+        const events = executions.get(line.arn)?.events;
+        if (events === undefined) continue;
+        // A journal written before closed histories refused events may hold some after a closing event: they are
+        // dropped, and the events kept numbered in order.
+        if (!takesEvent(closed.has(line.arn), line.event.type)) continue;
+        if (closingStatus(line.event.type)) closed.add(line.arn);
+        else if (line.event.type === 'ExecutionRedriven') closed.delete(line.arn);
+        events.push({ ...line.event, id: events.length + 1, previousEventId: events.length });
       } else if (line.kind === 'token') {
         executions.get(line.arn)?.tokens.push({ token: line.token, state: line.state, at: line.at });
       }

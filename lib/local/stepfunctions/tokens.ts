@@ -27,6 +27,13 @@ export class TaskTokens {
   private readonly waiting = new Map<string, Waiting>();
   private readonly finished = new Set<string>();
 
+  /**
+   * @param isClosed whether an execution is closed (stopped, failed, …): its tokens get `TaskTimedOut`, as on AWS,
+   * also one still waiting because the task handed it out as the run was stopped, and one of a run closed before local
+   * mode restarted.
+   */
+  constructor(private readonly isClosed: (executionArn: string) => boolean = () => false) {}
+
   /** Creates a token for a task of `executionArn`. */
   create(executionArn: string): string {
     return `${randomBytes(24).toString('base64url')}.${Buffer.from(executionArn).toString('base64url')}`;
@@ -113,6 +120,14 @@ export class TaskTokens {
       throw new AwsError('InvalidToken', 'taskToken is malformed');
     }
     const entry = this.waiting.get(token);
+    if (this.isClosed(executionOf(token))) {
+      if (entry) {
+        this.clear(entry);
+        this.waiting.delete(token);
+        this.finished.add(token);
+      }
+      throw new AwsError('TaskTimedOut', 'Task Timed Out: the execution is closed');
+    }
     if (entry) return entry;
     if (this.finished.has(token)) throw new AwsError('TaskTimedOut', 'Task Timed Out: the token is no longer active');
     throw new AwsError('TaskDoesNotExist', 'Task does not exist anymore');
@@ -130,4 +145,10 @@ export class TaskTokens {
     clearTimeout(entry.heartbeatTimer);
     clearTimeout(entry.timeoutTimer);
   }
+}
+
+/** The execution ARN a token of {@link TaskTokens.create} was made for ('' for a token not made here). */
+function executionOf(token: string): string {
+  const dot = token.lastIndexOf('.');
+  return dot < 0 ? '' : Buffer.from(token.slice(dot + 1), 'base64url').toString('utf8');
 }

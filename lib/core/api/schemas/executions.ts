@@ -45,7 +45,9 @@ export const pageQuery = z.strictObject({ limit, next_token: nextToken });
 /** Query of `GET /steps`. */
 export const listStepsQuery = z.strictObject({
   workflow_id: id.optional(),
-  status: z.enum(['running', 'completed', 'failed', 'compensated', 'skipped', 'failed_continued']).optional(),
+  status: z
+    .enum(['running', 'completed', 'failed', 'compensated', 'skipped', 'failed_continued', 'cancelled'])
+    .optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit,
