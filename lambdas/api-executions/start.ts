@@ -68,7 +68,8 @@ export async function retryStep(request: ApiRequest): Promise<ApiResult> {
   if (max !== undefined && !gotSlot) throw new TooManyRequestsError(`Workflow already runs ${max} executions`);
   const out = await transitionExecution(record.execution_id, ['failed'], 'running', {
     set: { retried_by: request.caller, holds_slot: gotSlot || undefined },
-    remove: ['completed_at'],
+    // The failure is over once the run continues; it is put back below if Step Functions refuses the redrive.
+    remove: ['completed_at', 'error_details'],
   });
   if (!out.ok) {
     if (gotSlot) await releaseSlot(record.workflow_id);

@@ -82,7 +82,8 @@ async function patchFor(record: ExecutionRecord, fact: Fact, to: string): Promis
   const at = new Date(fact.at).toISOString();
   switch (to) {
     case 'completed':
-      return { set: { result: parseOutput(fact.output), completed_at: at }, remove: ['pause_token'] };
+      // A run retried after a failure completes without the failure's error (a redrive's RUNNING fact may not come first).
+      return { set: { result: parseOutput(fact.output), completed_at: at }, remove: ['pause_token', 'error_details'] };
     case 'failed': {
       // The run stands at the step that failed: a retry starts there. The step runner records a step as current
       // when it starts it, so a step that failed before its function ran (Lambda throttled or unreachable, local
@@ -128,7 +129,7 @@ async function writeFirst(executionId: string, fact: Fact): Promise<WriteResult 
     if (!effect.apply) return undefined;
     const patch: Patch = {
       set: { result: parseOutput(fact.output), completed_at: new Date(fact.at).toISOString() },
-      remove: ['pause_token'],
+      remove: ['pause_token', 'error_details'],
     };
     return transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
   }

@@ -277,6 +277,24 @@ describe('requests of the run path', () => {
     expect(await repo.getExecution(id)).toMatchObject({ status: 'running', fact_at: t + 500 });
     expect(bus.events.map((e) => e.type)).toEqual(['workflow.failed', 'workflow.started']);
   });
+
+  it("a run that completes after a failure (redriven) keeps no error_details, whether or not the redrive's RUNNING came first", async () => {
+    const wf = await createWorkflow('Redriven Completes');
+    for (const runningFirst of [true, false]) {
+      const outcome = await startPath.startExecution({ workflow_id: wf, caller: 'api' });
+      const id = outcome.record.execution_id;
+      const t = Date.now();
+      await statusHandler(statusChange(id, 'RUNNING', t));
+      await statusHandler(statusChange(id, 'FAILED', t + 100, { error: 'Steward.LocalModeStopped', cause: 'stopped' }));
+      expect((await repo.getExecution(id))?.error_details).toMatchObject({ error: 'Steward.LocalModeStopped' });
+      if (runningFirst)
+        await statusHandler(statusChange(id, 'RUNNING', t + 200, { startDate: t, redriveDate: t + 200 }));
+      await statusHandler(statusChange(id, 'SUCCEEDED', t + 300, { output: '{"ok":true}' }));
+      const record = await repo.getExecution(id);
+      expect(record, `RUNNING first: ${runningFirst}`).toMatchObject({ status: 'completed', result: { ok: true } });
+      expect(record?.error_details, `RUNNING first: ${runningFirst}`).toBeUndefined();
+    }
+  });
 });
 
 describe('concurrency limit', () => {
