@@ -9,6 +9,14 @@ export interface BusEnvelope {
   detail: unknown;
 }
 
+/** A whole EventBridge event, as rules and targets see it. */
+export interface BusEvent extends BusEnvelope {
+  version: '0';
+  account: string;
+  region: string;
+  resources: string[];
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**

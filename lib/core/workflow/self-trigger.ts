@@ -9,19 +9,12 @@
 import { type EventPattern, matchesPattern } from '../events/pattern.ts';
 import { STEWARD_EVENT_SOURCE } from '../events/types.ts';
 import { deployedWorkflowId } from '../execution/ids.ts';
+import type { BusEvent } from '../routing/bus.ts';
 import { allSteps } from './names.ts';
 import type { WorkflowDocument } from './schema.ts';
 
 /** A bus event as an EventBridge rule sees it: the envelope, with Steward's event as `detail`. */
-export interface SampleBusEvent {
-  version: string;
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
+export interface SampleBusEvent extends BusEvent {
   detail: { id: string; type: string; source: string; timestamp: string; correlation_id: string; data: unknown };
 }
 

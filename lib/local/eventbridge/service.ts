@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type EventPattern, matchesPattern, validatePattern } from '../../core/events/pattern.ts';
+import type { BusEvent as CoreBusEvent } from '../../core/routing/bus.ts';
 import { AwsError, LOCAL_ACCOUNT, LOCAL_REGION, optionalString, requireString } from '../aws/errors.ts';
 import type { JsonOperations } from '../aws/server.ts';
 import type { InvokeResult } from '../lambda/types.ts';
@@ -51,17 +52,7 @@ export interface EventBridgeOptions {
 }
 
 /** An event as rules see it (the AWS envelope). */
-export type BusEvent = {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: unknown;
-} & Record<string, unknown>;
+export type BusEvent = CoreBusEvent & Record<string, unknown>;
 
 /**
  * A local EventBridge: buses (default + custom), rules with real event-pattern matching, targets with Input /

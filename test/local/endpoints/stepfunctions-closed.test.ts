@@ -11,36 +11,7 @@ import type { AwsError } from '../../../lib/local/aws/errors.ts';
 import type { InvokeResult } from '../../../lib/local/lambda/types.ts';
 import { StepFunctionsService } from '../../../lib/local/stepfunctions/index.ts';
 import { eventually } from './helpers.ts';
-
-const ROLE = 'arn:aws:iam::000000000000:role/steward-runtime';
-const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-const task = (name: string, next?: string, wait = false): Record<string, unknown> => ({
-  Type: 'Task',
-  Resource: `arn:aws:states:::lambda:invoke${wait ? '.waitForTaskToken' : ''}`,
-  Parameters: { FunctionName: fn(name), Payload: { 'token.$': '$$.Task.Token' } },
-  ResultPath: `$.${name}`,
-  ...(next ? { Next: next } : { End: true }),
-});
-
-/** Fake functions: each call is counted; a call of a `held` function answers when the test releases it. */
-class Functions {
-  readonly calls: Record<string, number> = {};
-  readonly tokens: string[] = [];
-  readonly held = new Set<string>();
-  private readonly releases: Array<(result: InvokeResult) => void> = [];
-  async invoke(nameOrArn: string, payload: unknown): Promise<InvokeResult> {
-    const name = nameOrArn.split(':').at(-1) ?? nameOrArn;
-    this.calls[name] = (this.calls[name] ?? 0) + 1;
-    const token = (payload as { token?: string })?.token;
-    if (token && token !== 'steward-local:task-token') this.tokens.push(token);
-    if (this.held.has(name)) return new Promise((resolve) => this.releases.push(resolve));
-    return { ok: true, payload: { from: name } };
-  }
-  /** Answers the held calls with `result`. */
-  release(result: InvokeResult): void {
-    for (const resolve of this.releases.splice(0)) resolve(result);
-  }
-}
+import { create, Functions, type Ops, op, start, task } from './stepfunctions-fixtures.ts';
 
 /** Lets every pending callback (promise continuations, immediates) run. */
 const settle = async (): Promise<void> => {
@@ -64,26 +35,12 @@ describe('local Step Functions: nothing follows a closing event', () => {
     services.push(service);
     return { service, ops: service.operations() };
   };
-  type Ops = ReturnType<typeof open>['ops'];
-  const op = (ops: Ops, name: string): ((input: Record<string, unknown>) => unknown) => {
-    const operation = ops[name];
-    if (!operation) throw new Error(`no operation ${name}`);
-    return operation;
-  };
   /** The history as the endpoint serves it (JSON: keys of undefined values left out). */
   const history = (ops: Ops, executionArn: string) =>
     JSON.parse(JSON.stringify(op(ops, 'GetExecutionHistory')({ executionArn }))).events as Array<
       Record<string, unknown> & { type: string; id: number }
     >;
   const types = (ops: Ops, executionArn: string): string[] => history(ops, executionArn).map((e) => e.type);
-  const create = (ops: Ops, name: string, definition: object): string =>
-    (
-      op(ops, 'CreateStateMachine')({ name, roleArn: ROLE, definition: JSON.stringify(definition) }) as {
-        stateMachineArn: string;
-      }
-    ).stateMachineArn;
-  const start = (ops: Ops, stateMachineArn: string): string =>
-    (op(ops, 'StartExecution')({ stateMachineArn, input: '{"n":1}' }) as { executionArn: string }).executionArn;
   const stop = (ops: Ops, executionArn: string): unknown =>
     op(ops, 'StopExecution')({ executionArn, error: 'Steward.Cancelled', cause: 'cancelled' });
   const reached = (ops: Ops, executionArn: string, type: string) =>

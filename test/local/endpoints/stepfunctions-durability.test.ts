@@ -6,34 +6,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InvokeResult } from '../../../lib/local/lambda/types.ts';
 import { type StatusChangeEntry, StepFunctionsService } from '../../../lib/local/stepfunctions/index.ts';
 import { eventually } from './helpers.ts';
-
-const ROLE = 'arn:aws:iam::000000000000:role/steward-runtime';
-const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-const task = (name: string, next?: string, wait = false): Record<string, unknown> => ({
-  Type: 'Task',
-  Resource: `arn:aws:states:::lambda:invoke${wait ? '.waitForTaskToken' : ''}`,
-  Parameters: { FunctionName: fn(name), Payload: { 'token.$': '$$.Task.Token' } },
-  ResultPath: `$.${name}`,
-  ...(next ? { Next: next } : { End: true }),
-});
-
-/** Fake functions: each call is counted; `hang` never answers (a call in flight when local mode stops). */
-class Functions {
-  readonly calls: Record<string, number> = {};
-  readonly tokens: string[] = [];
-  hang = new Set<string>();
-  async invoke(nameOrArn: string, payload: unknown): Promise<InvokeResult> {
-    const name = nameOrArn.split(':').at(-1) ?? nameOrArn;
-    this.calls[name] = (this.calls[name] ?? 0) + 1;
-    const token = (payload as { token?: string })?.token;
-    if (token && token !== 'steward-local:task-token') this.tokens.push(token);
-    if (this.hang.has(name)) return new Promise(() => undefined);
-    return { ok: true, payload: { from: name } };
-  }
-}
+import { create, Functions, type Ops, op, start, task } from './stepfunctions-fixtures.ts';
 
 describe('local Step Functions with a data folder', () => {
   const dirs: string[] = [];
@@ -57,12 +32,6 @@ describe('local Step Functions with a data folder', () => {
     services.push(service);
     return { service, ops: service.operations() };
   };
-  type Ops = ReturnType<typeof open>['ops'];
-  const op = (ops: Ops, name: string): ((input: Record<string, unknown>) => unknown) => {
-    const operation = ops[name];
-    if (!operation) throw new Error(`no operation ${name}`);
-    return operation;
-  };
   const describeRun = (ops: Ops, executionArn: string) =>
     op(ops, 'DescribeExecution')({ executionArn }) as {
       status: string;
@@ -73,14 +42,6 @@ describe('local Step Functions with a data folder', () => {
   const history = (ops: Ops, executionArn: string) =>
     (op(ops, 'GetExecutionHistory')({ executionArn }) as { events: Array<Record<string, unknown> & { type: string }> })
       .events;
-  const create = (ops: Ops, name: string, definition: object): string =>
-    (
-      op(ops, 'CreateStateMachine')({ name, roleArn: ROLE, definition: JSON.stringify(definition) }) as {
-        stateMachineArn: string;
-      }
-    ).stateMachineArn;
-  const start = (ops: Ops, stateMachineArn: string): string =>
-    (op(ops, 'StartExecution')({ stateMachineArn, input: '{"n":1}' }) as { executionArn: string }).executionArn;
   const ended = (ops: Ops, arn: string) =>
     eventually(() => {
       const d = describeRun(ops, arn);
@@ -120,7 +81,7 @@ describe('local Step Functions with a data folder', () => {
   it('fails a run whose function call was in flight at that state, and a redrive does not call earlier states again', async () => {
     const dir = folder();
     const functions = new Functions();
-    functions.hang.add('b');
+    functions.held.add('b');
     const events: StatusChangeEntry[] = [];
     const before = open(dir, functions);
     const arn = create(before.ops, 'three', {
@@ -189,7 +150,7 @@ describe('local Step Functions with a data folder', () => {
   it('continues a run in a Wait state for the rest of its time', async () => {
     const dir = folder();
     const functions = new Functions();
-    functions.hang.add('b');
+    functions.held.add('b');
     const before = open(dir, functions, 1000);
     const waiting = create(before.ops, 'pause', {
       StartAt: 'nap',
