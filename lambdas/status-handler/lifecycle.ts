@@ -131,7 +131,10 @@ async function writeFirst(executionId: string, fact: Fact): Promise<WriteResult 
       set: { result: parseOutput(fact.output), completed_at: new Date(fact.at).toISOString() },
       remove: ['pause_token', 'error_details'],
     };
-    return transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
+    return transitionExecution(executionId, effect.from, effect.to, patch, {
+      factAt: fact.at,
+      factStatus: fact.status,
+    });
   }
   return undefined;
 }
@@ -161,7 +164,7 @@ export async function applyFact(executionId: string, fact: Fact): Promise<Execut
       logger.warn('Status change for an execution Steward has no record of', { executionId });
       return undefined;
     }
-    const effect = factEffect(record.status, fact, record.fact_at);
+    const effect = factEffect(record.status, fact, record.fact_at, record.fact_status);
     if (!effect.apply) {
       if (fact.status === 'RUNNING') await announceStart(record);
       // A redelivered end (or one the cancel path recorded first): closes what the first delivery may not have.
@@ -170,7 +173,10 @@ export async function applyFact(executionId: string, fact: Fact): Promise<Execut
     }
     const patch = await patchFor(record, fact, effect.to);
     if (effect.to === 'running') patch.setIfAbsent = { started_event_at: new Date().toISOString() };
-    const out = await transitionExecution(executionId, effect.from, effect.to, patch, { factAt: fact.at });
+    const out = await transitionExecution(executionId, effect.from, effect.to, patch, {
+      factAt: fact.at,
+      factStatus: fact.status,
+    });
     if (!out.ok) {
       record = out.current; // changed under us: decide again on the record as it is now
       continue;

@@ -72,6 +72,16 @@ describe('observed facts', () => {
     expect(factEffect('running', { status: 'SUCCEEDED', at: 999 }, 1000).apply).toBe(false);
     expect(factEffect('running', { status: 'SUCCEEDED', at: 1001 }, 1000).apply).toBe(true);
   });
+
+  it('applies an end of the same millisecond as the RUNNING fact before it, and nothing else of that time', () => {
+    for (const status of ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const)
+      expect(factEffect('running', { status, at: 1000 }, 1000, 'RUNNING').apply, status).toBe(true);
+    // An end of the same time as another end (a redelivery after a retry moved the record on) is not newer.
+    expect(factEffect('running', { status: 'FAILED', at: 1000 }, 1000, 'FAILED').apply).toBe(false);
+    expect(factEffect('running', { status: 'SUCCEEDED', at: 1000 }, 1000, 'FAILED').apply).toBe(false);
+    expect(factEffect('failed', { status: 'RUNNING', at: 1000 }, 1000, 'FAILED').apply).toBe(false);
+    expect(factEffect('running', { status: 'SUCCEEDED', at: 999 }, 1000, 'RUNNING').apply).toBe(false);
+  });
 });
 
 describe('ids and hashes', () => {

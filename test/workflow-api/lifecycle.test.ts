@@ -278,6 +278,28 @@ describe('requests of the run path', () => {
     expect(bus.events.map((e) => e.type)).toEqual(['workflow.failed', 'workflow.started']);
   });
 
+  it('an end in the same millisecond as the start applies (an Express run: its log lines delivered apart)', async () => {
+    const wf = await createWorkflow('Same Millisecond');
+    for (const [end, status] of [
+      ['SUCCEEDED', 'completed'],
+      ['FAILED', 'failed'],
+    ] as const) {
+      const id = (await startPath.startExecution({ workflow_id: wf, caller: 'api' })).record.execution_id;
+      const t = Date.now();
+      await statusHandler(statusChange(id, 'RUNNING', t));
+      await statusHandler(statusChange(id, end, t, { output: '{"ok":true}', error: 'E', cause: 'c' }));
+      expect(await repo.getExecution(id), end).toMatchObject({ status, fact_at: t, fact_status: end });
+    }
+    // A failure redelivered after a retry moved the run on (same time as the failure applied) changes nothing.
+    const id = (await startPath.startExecution({ workflow_id: wf, caller: 'api' })).record.execution_id;
+    const t = Date.now();
+    await statusHandler(statusChange(id, 'RUNNING', t));
+    await statusHandler(statusChange(id, 'FAILED', t + 10, { error: 'E', cause: 'c' }));
+    expect((await repo.transitionExecution(id, ['failed'], 'running')).ok).toBe(true);
+    await statusHandler(statusChange(id, 'FAILED', t + 10, { error: 'E', cause: 'c' }));
+    expect(await repo.getExecution(id)).toMatchObject({ status: 'running', fact_at: t + 10 });
+  });
+
   it("a run that completes after a failure (redriven) keeps no error_details, whether or not the redrive's RUNNING came first", async () => {
     const wf = await createWorkflow('Redriven Completes');
     for (const runningFirst of [true, false]) {

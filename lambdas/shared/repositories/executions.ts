@@ -7,8 +7,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../../lib/core/env.ts';
-import type { ExecutionStatus } from '../../../lib/core/execution/status.ts';
-import { ACTIVE_STATUSES, EXECUTION_STATUSES } from '../../../lib/core/execution/status.ts';
+import type { ExecutionStatus, SfnStatus } from '../../../lib/core/execution/status.ts';
+import { ACTIVE_STATUSES, EXECUTION_STATUSES, endsRun } from '../../../lib/core/execution/status.ts';
 import { LONGEST_RUN_SECONDS, openExpiresAt } from '../../../lib/core/routing/expiry.ts';
 import { ddb } from '../clients/dynamodb.ts';
 import { optionalEnv, requireEnv } from '../config.ts';
@@ -69,6 +69,8 @@ export interface ExecutionRecord {
   seq: number;
   /** Epoch ms of the last Step Functions fact applied (facts are applied in time order). */
   fact_at?: number;
+  /** The status that fact reported (an end of the same time may follow a RUNNING, see `endsRun`). */
+  fact_status?: SfnStatus;
   /** True while the run holds a slot of its workflow's concurrency limit. */
   holds_slot?: boolean;
   /** Enqueue time of a run waiting for a concurrency slot. */
@@ -242,7 +244,11 @@ export async function transitionExecution(
   from: readonly ExecutionStatus[],
   to: ExecutionStatus,
   patch: Patch = {},
-  options: { factAt?: number } = {},
+  /**
+   * A Step Functions fact: its time and status, recorded; applied only over an older fact, or, for a fact that ends
+   * the run, over a RUNNING fact of the same time too (`endsRun`).
+   */
+  options: { factAt?: number; factStatus?: SfnStatus } = {},
 ): Promise<WriteResult> {
   const now = new Date().toISOString();
   const set: Record<string, unknown> = {
@@ -260,7 +266,12 @@ export async function transitionExecution(
   if (options.factAt !== undefined) {
     set.fact_at = options.factAt;
     values[':fact'] = options.factAt;
-    condition += ' AND (attribute_not_exists(fact_at) OR fact_at < :fact)';
+    if (options.factStatus !== undefined) set.fact_status = options.factStatus;
+    if (options.factStatus !== undefined && endsRun(options.factStatus)) {
+      values[':runningFact'] = 'RUNNING';
+      condition +=
+        ' AND (attribute_not_exists(fact_at) OR fact_at < :fact OR (fact_at = :fact AND fact_status = :runningFact))';
+    } else condition += ' AND (attribute_not_exists(fact_at) OR fact_at < :fact)';
   }
   return conditionalUpdate(
     id,
@@ -286,6 +297,7 @@ export async function observeRunning(id: string, factAt: number, patch: Patch): 
     status: 'running',
     ...statusKeys('running', now, id),
     fact_at: factAt,
+    fact_status: 'RUNNING',
   };
   return conditionalUpdate(
     id,

@@ -73,13 +73,27 @@ export type FactEffect =
   | { apply: true; from: ExecutionStatus[]; to: ExecutionStatus };
 
 /**
+ * Whether a fact ends the run. An end observed at the same millisecond as the RUNNING fact applied before it (an
+ * Express run that starts and succeeds within one, its log lines delivered apart) still applies; an end of the same
+ * time as another end (a redelivery, after a retry perhaps) does not.
+ */
+export const endsRun = (status: SfnStatus): boolean =>
+  status === 'SUCCEEDED' || status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED';
+
+/**
  * What an observed fact does to a record in `current` status whose last applied fact happened at `lastFactAt`.
  * RUNNING only moves a Created record on (Paused is Steward's notion; Step Functions still says RUNNING), or a Failed
  * one whose redrive started after the failure. Terminal facts win over Created/Running/Paused/Failed.
  */
-export function factEffect(current: ExecutionStatus, fact: ObservedFact, lastFactAt?: number): FactEffect {
+export function factEffect(
+  current: ExecutionStatus,
+  fact: ObservedFact,
+  lastFactAt?: number,
+  lastFactStatus?: SfnStatus,
+): FactEffect {
   if (isTerminal(current)) return { apply: false, reason: `the execution is already ${current}` };
-  if (lastFactAt !== undefined && fact.at <= lastFactAt) {
+  const sameTimeEnd = fact.at === lastFactAt && endsRun(fact.status) && lastFactStatus === 'RUNNING';
+  if (lastFactAt !== undefined && fact.at <= lastFactAt && !sameTimeEnd) {
     return { apply: false, reason: 'not newer than the fact already applied' };
   }
   switch (fact.status) {
