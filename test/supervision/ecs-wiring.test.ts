@@ -116,7 +116,9 @@ describe('start order of managed services in local mode', () => {
     });
     await ecs.start();
 
-    // Each starts only once the one before it accepts connections (its "listening" line comes first).
+    // Each starts only once the one before it accepts connections (its "listening" line comes first). start()
+    // resolves once r3 accepts connections, which may be before its line has come through the pipe.
+    await until(() => (ecsOutput.length >= 3 ? true : undefined));
     expect(ecsOutput).toEqual(['r1', 'r2', 'r3']);
     for (const name of ['r1', 'r2', 'r3']) expect(ecs.pidOf(name), name).toBeDefined();
   }, 120_000);
