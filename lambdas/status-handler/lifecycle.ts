@@ -1,7 +1,7 @@
 import { GetExecutionHistoryCommand, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { StewardEvent } from '../../lib/core/events/types.ts';
 import { failedStepFromHistory, type SfnHistoryEvent } from '../../lib/core/execution/history.ts';
-import { eventForStatus, factEffect, type ObservedFact } from '../../lib/core/execution/status.ts';
+import { endStatusOf, eventForStatus, factEffect, type ObservedFact } from '../../lib/core/execution/status.ts';
 import { sfn } from '../shared/clients/sfn.ts';
 import { publish, stewardEvent } from '../shared/events.ts';
 import { logger } from '../shared/powertools.ts';
@@ -168,7 +168,7 @@ export async function applyFact(executionId: string, fact: Fact): Promise<Execut
     if (!effect.apply) {
       if (fact.status === 'RUNNING') await announceStart(record);
       // A redelivered end (or one the cancel path recorded first): closes what the first delivery may not have.
-      if (endsAs(fact) === record.status) await closeSteps(record);
+      if (endStatusOf(fact.status) === record.status) await closeSteps(record);
       return record;
     }
     const patch = await patchFor(record, fact, effect.to);
@@ -225,14 +225,6 @@ async function closeParentStep(record: ExecutionRecord, parent: ParentRef): Prom
     now: new Date(),
   });
 }
-
-/** The record status an end fact leaves a run in (`cancelled`, `failed`), or undefined for the other facts. */
-const endsAs = (fact: Fact): 'cancelled' | 'failed' | undefined =>
-  fact.status === 'ABORTED'
-    ? 'cancelled'
-    : fact.status === 'FAILED' || fact.status === 'TIMED_OUT'
-      ? 'failed'
-      : undefined;
 
 /**
  * Closes the steps a cancelled or failed run left `running` (a call in flight, an event wait): Step Functions stopped

@@ -39,22 +39,15 @@ export function serviceOutboundProblems(
       });
   };
   if (spec.base_url) add('body.base_url', checkUrl(policy, spec.base_url));
-  const basePort = (() => {
-    if (!spec.base_url) return spec.port;
+  const base = (() => {
     try {
-      const u = new URL(spec.base_url);
-      return Number(u.port || DEFAULT_PORTS[u.protocol] || spec.port || 0);
-    } catch {
-      return spec.port;
-    }
-  })();
-  const baseHost = (() => {
-    try {
-      return spec.base_url ? new URL(spec.base_url).hostname : undefined;
+      return spec.base_url ? new URL(spec.base_url) : undefined;
     } catch {
       return undefined;
     }
   })();
+  const basePort = base ? Number(base.port || DEFAULT_PORTS[base.protocol] || spec.port || 0) : spec.port;
+  const baseHost = base?.hostname;
   (spec.health_checks ?? []).forEach((check, i) => {
     const at = `body.health_checks[${i}]`;
     switch (check.type) {

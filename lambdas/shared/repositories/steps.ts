@@ -240,7 +240,7 @@ export async function closeRunningSteps(args: {
   const closed: string[] = [];
   for (const item of open) {
     if (item.sk.includes('#ATTEMPT#')) continue;
-    const stepKey_ = item.sk.slice('STEP#'.length);
+    const step = item.sk.slice('STEP#'.length);
     const done = await written(
       ddb.send(
         new UpdateCommand({
@@ -260,7 +260,7 @@ export async function closeRunningSteps(args: {
         }),
       ),
     );
-    if (done) closed.push(stepKey_);
+    if (done) closed.push(step);
   }
   return closed;
 }

@@ -77,8 +77,22 @@ export type FactEffect =
  * Express run that starts and succeeds within one, its log lines delivered apart) still applies; an end of the same
  * time as another end (a redelivery, after a retry perhaps) does not.
  */
-export const endsRun = (status: SfnStatus): boolean =>
-  status === 'SUCCEEDED' || status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED';
+export const endsRun = (status: SfnStatus): boolean => endStatusOf(status) !== undefined;
+
+/** The status a fact that ends the run leaves its record in, or undefined for a fact that does not end it. */
+export function endStatusOf(status: SfnStatus): 'completed' | 'failed' | 'cancelled' | undefined {
+  switch (status) {
+    case 'SUCCEEDED':
+      return 'completed';
+    case 'FAILED':
+    case 'TIMED_OUT':
+      return 'failed';
+    case 'ABORTED':
+      return 'cancelled';
+    default:
+      return undefined;
+  }
+}
 
 /**
  * What an observed fact does to a record in `current` status whose last applied fact happened at `lastFactAt`.

@@ -28,15 +28,13 @@ export const closingStatus = (type: string): keyof typeof CLOSING_EVENT | undefi
  */
 export const takesEvent = (closed: boolean, type: string): boolean => !closed || type === 'ExecutionRedriven';
 
+/** Whether an execution is closed after an event of `type` it took, `closed` saying whether it was before. */
+export const closedAfter = (closed: boolean, type: string): boolean =>
+  closingStatus(type) !== undefined || (closed && type !== 'ExecutionRedriven');
+
 /** Whether these events leave the execution closed (a closing event not followed by `ExecutionRedriven`). */
-export function closes(events: readonly HistoryEvent[]): boolean {
-  let closed = false;
-  for (const event of events) {
-    if (closingStatus(event.type)) closed = true;
-    else if (event.type === 'ExecutionRedriven') closed = false;
-  }
-  return closed;
-}
+export const closes = (events: readonly HistoryEvent[]): boolean =>
+  events.reduce((closed, event) => closedAfter(closed, event.type), false);
 
 /**
  * Appends AWS-shaped history events with ids in order. Once the execution's closing event is recorded, nothing more
@@ -64,8 +62,7 @@ export class HistoryRecorder {
    */
   push(type: string, details?: Record<string, unknown>, detailsKey?: string): boolean {
     if (!takesEvent(this.closed, type)) return false;
-    if (closingStatus(type)) this.closed = true;
-    else if (type === 'ExecutionRedriven') this.closed = false;
+    this.closed = closedAfter(this.closed, type);
     const id = this.events.length + 1;
     const event: HistoryEvent = { timestamp: Date.now() / 1000, type, id, previousEventId: id - 1 };
     if (details) event[detailsKey ?? `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`] = details;

@@ -30,7 +30,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { closingStatus, type HistoryEvent, takesEvent } from './history.ts';
+import { closedAfter, closingStatus, type HistoryEvent, takesEvent } from './history.ts';
 
 /** What an execution was started with: the fields its history does not hold. */
 export interface StoredStart {
@@ -157,8 +157,8 @@ export class ExecutionStore {
         // A journal written before closed histories refused events may hold some after a closing event: they are
         // dropped, and the events kept numbered in order.
         if (!takesEvent(closed.has(line.arn), line.event.type)) continue;
-        if (closingStatus(line.event.type)) closed.add(line.arn);
-        else if (line.event.type === 'ExecutionRedriven') closed.delete(line.arn);
+        if (closedAfter(closed.has(line.arn), line.event.type)) closed.add(line.arn);
+        else closed.delete(line.arn);
         events.push({ ...line.event, id: events.length + 1, previousEventId: events.length });
       } else if (line.kind === 'token') {
         executions.get(line.arn)?.tokens.push({ token: line.token, state: line.state, at: line.at });
