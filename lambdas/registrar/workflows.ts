@@ -23,8 +23,6 @@ export interface DeployedWorkflow {
   type?: string;
 }
 
-export { deployedWorkflowId };
-
 function parseDocument(w: DeployedWorkflow): WorkflowDocument {
   let doc: unknown;
   try {
